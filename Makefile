@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# dma-vcm harness.  See README.md.
+
+.PHONY: all setup tree kernel demo check static kunit qemu bench series clean
+
+all: demo
+
+setup:
+	@bash tests/lib/setup.sh
+
+tree: setup
+	@bash tests/lib/prepare-tree.sh
+
+kernel: tree
+	@bash tests/lib/build-kernel.sh
+
+demo: kernel
+	@bash tests/demo.sh
+
+check:
+	@bash tests/check.sh
+
+static kunit qemu:
+	@bash tests/check.sh $@
+
+bench: kernel
+	@bash tests/bench/run.sh
+
+series: tree
+	@bash tests/lib/series.sh
+
+clean:
+	rm -rf "$${VCM_CACHE:-/var/cache/dma-vcm}/out"

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA test driver for QEMU's "edu" educational PCI device (1234:11e8).
+ *
+ * The device has a 4 KiB buffer at device address 0x40000 and a DMA engine
+ * that copies between that buffer and system memory.  This driver uses the
+ * engine to check DMA mappings byte for byte, through the ordinary DMA API:
+ *
+ *   /sys/kernel/debug/vcm-edu/<device>/run      write N: run N rounds
+ *   /sys/kernel/debug/vcm-edu/<device>/result   totals of all rounds
+ *
+ * A round copies random data of random length (1..4095 bytes: QEMU 7.2
+ * aborts on a transfer that ends exactly at the end of the buffer) to the
+ * device and back, once through a coherent buffer and once through two
+ * streaming mappings, and compares.
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#define EDU_REG_IDENT		0x00
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_CMD_START		BIT(0)
+#define EDU_CMD_TO_RAM		BIT(1)
+#define EDU_BUF_ADDR		0x40000
+#define EDU_MAX_XFER		4095
+#define EDU_DMA_BITS		28	/* the device's default dma_mask */
+#define EDU_TIMEOUT_MS		5000
+
+struct edu {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct dentry *dir;
+	struct mutex lock;		/* serialises runs; protects the counts */
+	void *coh;			/* coherent buffer, EDU_MAX_XFER bytes */
+	dma_addr_t coh_dma;
+	unsigned long rounds, coherent_ok, streaming_ok, failed;
+	char last_error[96];
+};
+
+/* Run one transfer and wait for the engine to finish. */
+static int edu_dma(struct edu *edu, dma_addr_t ram, size_t len, bool to_ram)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(EDU_TIMEOUT_MS);
+
+	writeq(to_ram ? EDU_BUF_ADDR : ram, edu->regs + EDU_REG_DMA_SRC);
+	writeq(to_ram ? ram : EDU_BUF_ADDR, edu->regs + EDU_REG_DMA_DST);
+	writeq(len, edu->regs + EDU_REG_DMA_COUNT);
+	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0),
+	       edu->regs + EDU_REG_DMA_CMD);
+	while (readq(edu->regs + EDU_REG_DMA_CMD) & EDU_CMD_START) {
+		if (time_after(jiffies, timeout))
+			return -ETIMEDOUT;
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static int edu_fail(struct edu *edu, const char *what, int err)
+{
+	snprintf(edu->last_error, sizeof(edu->last_error), "%s: %d", what,
+		 err);
+	dev_err(&edu->pdev->dev, "%s failed: %d\n", what, err);
+	return err;
+}
+
+static int edu_compare(struct edu *edu, const char *what, const u8 *got,
+		       const u8 *want, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (got[i] != want[i]) {
+			snprintf(edu->last_error, sizeof(edu->last_error),
+				 "%s: byte %zu of %zu is %#x, not %#x", what,
+				 i, len, got[i], want[i]);
+			dev_err(&edu->pdev->dev, "%s\n", edu->last_error);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int edu_round_coherent(struct edu *edu, u8 *ref, size_t len)
+{
+	int ret;
+
+	get_random_bytes(ref, len);
+	memcpy(edu->coh, ref, len);
+	ret = edu_dma(edu, edu->coh_dma, len, false);
+	if (ret)
+		return edu_fail(edu, "coherent to device", ret);
+	memset(edu->coh, 0, EDU_MAX_XFER);
+	ret = edu_dma(edu, edu->coh_dma, len, true);
+	if (ret)
+		return edu_fail(edu, "coherent to RAM", ret);
+	return edu_compare(edu, "coherent", edu->coh, ref, len);
+}
+
+static int edu_round_streaming(struct edu *edu, u8 *ref, size_t len)
+{
+	struct device *dev = &edu->pdev->dev;
+	u8 *src, *dst;
+	dma_addr_t addr;
+	int ret = -ENOMEM;
+
+	src = kmalloc(len, GFP_KERNEL);
+	dst = kmalloc(len, GFP_KERNEL);
+	if (!src || !dst)
+		goto out;
+	get_random_bytes(ref, len);
+	memcpy(src, ref, len);
+	memset(dst, 0, len);
+
+	addr = dma_map_single(dev, src, len, DMA_TO_DEVICE);
+	ret = dma_mapping_error(dev, addr);
+	if (ret) {
+		edu_fail(edu, "map to device", ret);
+		goto out;
+	}
+	ret = edu_dma(edu, addr, len, false);
+	dma_unmap_single(dev, addr, len, DMA_TO_DEVICE);
+	if (ret) {
+		edu_fail(edu, "streaming to device", ret);
+		goto out;
+	}
+
+	addr = dma_map_single(dev, dst, len, DMA_FROM_DEVICE);
+	ret = dma_mapping_error(dev, addr);
+	if (ret) {
+		edu_fail(edu, "map from device", ret);
+		goto out;
+	}
+	ret = edu_dma(edu, addr, len, true);
+	dma_unmap_single(dev, addr, len, DMA_FROM_DEVICE);
+	if (ret) {
+		edu_fail(edu, "streaming to RAM", ret);
+		goto out;
+	}
+	ret = edu_compare(edu, "streaming", dst, ref, len);
+out:
+	kfree(dst);
+	kfree(src);
+	return ret;
+}
+
+static ssize_t edu_run_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	unsigned int n, i;
+	size_t len;
+	u8 *ref;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	ref = kmalloc(EDU_MAX_XFER, GFP_KERNEL);
+	if (!ref)
+		return -ENOMEM;
+
+	mutex_lock(&edu->lock);
+	for (i = 0; i < n; i++) {
+		len = get_random_u32_inclusive(1, EDU_MAX_XFER);
+		edu->rounds++;
+		if (edu_round_coherent(edu, ref, len))
+			edu->failed++;
+		else
+			edu->coherent_ok++;
+		if (edu_round_streaming(edu, ref, len))
+			edu->failed++;
+		else
+			edu->streaming_ok++;
+	}
+	mutex_unlock(&edu->lock);
+	kfree(ref);
+	return count;
+}
+
+static const struct file_operations edu_run_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_run_write,
+};
+
+static int edu_result_show(struct seq_file *m, void *v)
+{
+	struct edu *edu = m->private;
+
+	mutex_lock(&edu->lock);
+	seq_printf(m, "rounds=%lu coherent_ok=%lu streaming_ok=%lu failed=%lu",
+		   edu->rounds, edu->coherent_ok, edu->streaming_ok,
+		   edu->failed);
+	if (edu->last_error[0])
+		seq_printf(m, " last_error=\"%s\"", edu->last_error);
+	seq_putc(m, '\n');
+	mutex_unlock(&edu->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(edu_result);
+
+static struct dentry *edu_debugfs_root;
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct edu *edu;
+	int ret;
+
+	edu = devm_kzalloc(dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	mutex_init(&edu->lock);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), "vcm-edu");
+	if (ret)
+		return ret;
+	edu->regs = pcim_iomap_table(pdev)[0];
+	pci_set_master(pdev);
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
+	if (ret)
+		return dev_err_probe(dev, ret, "no usable DMA mask\n");
+	edu->coh = dmam_alloc_coherent(dev, EDU_MAX_XFER, &edu->coh_dma,
+				       GFP_KERNEL);
+	if (!edu->coh)
+		return -ENOMEM;
+
+	edu->dir = debugfs_create_dir(pci_name(pdev), edu_debugfs_root);
+	debugfs_create_file("run", 0200, edu->dir, edu, &edu_run_fops);
+	debugfs_create_file("result", 0400, edu->dir, edu, &edu_result_fops);
+	pci_set_drvdata(pdev, edu);
+	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
+		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);
+	return 0;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct edu *edu = pci_get_drvdata(pdev);
+
+	debugfs_remove_recursive(edu->dir);
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, edu_ids);
+
+static struct pci_driver edu_driver = {
+	.name		= "vcm-edu",
+	.id_table	= edu_ids,
+	.probe		= edu_probe,
+	.remove		= edu_remove,
+};
+
+static int __init edu_init(void)
+{
+	edu_debugfs_root = debugfs_create_dir("vcm-edu", NULL);
+	return pci_register_driver(&edu_driver);
+}
+module_init(edu_init);
+
+static void __exit edu_exit(void)
+{
+	pci_unregister_driver(&edu_driver);
+	debugfs_remove_recursive(edu_debugfs_root);
+}
+module_exit(edu_exit);
+
+MODULE_DESCRIPTION("DMA test driver for QEMU's edu device");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the graph.
+ *
+ * This file owns the vcms, the device associations, the reservations and
+ * the per-device table of live streaming mappings, and implements the native
+ * interface of <linux/dma-vcm.h>.  It knows nothing about how a kind of vcm
+ * produces device addresses: that is the backend's job (vcm-direct.c).  The
+ * locks and reference counts are described in vcm.h.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/device.h>
+#include <linux/dma-direct.h>
+#include <linux/export.h>
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include "vcm.h"
+
+DEFINE_MUTEX(vcm_graph_lock);		/* see vcm.h */
+LIST_HEAD(vcm_list);
+LIST_HEAD(vcm_assoc_list);
+static unsigned int vcm_next_id;
+static struct kmem_cache *vcm_track_cache;
+
+/*
+ * One live streaming mapping.  A page or resource is keyed by its address,
+ * an sg list by the address of its first entry.
+ */
+struct vcm_track {
+	struct hlist_node node;
+	unsigned long key;
+	size_t size;
+	u32 nents;
+	u8 kind;
+	u8 dir;
+};
+
+const char * const vcm_stat_names[VCM_NR_STATS] = {
+	[VCM_STAT_ALLOC]		= "alloc",
+	[VCM_STAT_FREE]			= "free",
+	[VCM_STAT_ALLOC_PAGES]		= "alloc_pages",
+	[VCM_STAT_FREE_PAGES]		= "free_pages",
+	[VCM_STAT_MAP_PAGE]		= "map_page",
+	[VCM_STAT_UNMAP_PAGE]		= "unmap_page",
+	[VCM_STAT_MAP_SG]		= "map_sg",
+	[VCM_STAT_UNMAP_SG]		= "unmap_sg",
+	[VCM_STAT_MAP_RESOURCE]		= "map_resource",
+	[VCM_STAT_UNMAP_RESOURCE]	= "unmap_resource",
+	[VCM_STAT_SYNC]			= "sync",
+	[VCM_STAT_MMAP]			= "mmap",
+	[VCM_STAT_GET_SGTABLE]		= "get_sgtable",
+	[VCM_STAT_BOUNCED]		= "bounced",
+	[VCM_STAT_SG_MERGED]		= "sg_merged",
+	[VCM_STAT_ALLOC_FAILED]		= "alloc_failed",
+	[VCM_STAT_MAP_FAILED]		= "map_failed",
+	[VCM_ERR_UNKNOWN_HANDLE]	= "err_unknown_handle",
+	[VCM_ERR_SIZE_MISMATCH]		= "err_size_mismatch",
+	[VCM_ERR_DIR_MISMATCH]		= "err_dir_mismatch",
+	[VCM_ERR_OWNER_MISMATCH]	= "err_owner_mismatch",
+	[VCM_ERR_MASK]			= "err_mask",
+	[VCM_ERR_LEAKED]		= "err_leaked",
+};
+
+static const char * const vcm_map_kind_names[] = {
+	[VCM_MAP_PAGE]		= "page",
+	[VCM_MAP_SG]		= "sg",
+	[VCM_MAP_RESOURCE]	= "resource",
+};
+
+/* ------------------------------------------------------------------------
+ * vcms
+ */
+
+static struct vcm *vcm_create(enum vcm_kind kind,
+			      const struct vcm_backend *backend)
+{
+	struct vcm *vcm;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	vcm = kzalloc(sizeof(*vcm), GFP_KERNEL);
+	if (!vcm)
+		return NULL;
+	kref_init(&vcm->kref);
+	vcm->kind = kind;
+	vcm->backend = backend;
+	vcm->id = vcm_next_id++;
+	snprintf(vcm->name, sizeof(vcm->name), "%s-%u", backend->name,
+		 vcm->id);
+	INIT_LIST_HEAD(&vcm->assocs);
+	spin_lock_init(&vcm->lock);
+	vcm->res_tree = RB_ROOT;
+	list_add_tail(&vcm->node, &vcm_list);
+	return vcm;
+}
+
+static void vcm_release(struct kref *kref)
+{
+	struct vcm *vcm = container_of(kref, struct vcm, kref);
+
+	lockdep_assert_held(&vcm_graph_lock);
+	/* Every reservation belongs to an assoc, and assocs are gone. */
+	WARN_ON(!RB_EMPTY_ROOT(&vcm->res_tree));
+	list_del(&vcm->node);
+	kfree(vcm);
+}
+
+/*
+ * A one-to-one window is identified by the bus offset map and the bus DMA
+ * limit of the devices behind it: devices that agree on both see memory at
+ * the same addresses and can share the vcm (and its reservations).
+ */
+static struct vcm *vcm_get_one_to_one(struct device *dev)
+{
+	struct vcm *vcm;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	list_for_each_entry(vcm, &vcm_list, node) {
+		if (vcm->kind == VCM_KIND_ONE_TO_ONE &&
+		    vcm->window == dev->dma_range_map &&
+		    vcm->bus_limit == dev->bus_dma_limit) {
+			kref_get(&vcm->kref);
+			return vcm;
+		}
+	}
+	vcm = vcm_create(VCM_KIND_ONE_TO_ONE, &vcm_direct_backend);
+	if (vcm) {
+		vcm->window = dev->dma_range_map;
+		vcm->bus_limit = dev->bus_dma_limit;
+	}
+	return vcm;
+}
+
+/* ------------------------------------------------------------------------
+ * Reservations
+ *
+ * The tree of a vcm is ordered by start address.  Equal starts are allowed:
+ * in a one-to-one vcm two devices that map the same buffer get the same
+ * address, and each mapping is its own edge.
+ */
+
+static void vcm_res_insert_locked(struct vcm *vcm, struct vcm_res *res)
+{
+	struct rb_node **link = &vcm->res_tree.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct vcm_res *r = rb_entry(*link, struct vcm_res, node);
+
+		parent = *link;
+		link = res->start < r->start ? &parent->rb_left :
+					       &parent->rb_right;
+	}
+	rb_link_node(&res->node, parent, link);
+	rb_insert_color(&res->node, &vcm->res_tree);
+	vcm->nr_res++;
+}
+
+/* First reservation starting at @addr, or NULL.  Caller holds vcm->lock. */
+static struct vcm_res *vcm_res_first_at(struct vcm *vcm, dma_addr_t addr)
+{
+	struct rb_node *n = vcm->res_tree.rb_node;
+	struct vcm_res *found = NULL;
+
+	while (n) {
+		struct vcm_res *r = rb_entry(n, struct vcm_res, node);
+
+		if (addr < r->start) {
+			n = n->rb_left;
+		} else if (addr > r->start) {
+			n = n->rb_right;
+		} else {
+			found = r;
+			n = n->rb_left;
+		}
+	}
+	return found;
+}
+
+/*
+ * @assoc's reservation of a kind in @flags starting at @addr.  Caller holds
+ * vcm->lock.
+ */
+static struct vcm_res *vcm_res_find_locked(struct vcm_assoc *assoc,
+					   dma_addr_t addr, unsigned int flags)
+{
+	struct vcm_res *res = vcm_res_first_at(assoc->vcm, addr);
+	struct rb_node *n;
+
+	for (n = res ? &res->node : NULL; n; n = rb_next(n)) {
+		res = rb_entry(n, struct vcm_res, node);
+		if (res->start != addr)
+			break;
+		if (res->owner == assoc && (res->flags & flags))
+			return res;
+	}
+	return NULL;
+}
+
+/**
+ * vcm_res_take() - find a device's reservation and take it out of its vcm
+ * @assoc: the device
+ * @addr: the address the device was given
+ * @flags: VCM_RES_* kinds that qualify
+ *
+ * Once taken, a concurrent lookup (a racing double free) cannot find it.
+ *
+ * Return: the reservation, to be passed to vcm_res_destroy(), or NULL.
+ */
+struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
+			     unsigned int flags)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	res = vcm_res_find_locked(assoc, addr, flags);
+	if (res) {
+		rb_erase(&res->node, &vcm->res_tree);
+		RB_CLEAR_NODE(&res->node);
+		vcm->nr_res--;
+	}
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
+}
+
+/**
+ * vcm_res_put_back() - return a reservation taken by vcm_res_take()
+ * @res: the reservation, which the caller decided not to destroy
+ */
+void vcm_res_put_back(struct vcm_res *res)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&res->vcm->lock, irqflags);
+	vcm_res_insert_locked(res->vcm, res);
+	spin_unlock_irqrestore(&res->vcm->lock, irqflags);
+}
+
+/**
+ * vcm_phys_lookup() - the buffer behind one of a device's reservations
+ * @assoc: the device
+ * @addr: the address the device was given
+ * @flags: VCM_RES_* kinds that qualify
+ *
+ * Return: the buffer with a reference for the caller, or NULL.
+ */
+struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
+				 unsigned int flags)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_phys *phys = NULL;
+	struct vcm_res *res;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	res = vcm_res_find_locked(assoc, addr, flags);
+	if (res) {
+		phys = res->phys;
+		kref_get(&phys->kref);
+	}
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return phys;
+}
+
+/**
+ * vcm_res_create() - bind a buffer into a device's address space
+ * @assoc: the device
+ * @phys: the buffer; the reservation takes its own reference
+ * @flags: VCM_RES_* kind
+ * @attrs: DMA_ATTR_* of the request
+ * @gfp: allocation context
+ *
+ * Return: the reservation, with its device address in ->start, or an
+ * ERR_PTR() from the backend (-ERANGE: the device cannot reach the buffer).
+ */
+struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
+			       struct vcm_phys *phys, unsigned int flags,
+			       unsigned long attrs, gfp_t gfp)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+	int ret;
+
+	res = kzalloc(sizeof(*res), vcm_meta_gfp(gfp));
+	if (!res)
+		return ERR_PTR(-ENOMEM);
+	res->vcm = vcm;
+	res->phys = phys;
+	res->owner = assoc;
+	res->size = phys->size;
+	res->flags = flags;
+	res->attrs = attrs;
+	ret = vcm->backend->bind(assoc, res);
+	if (ret) {
+		kfree(res);
+		return ERR_PTR(ret);
+	}
+
+	kref_get(&phys->kref);
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	spin_lock(&phys->lock);
+	list_add_tail(&res->phys_node, &phys->res);
+	spin_unlock(&phys->lock);
+	vcm_res_insert_locked(vcm, res);
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
+}
+
+/* Take @res out of the graph and out of its backend; the memory stays. */
+static void vcm_res_unbind(struct vcm_res *res)
+{
+	struct vcm *vcm = res->vcm;
+	struct vcm_phys *phys = res->phys;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	if (!RB_EMPTY_NODE(&res->node)) {
+		rb_erase(&res->node, &vcm->res_tree);
+		vcm->nr_res--;
+	}
+	spin_lock(&phys->lock);
+	list_del(&res->phys_node);
+	spin_unlock(&phys->lock);
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+
+	vcm->backend->unbind(res);
+}
+
+/**
+ * vcm_res_destroy() - unbind and free a reservation
+ * @res: the reservation, in its vcm's tree or already erased by
+ *	vcm_res_lookup()
+ *
+ * Drops the reservation's reference on its buffer, which frees the buffer
+ * when it was the last one.
+ */
+
+void vcm_res_destroy(struct vcm_res *res)
+{
+	struct vcm_phys *phys = res->phys;
+
+	if (!(res->flags & VCM_RES_DEAD))
+		vcm_res_unbind(res);
+	kfree(res);
+	kref_put(&phys->kref, vcm_phys_release);
+}
+
+/* ------------------------------------------------------------------------
+ * The table of live streaming mappings
+ *
+ * Every streaming mapping is recorded so that unmap can be checked (unknown
+ * handle, double unmap, size or direction mismatch) and so that mappings
+ * still live when the driver unbinds can be reported and torn down.
+ * Buckets have their own locks: two CPUs mapping for one device rarely
+ * touch the same bucket.
+ */
+
+static struct vcm_track_bucket *vcm_track_bucket(struct vcm_assoc *assoc,
+						 unsigned long key)
+{
+	return &assoc->track[hash_long(key, VCM_TRACK_BITS)];
+}
+
+/**
+ * vcm_track_add() - record a live streaming mapping
+ * @assoc: the device
+ * @kind: page, sg list or resource
+ * @key: device address (page, resource) or sg list address
+ * @size: bytes mapped
+ * @nents: for an sg list: entries passed in (high 16 bits: segments out)
+ * @dir: direction
+ *
+ * Return: 0, or -ENOMEM when the record cannot be allocated; the caller
+ * must then fail the mapping, which it would otherwise not be able to check.
+ */
+int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		  unsigned long key, size_t size, u32 nents,
+		  enum dma_data_direction dir)
+{
+	struct vcm_track_bucket *b = vcm_track_bucket(assoc, key);
+	struct vcm_track *t;
+	unsigned long flags;
+
+	t = kmem_cache_alloc(vcm_track_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (!t)
+		return -ENOMEM;
+	t->key = key;
+	t->size = size;
+	t->nents = nents;
+	t->kind = kind;
+	t->dir = dir;
+
+	spin_lock_irqsave(&b->lock, flags);
+	hlist_add_head(&t->node, &b->head);
+	spin_unlock_irqrestore(&b->lock, flags);
+	atomic_long_inc(&assoc->live_maps);
+	atomic_long_add(size, &assoc->live_bytes);
+	return 0;
+}
+
+/**
+ * vcm_track_del() - retire a live streaming mapping, checking the caller
+ * @assoc: the device
+ * @kind: page, sg list or resource
+ * @key: as passed to vcm_track_add()
+ * @size: in: the size the driver claims; out: the size that was mapped
+ * @nents: for an sg list, in: the entry count the driver claims; out: the
+ *	count recorded at map time; NULL otherwise
+ * @dir: the direction the driver claims
+ *
+ * When the same address is mapped more than once, an exact match is
+ * preferred.  Mismatches are reported, and the caller goes on with what was
+ * recorded, so that a wrong size never releases the wrong bounce slots.
+ *
+ * Return: false if there is no such mapping (reported): the caller must not
+ * touch anything.
+ */
+bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		   unsigned long key, size_t *size, u32 *nents,
+		   enum dma_data_direction dir)
+{
+	struct vcm_track_bucket *b = vcm_track_bucket(assoc, key);
+	struct vcm_track *t, *match = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	hlist_for_each_entry(t, &b->head, node) {
+		if (t->key != key || t->kind != kind)
+			continue;
+		if (!match)
+			match = t;
+		if (t->size == *size && t->dir == dir &&
+		    (!nents || (t->nents & 0xffff) == *nents)) {
+			match = t;
+			break;
+		}
+	}
+	if (match)
+		hlist_del(&match->node);
+	spin_unlock_irqrestore(&b->lock, flags);
+
+	if (!match) {
+		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+			   "unmap of %s %#lx (%zu bytes) that is not mapped (double unmap?)\n",
+			   vcm_map_kind_names[kind], key, *size);
+		return false;
+	}
+	if (kind != VCM_MAP_SG && match->size != *size)
+		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+			   "unmap of %s %#lx with size %zu, mapped with %zu\n",
+			   vcm_map_kind_names[kind], key, *size, match->size);
+	if (nents && (match->nents & 0xffff) != *nents)
+		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+			   "unmap of sg %#lx with %u entries, mapped with %u\n",
+			   key, *nents, match->nents & 0xffff);
+	if (match->dir != dir)
+		vcm_report(assoc, VCM_ERR_DIR_MISMATCH,
+			   "unmap of %s %#lx with direction %d, mapped with %d\n",
+			   vcm_map_kind_names[kind], key, dir, match->dir);
+
+	*size = match->size;
+	if (nents)
+		*nents = match->nents;
+	atomic_long_dec(&assoc->live_maps);
+	atomic_long_sub(match->size, &assoc->live_bytes);
+	kmem_cache_free(vcm_track_cache, match);
+	return true;
+}
+
+/*
+ * Tear down the streaming mappings a driver left behind.  Pages and
+ * resources are unmapped through the backend (giving back bounce slots).
+ * An sg list is only forgotten: its memory may already be freed, and its
+ * segments were never bounced unless the device's mask forced it.
+ */
+static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
+{
+	const struct vcm_backend *be = assoc->vcm->backend;
+	unsigned long n = 0;
+	struct vcm_track *t;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
+		struct vcm_track_bucket *b = &assoc->track[i];
+		unsigned long flags;
+		HLIST_HEAD(dead);
+
+		spin_lock_irqsave(&b->lock, flags);
+		hlist_move_list(&b->head, &dead);
+		spin_unlock_irqrestore(&b->lock, flags);
+
+		hlist_for_each_entry_safe(t, tmp, &dead, node) {
+			vcm_report(assoc, VCM_ERR_LEAKED,
+				   "%s %#lx (%zu bytes) still mapped at unbind, unmapping\n",
+				   vcm_map_kind_names[t->kind], t->key,
+				   t->size);
+			if (t->kind != VCM_MAP_SG)
+				be->unmap_phys(assoc, t->key, t->size, t->dir,
+					       DMA_ATTR_SKIP_CPU_SYNC);
+			atomic_long_dec(&assoc->live_maps);
+			atomic_long_sub(t->size, &assoc->live_bytes);
+			kmem_cache_free(vcm_track_cache, t);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------------
+ * Associations
+ */
+
+/**
+ * vcm_assoc_of() - the VCM association of a device served by VCM
+ * @dev: the device
+ *
+ * Return: the association, or NULL if @dev's DMA is not served by VCM.
+ */
+struct vcm_assoc *vcm_assoc_of(struct device *dev)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+
+	if (!ops || ops->map_page != vcm_dma_ops.map_page)
+		return NULL;
+	return container_of(ops, struct vcm_assoc, ops);
+}
+
+static struct vcm_assoc *vcm_assoc_find(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	list_for_each_entry(assoc, &vcm_assoc_list, node)
+		if (assoc->dev == dev)
+			return assoc;
+	return NULL;
+}
+
+static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+	unsigned int i;
+
+	assoc = kzalloc(sizeof(*assoc), GFP_KERNEL);
+	if (!assoc)
+		return NULL;
+	/* Nobody sees the copy before set_dma_ops(): write it once here. */
+	memcpy((void *)&assoc->ops, &vcm_dma_ops, sizeof(assoc->ops));
+	assoc->dev = dev;
+	assoc->state = VCM_ASSOC_IDLE;
+	/*
+	 * Remember this once: after VCM takes over a device behind an IOMMU,
+	 * dev->dma_iommu no longer tells, and a rebind must not mistake it
+	 * for a one-to-one device.
+	 */
+	assoc->behind_iommu = dev->dma_iommu;
+	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
+		spin_lock_init(&assoc->track[i].lock);
+		INIT_HLIST_HEAD(&assoc->track[i].head);
+	}
+	list_add_tail(&assoc->node, &vcm_assoc_list);
+	return assoc;
+}
+
+/* Why VCM cannot serve @dev, or NULL if it can. */
+static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
+{
+	struct device *dev = assoc->dev;
+
+	if (!dev->dma_mask)
+		return "not a DMA master";
+	if (assoc->behind_iommu || dev->dma_iommu)
+		return "behind a translating IOMMU, dma-iommu keeps it";
+	if (dev->dma_ops && dev->dma_ops->map_page != vcm_dma_ops.map_page)
+		return "has its own dma_map_ops";
+	if (force_dma_unencrypted(dev))
+		return "needs unencrypted DMA memory";
+	return NULL;
+}
+
+/**
+ * vcm_attach_device() - put a device on VCM
+ * @dev: the device, whose driver is about to probe
+ *
+ * Idempotent: a device already on VCM keeps its association.  A device VCM
+ * cannot serve keeps its backend, with one notice.
+ *
+ * Return: the association if @dev is now served by VCM, NULL if it is not,
+ * or an ERR_PTR() on allocation failure.
+ */
+struct vcm_assoc *vcm_attach_device(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+	const char *why;
+	struct vcm *vcm;
+
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_find(dev) ?: vcm_assoc_alloc(dev);
+	if (!assoc) {
+		assoc = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	if (assoc->state == VCM_ASSOC_ACTIVE)
+		goto out;
+
+	why = vcm_cannot_serve(assoc);
+	if (why) {
+		if (assoc->declined != why)
+			dev_info(dev, VCM_PREFIX "not served: %s\n", why);
+		assoc->declined = why;
+		assoc->state = VCM_ASSOC_DECLINED;
+		assoc = NULL;
+		goto out;
+	}
+
+	vcm = vcm_get_one_to_one(dev);
+	if (!vcm) {
+		assoc = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	assoc->vcm = vcm;
+	assoc->declined = NULL;
+	list_add_tail(&assoc->vcm_node, &vcm->assocs);
+	assoc->orig_ops = dev->dma_ops;
+	set_dma_ops(dev, &assoc->ops);
+	assoc->state = VCM_ASSOC_ACTIVE;
+out:
+	mutex_unlock(&vcm_graph_lock);
+	return assoc;
+}
+
+/* Take out of @vcm's tree the first reservation @assoc still owns. */
+static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res = NULL;
+	unsigned long irqflags;
+	struct rb_node *node;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	for (node = rb_first(&vcm->res_tree); node; node = rb_next(node)) {
+		res = rb_entry(node, struct vcm_res, node);
+		if (res->owner == assoc) {
+			rb_erase(node, &vcm->res_tree);
+			RB_CLEAR_NODE(node);
+			vcm->nr_res--;
+			break;
+		}
+		res = NULL;
+	}
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
+}
+
+/**
+ * vcm_teardown_assoc() - release everything a device still holds in its vcm
+ * @assoc: the device, whose driver is gone
+ *
+ * Streaming mappings, coherent buffers and native mappings left behind are
+ * reported one by one and released: with the driver gone nobody can use
+ * them, and keeping them would leak.
+ *
+ * Return: how many objects were left behind.
+ */
+unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
+{
+	unsigned long n = vcm_track_flush(assoc);
+	struct vcm_res *res;
+
+	while ((res = vcm_res_take_any(assoc))) {
+		n++;
+		if (res->flags & VCM_RES_NATIVE) {
+			/*
+			 * Its holder will still call vcm_unmap(): unmap it
+			 * from the device now, free it then.
+			 */
+			vcm_report(assoc, VCM_ERR_LEAKED,
+				   "native mapping %pad (%zu bytes) still live at unbind, unmapping\n",
+				   &res->start, res->size);
+			vcm_res_unbind(res);
+			res->flags |= VCM_RES_DEAD;
+			continue;
+		}
+		vcm_report(assoc, VCM_ERR_LEAKED,
+			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
+			   &res->start, res->size);
+		vcm_res_destroy(res);
+	}
+	return n;
+}
+
+static void vcm_detach_locked(struct vcm_assoc *assoc)
+{
+	struct device *dev = assoc->dev;
+	unsigned long left;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	if (assoc->state != VCM_ASSOC_ACTIVE)
+		return;
+	left = vcm_teardown_assoc(assoc);
+	if (left)
+		dev_warn(dev, VCM_PREFIX "driver left %lu DMA objects behind\n",
+			 left);
+	set_dma_ops(dev, assoc->orig_ops);
+	list_del(&assoc->vcm_node);
+	kref_put(&assoc->vcm->kref, vcm_release);
+	assoc->vcm = NULL;
+	assoc->state = VCM_ASSOC_IDLE;
+}
+
+/**
+ * vcm_detach_device() - give a device back its original DMA backend
+ * @dev: the device, whose driver has unbound
+ *
+ * The device's counters stay (debugfs shows them) until it is released.
+ */
+void vcm_detach_device(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_find(dev);
+	if (assoc)
+		vcm_detach_locked(assoc);
+	mutex_unlock(&vcm_graph_lock);
+}
+
+/**
+ * vcm_release_device() - forget a device that is going away
+ * @dev: the device
+ */
+void vcm_release_device(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_find(dev);
+	if (assoc) {
+		vcm_detach_locked(assoc);
+		list_del(&assoc->node);
+		kfree(assoc);
+	}
+	mutex_unlock(&vcm_graph_lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Native interface
+ */
+
+/**
+ * dev_is_vcm() - is a device's DMA served by VCM?
+ * @dev: the device
+ *
+ * Return: true if the native calls below can be used with @dev.
+ */
+bool dev_is_vcm(struct device *dev)
+{
+	return !!vcm_assoc_of(dev);
+}
+EXPORT_SYMBOL_GPL(dev_is_vcm);
+
+/**
+ * vcm_phys_alloc() - allocate a physical buffer that a device can reach
+ * @dev: the device whose constraints (coherent DMA mask, bus window) the
+ *	buffer must meet
+ * @size: bytes, rounded up to whole pages
+ * @gfp: allocation flags
+ *
+ * The buffer is zeroed and is not mapped anywhere yet: map it with
+ * vcm_map_phys() into @dev or into any other device that can reach it.
+ *
+ * Return: the buffer, holding one reference for the caller, or an ERR_PTR():
+ * -ENODEV if @dev is not on VCM, -ENOMEM.
+ */
+struct vcm_phys *vcm_phys_alloc(struct device *dev, size_t size, gfp_t gfp)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_phys *phys;
+
+	if (!assoc)
+		return ERR_PTR(-ENODEV);
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	phys = vcm_phys_alloc_contig(dev, PAGE_ALIGN(size), gfp,
+				     dev->coherent_dma_mask);
+	return phys ?: ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_alloc);
+
+/**
+ * vcm_phys_from_dma() - the buffer behind a coherent allocation
+ * @dev: the device that allocated it
+ * @handle: the DMA address dma_alloc_attrs() or dma_alloc_pages() returned
+ *
+ * This is how a buffer allocated through the DMA API is shared: the caller
+ * gets the buffer itself, not a scatterlist, and maps it into other devices
+ * with vcm_map_phys().
+ *
+ * Return: the buffer with a reference for the caller (drop it with
+ * vcm_phys_put()), or an ERR_PTR(): -ENODEV if @dev is not on VCM, -ENOENT if
+ * @handle is not one of @dev's allocations.
+ */
+struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_phys *phys;
+
+	if (!assoc)
+		return ERR_PTR(-ENODEV);
+	phys = vcm_phys_lookup(assoc, handle,
+			       VCM_RES_COHERENT | VCM_RES_PAGES);
+	return phys ?: ERR_PTR(-ENOENT);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_from_dma);
+
+/**
+ * vcm_phys_put() - drop a reference to a buffer
+ * @phys: the buffer; freed when its last mapping and reference are gone
+ */
+void vcm_phys_put(struct vcm_phys *phys)
+{
+	if (!IS_ERR_OR_NULL(phys))
+		kref_put(&phys->kref, vcm_phys_release);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_put);
+
+/**
+ * vcm_phys_size() - size of a buffer
+ * @phys: the buffer
+ *
+ * Return: its size in bytes, a multiple of PAGE_SIZE.
+ */
+size_t vcm_phys_size(const struct vcm_phys *phys)
+{
+	return phys->size;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_size);
+
+/**
+ * vcm_map_phys() - map a whole buffer for a device
+ * @dev: the device, served by VCM
+ * @phys: the buffer
+ * @dir: the direction of the DMA it will do
+ *
+ * The mapping is an edge of the graph: it keeps @phys alive until
+ * vcm_unmap(), and shows in debugfs.  No scatterlist is built.
+ *
+ * Return: the mapping (its address is vcm_res_addr()), or an ERR_PTR():
+ * -ENODEV if @dev is not on VCM, -EINVAL for a bad direction, -ERANGE if @dev
+ * cannot reach the buffer, -ENOMEM.
+ */
+struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
+			     enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_res *res;
+
+	if (!assoc)
+		return ERR_PTR(-ENODEV);
+	if (!valid_dma_direction(dir))
+		return ERR_PTR(-EINVAL);
+	res = vcm_res_create(assoc, phys, VCM_RES_NATIVE, 0, GFP_KERNEL);
+	if (!IS_ERR(res))
+		res->dir = dir;
+	return res;
+}
+EXPORT_SYMBOL_GPL(vcm_map_phys);
+
+/**
+ * vcm_res_addr() - device address of a mapping
+ * @res: a mapping returned by vcm_map_phys()
+ *
+ * Return: the address at which the device reaches the start of the buffer.
+ */
+dma_addr_t vcm_res_addr(const struct vcm_res *res)
+{
+	return res->start;
+}
+EXPORT_SYMBOL_GPL(vcm_res_addr);
+
+/**
+ * vcm_unmap() - remove a mapping made by vcm_map_phys()
+ * @res: the mapping; the buffer is freed if this was its last user
+ */
+void vcm_unmap(struct vcm_res *res)
+{
+	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)))
+		return;
+	vcm_res_destroy(res);
+}
+EXPORT_SYMBOL_GPL(vcm_unmap);
+
+static int __init vcm_core_init(void)
+{
+	vcm_track_cache = KMEM_CACHE(vcm_track, 0);
+	return vcm_track_cache ? 0 : -ENOMEM;
+}
+core_initcall(vcm_core_init);

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: debugfs view of the graph, /sys/kernel/debug/vcm/.
+ *
+ *   vcms         every address space, with its devices and reservations
+ *   devices      one line per device VCM has seen: state, vcm, live
+ *                streaming mappings and bytes, call and error counters
+ *   allocations  every live physical buffer: size, chunks, owner, mappings
+ *   errors       driver errors, summed over all devices
+ *
+ * Lines are "key=value" pairs after a name, so that scripts can read them.
+ * The graph is read under its own locks; seq_file buffers the output, so no
+ * lock is held across a copy to user space.
+ */
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/seq_file.h>
+#include "vcm.h"
+
+static const char * const vcm_assoc_state_names[] = {
+	[VCM_ASSOC_ACTIVE]	= "active",
+	[VCM_ASSOC_IDLE]	= "idle",
+	[VCM_ASSOC_DECLINED]	= "declined",
+};
+
+static int vcm_vcms_show(struct seq_file *m, void *v)
+{
+	struct vcm_assoc *assoc;
+	struct vcm_res *res;
+	struct rb_node *n;
+	struct vcm *vcm;
+	unsigned long flags;
+
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(vcm, &vcm_list, node) {
+		seq_printf(m, "%s kind=%s bus_limit=%#llx offset_map=%s reservations=%lu\n",
+			   vcm->name, vcm->backend->name, vcm->bus_limit,
+			   vcm->window ? "yes" : "no", vcm->nr_res);
+		list_for_each_entry(assoc, &vcm->assocs, vcm_node)
+			seq_printf(m, "  device %s\n", dev_name(assoc->dev));
+		spin_lock_irqsave(&vcm->lock, flags);
+		for (n = rb_first(&vcm->res_tree); n; n = rb_next(n)) {
+			res = rb_entry(n, struct vcm_res, node);
+			seq_printf(m, "  res %pad size=%zu owner=%s flags=%#x\n",
+				   &res->start, res->size,
+				   dev_name(res->owner->dev), res->flags);
+		}
+		spin_unlock_irqrestore(&vcm->lock, flags);
+	}
+	mutex_unlock(&vcm_graph_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_vcms);
+
+static int vcm_devices_show(struct seq_file *m, void *v)
+{
+	struct vcm_assoc *assoc;
+	unsigned int i;
+
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(assoc, &vcm_assoc_list, node) {
+		seq_printf(m, "%s driver=%s state=%s vcm=%s iommu=%d live_maps=%ld live_bytes=%ld",
+			   dev_name(assoc->dev),
+			   assoc->dev->driver ? assoc->dev->driver->name : "-",
+			   vcm_assoc_state_names[assoc->state],
+			   assoc->vcm ? assoc->vcm->name : "-",
+			   assoc->behind_iommu,
+			   atomic_long_read(&assoc->live_maps),
+			   atomic_long_read(&assoc->live_bytes));
+		for (i = 0; i < VCM_NR_STATS; i++)
+			seq_printf(m, " %s=%ld", vcm_stat_names[i],
+				   atomic_long_read(&assoc->stats[i]));
+		if (assoc->declined)
+			seq_printf(m, " reason=\"%s\"", assoc->declined);
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&vcm_graph_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_devices);
+
+static int vcm_allocations_show(struct seq_file *m, void *v)
+{
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_for_each_entry(phys, &vcm_phys_list, node) {
+		seq_printf(m, "phys size=%zu chunks=%u owner=%s cma=%d refs=%u",
+			   phys->size, phys->nr_chunks,
+			   phys->owner ? dev_name(phys->owner) : "-",
+			   !!(phys->flags & VCM_PHYS_CMA),
+			   kref_read(&phys->kref));
+		for (i = 0; i < phys->nr_chunks; i++)
+			seq_printf(m, " chunk=%#lx+%lu", phys->chunks[i].pfn,
+				   phys->chunks[i].nr_pages);
+		spin_lock(&phys->lock);
+		list_for_each_entry(res, &phys->res, phys_node)
+			seq_printf(m, " map=%s:%s@%pad", res->vcm->name,
+				   dev_name(res->owner->dev), &res->start);
+		spin_unlock(&phys->lock);
+		seq_putc(m, '\n');
+	}
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_allocations);
+
+static int vcm_errors_show(struct seq_file *m, void *v)
+{
+	long sum[VCM_NR_STATS] = {};
+	struct vcm_assoc *assoc;
+	unsigned int i;
+
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(assoc, &vcm_assoc_list, node)
+		for (i = VCM_NR_CALL_STATS; i < VCM_NR_STATS; i++)
+			sum[i] += atomic_long_read(&assoc->stats[i]);
+	mutex_unlock(&vcm_graph_lock);
+	for (i = VCM_NR_CALL_STATS; i < VCM_NR_STATS; i++)
+		seq_printf(m, "%s %ld\n", vcm_stat_names[i], sum[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_errors);
+
+/**
+ * vcm_debugfs_init() - create /sys/kernel/debug/vcm/
+ */
+void vcm_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("vcm", NULL);
+
+	debugfs_create_file("vcms", 0400, dir, NULL, &vcm_vcms_fops);
+	debugfs_create_file("devices", 0400, dir, NULL, &vcm_devices_fops);
+	debugfs_create_file("allocations", 0400, dir, NULL,
+			    &vcm_allocations_fops);
+	debugfs_create_file("errors", 0400, dir, NULL, &vcm_errors_fops);
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the one-to-one backend.
+ *
+ * In a one-to-one vcm the device address of a page is phys_to_dma() of its
+ * physical address: the vcm is a bus window, not an address space with its
+ * own page tables.  What the backend adds is what the window cannot: a
+ * buffer the device's mask cannot reach is bounced through swiotlb, and
+ * scatterlist segments that the window makes contiguous are merged, within
+ * the device's max_segment_size and segment boundary.
+ *
+ * The backend keeps no state of its own; the caller (vcm-ops.c) records
+ * every mapping.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-direct.h>
+#include <linux/memremap.h>
+#include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
+#include "direct.h"
+#include "vcm.h"
+
+static void vcm_direct_sync_for_device(struct vcm_assoc *assoc,
+				       dma_addr_t addr, size_t size,
+				       enum dma_data_direction dir)
+{
+	dma_direct_sync_single_for_device(assoc->dev, addr, size, dir);
+}
+
+static void vcm_direct_sync_for_cpu(struct vcm_assoc *assoc, dma_addr_t addr,
+				    size_t size, enum dma_data_direction dir)
+{
+	dma_direct_sync_single_for_cpu(assoc->dev, addr, size, dir);
+}
+
+static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
+				      phys_addr_t phys, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs, bool *bounced)
+{
+	struct device *dev = assoc->dev;
+	dma_addr_t addr = phys_to_dma(dev, phys);
+
+	*bounced = false;
+	if (is_swiotlb_force_bounce(dev) ||
+	    unlikely(!dma_capable(dev, addr, size, true)) ||
+	    dma_kmalloc_needs_bounce(dev, size, dir)) {
+		if (!is_swiotlb_active(dev)) {
+			vcm_report(assoc, VCM_ERR_MASK,
+				   "%pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and swiotlb is off\n",
+				   &phys, size, *dev->dma_mask,
+				   dev->bus_dma_limit);
+			return DMA_MAPPING_ERROR;
+		}
+		*bounced = true;
+		return swiotlb_map(dev, phys, size, dir, attrs);
+	}
+
+	if (!dev_is_dma_coherent(dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		arch_sync_dma_for_device(phys, size, dir);
+	return addr;
+}
+
+static void vcm_direct_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		vcm_direct_sync_for_cpu(assoc, addr, size, dir);
+	/* Gives the slots back if @addr is a bounce buffer, else nothing. */
+	swiotlb_tbl_unmap_single(assoc->dev, dma_to_phys(assoc->dev, addr),
+				 size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+/* Can DMA segment @out grow by @len bytes at @addr? */
+static bool vcm_direct_can_merge(struct device *dev, struct scatterlist *out,
+				 dma_addr_t addr, unsigned int len)
+{
+	dma_addr_t start = sg_dma_address(out);
+	unsigned long boundary = dma_get_seg_boundary(dev);
+
+	return addr == start + sg_dma_len(out) &&
+	       sg_dma_len(out) + len <= dma_get_max_seg_size(dev) &&
+	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
+}
+
+static void vcm_direct_unmap_sg(struct vcm_assoc *assoc,
+				struct scatterlist *sgl, int nents,
+				int mapped, enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i;
+
+	for_each_sg(sgl, s, mapped, i)
+		vcm_direct_unmap_phys(assoc, sg_dma_address(s), sg_dma_len(s),
+				      dir, attrs);
+}
+
+/*
+ * Map every entry, then fold an entry into the previous DMA segment when
+ * the window makes them contiguous and the device's segment limits allow.
+ * Bounced entries are never merged: their bounce slots must be given back
+ * one by one.  The DMA segments are written over the list in place (entry
+ * i's DMA fields are written only after entry i's CPU fields were read),
+ * and the first unused entry gets a zero DMA length, which is where
+ * sync_sg and unmap_sg stop.
+ */
+static int vcm_direct_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	struct scatterlist *s, *out = NULL;
+	bool bounced, out_bounced = false;
+	int i, ret, count = 0;
+	dma_addr_t addr;
+
+	for_each_sg(sgl, s, nents, i) {
+		if (is_pci_p2pdma_page(sg_page(s))) {
+			ret = -EREMOTEIO;
+			goto unwind;
+		}
+		addr = vcm_direct_map_phys(assoc, sg_phys(s), s->length, dir,
+					   attrs, &bounced);
+		if (addr == DMA_MAPPING_ERROR) {
+			ret = -EIO;
+			goto unwind;
+		}
+		if (out && !bounced && !out_bounced &&
+		    vcm_direct_can_merge(dev, out, addr, s->length)) {
+			sg_dma_len(out) += s->length;
+			vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
+			continue;
+		}
+		out = out ? sg_next(out) : sgl;
+		sg_dma_address(out) = addr;
+		sg_dma_len(out) = s->length;
+		out_bounced = bounced;
+		if (bounced)
+			vcm_stat_inc(assoc, VCM_STAT_BOUNCED);
+		count++;
+	}
+	if (count < nents)
+		sg_dma_len(sg_next(out)) = 0;
+	return count;
+
+unwind:
+	/* Entry i is not mapped; the @count DMA segments before it are. */
+	vcm_direct_unmap_sg(assoc, sgl, nents, count, dir,
+			    attrs | DMA_ATTR_SKIP_CPU_SYNC);
+	return ret;
+}
+
+static dma_addr_t vcm_direct_map_resource(struct vcm_assoc *assoc,
+					  phys_addr_t phys, size_t size,
+					  enum dma_data_direction dir,
+					  unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	dma_addr_t addr = phys_to_dma_unencrypted(dev, phys);
+
+	if (unlikely(!dma_capable(dev, addr, size, false))) {
+		vcm_report(assoc, VCM_ERR_MASK,
+			   "resource %pa+%zu is beyond the DMA mask %#llx (bus limit %#llx)\n",
+			   &phys, size, *dev->dma_mask, dev->bus_dma_limit);
+		return DMA_MAPPING_ERROR;
+	}
+	return addr;
+}
+
+/*
+ * A one-to-one window maps a buffer at its physical address, so only a
+ * single chunk that the device can reach can be bound.  Coherent buffers
+ * are checked against the coherent mask, native mappings against the
+ * streaming mask.
+ */
+static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res)
+{
+	struct device *dev = assoc->dev;
+	struct vcm_phys *phys = res->phys;
+	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
+						 dev->coherent_dma_mask;
+
+	if (phys->nr_chunks != 1)
+		return -EINVAL;
+	res->start = phys_to_dma(dev, PFN_PHYS(phys->chunks[0].pfn));
+	if (res->start + res->size - 1 > min_not_zero(mask, dev->bus_dma_limit))
+		return -ERANGE;
+	return 0;
+}
+
+static void vcm_direct_unbind(struct vcm_res *res)
+{
+	/* Nothing is programmed for a window. */
+}
+
+/* What dma-direct can satisfy is exactly what a window can. */
+static int vcm_direct_supported(struct vcm_assoc *assoc, u64 mask)
+{
+	return dma_direct_supported(assoc->dev, mask);
+}
+
+static u64 vcm_direct_required_mask(struct vcm_assoc *assoc)
+{
+	return dma_direct_get_required_mask(assoc->dev);
+}
+
+static size_t vcm_direct_max_mapping_size(struct vcm_assoc *assoc)
+{
+	return dma_direct_max_mapping_size(assoc->dev);
+}
+
+/* A window costs the same per mapping whatever its size. */
+static size_t vcm_direct_opt_mapping_size(void)
+{
+	return SIZE_MAX;
+}
+
+/*
+ * A window merges segments only where the pages happen to be physically
+ * contiguous, so no boundary can be promised to the block layer.
+ */
+static unsigned long vcm_direct_merge_boundary(struct vcm_assoc *assoc)
+{
+	return 0;
+}
+
+const struct vcm_backend vcm_direct_backend = {
+	.name			= "direct",
+	.map_phys		= vcm_direct_map_phys,
+	.unmap_phys		= vcm_direct_unmap_phys,
+	.map_sg			= vcm_direct_map_sg,
+	.unmap_sg		= vcm_direct_unmap_sg,
+	.sync_for_cpu		= vcm_direct_sync_for_cpu,
+	.sync_for_device	= vcm_direct_sync_for_device,
+	.map_resource		= vcm_direct_map_resource,
+	.bind			= vcm_direct_bind,
+	.unbind			= vcm_direct_unbind,
+	.supported		= vcm_direct_supported,
+	.required_mask		= vcm_direct_required_mask,
+	.max_mapping_size	= vcm_direct_max_mapping_size,
+	.opt_mapping_size	= vcm_direct_opt_mapping_size,
+	.merge_boundary		= vcm_direct_merge_boundary,
+};

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the dma_map_ops provider and the dma=vcm option.
+ *
+ * Every entry point has the shape of kernel/dma/mapping.c: find the device's
+ * association, validate, dispatch to the backend of its vcm, record.  The
+ * DMA core has already traced the call and will feed DMA-API debug; the
+ * checks here are VCM's own, and they hold whether or not DMA-API debug is
+ * built in.
+ *
+ * Devices are taken over when a driver is about to bind (BUS_NOTIFY_BIND_
+ * DRIVER: the IOMMU state is final, the driver has not set its DMA mask yet)
+ * and given back their original backend when it has unbound
+ * (BUS_NOTIFY_UNBOUND_DRIVER, after devres has freed managed buffers through
+ * us).  A failed probe keeps VCM: its managed buffers are freed after the
+ * DRIVER_NOT_BOUND notification, and must come back to us.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-map-ops.h>
+#include <linux/init.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include "vcm.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "vcm."
+
+static bool vcm_enabled __ro_after_init;
+static bool vcm_verbose __ro_after_init;
+
+/* Comma-separated device names (dev_name()) that keep their backend. */
+static char *vcm_exclude;
+module_param_named(exclude, vcm_exclude, charp, 0444);
+MODULE_PARM_DESC(exclude, "devices (by name, comma-separated) VCM leaves alone");
+
+static struct vcm_assoc *to_assoc(struct device *dev)
+{
+	return container_of(get_dma_ops(dev), struct vcm_assoc, ops);
+}
+
+static const struct vcm_backend *to_backend(struct vcm_assoc *assoc)
+{
+	return assoc->vcm->backend;
+}
+
+/* ------------------------------------------------------------------------
+ * Coherent allocations
+ */
+
+/* Allocate and bind a contiguous buffer; the reservation owns it. */
+static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
+				     gfp_t gfp, unsigned long attrs,
+				     unsigned int flags)
+{
+	struct device *dev = assoc->dev;
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+
+	phys = vcm_phys_alloc_contig(dev, PAGE_ALIGN(size), gfp,
+				     dev->coherent_dma_mask);
+	if (!phys) {
+		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		return NULL;
+	}
+	res = vcm_res_create(assoc, phys, flags, attrs, gfp);
+	/* From here on the reservation's reference keeps the buffer. */
+	vcm_phys_put(phys);
+	if (IS_ERR(res)) {
+		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		return NULL;
+	}
+	return res;
+}
+
+static void *vcm_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		       gfp_t gfp, unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_res *res;
+
+	vcm_stat_inc(assoc, VCM_STAT_ALLOC);
+	res = vcm_alloc_res(assoc, size, gfp, attrs, VCM_RES_COHERENT);
+	if (!res)
+		return NULL;
+	/* As dma-direct: without a kernel mapping the cookie is the page. */
+	if (attrs & DMA_ATTR_NO_KERNEL_MAPPING)
+		res->cpu_addr = vcm_phys_page(res->phys);
+	else
+		res->cpu_addr = page_address(vcm_phys_page(res->phys));
+	*handle = res->start;
+	return res->cpu_addr;
+}
+
+/*
+ * Take a device's coherent reservation back for freeing, checking that the
+ * driver describes it the way it was allocated.  A wrong size is reported
+ * and the buffer freed as allocated; a wrong CPU address means the handle
+ * and the pointer disagree about which buffer is meant, so nothing is freed.
+ */
+static struct vcm_res *vcm_take_for_free(struct vcm_assoc *assoc,
+					 dma_addr_t handle, size_t size,
+					 void *cpu_addr, unsigned int flags)
+{
+	struct vcm_res *res = vcm_res_take(assoc, handle, flags);
+
+	if (!res) {
+		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+			   "free of %pad (%zu bytes), which is not allocated (double free?)\n",
+			   &handle, size);
+		return NULL;
+	}
+	if (PAGE_ALIGN(size) != res->size)
+		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+			   "free of %pad with size %zu, allocated with %zu\n",
+			   &handle, size, res->size);
+	if (cpu_addr != res->cpu_addr) {
+		vcm_report(assoc, VCM_ERR_OWNER_MISMATCH,
+			   "free of %pad with CPU address %p, allocated at %p: not freed\n",
+			   &handle, cpu_addr, res->cpu_addr);
+		vcm_res_put_back(res);
+		return NULL;
+	}
+	return res;
+}
+
+static void vcm_free(struct device *dev, size_t size, void *cpu_addr,
+		     dma_addr_t handle, unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_res *res;
+
+	vcm_stat_inc(assoc, VCM_STAT_FREE);
+	res = vcm_take_for_free(assoc, handle, size, cpu_addr,
+				VCM_RES_COHERENT);
+	if (res)
+		vcm_res_destroy(res);
+}
+
+static struct page *vcm_alloc_pages(struct device *dev, size_t size,
+				    dma_addr_t *handle,
+				    enum dma_data_direction dir, gfp_t gfp)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_res *res;
+
+	vcm_stat_inc(assoc, VCM_STAT_ALLOC_PAGES);
+	res = vcm_alloc_res(assoc, size, gfp, 0, VCM_RES_PAGES);
+	if (!res)
+		return NULL;
+	res->dir = dir;
+	res->cpu_addr = vcm_phys_page(res->phys);
+	*handle = res->start;
+	return res->cpu_addr;
+}
+
+static void vcm_free_pages(struct device *dev, size_t size, struct page *page,
+			   dma_addr_t handle, enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_res *res;
+
+	vcm_stat_inc(assoc, VCM_STAT_FREE_PAGES);
+	res = vcm_take_for_free(assoc, handle, size, page, VCM_RES_PAGES);
+	if (res)
+		vcm_res_destroy(res);
+}
+
+/* ------------------------------------------------------------------------
+ * Streaming mappings
+ */
+
+static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
+			       unsigned long offset, size_t size,
+			       enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	const struct vcm_backend *be = to_backend(assoc);
+	phys_addr_t phys = page_to_phys(page) + offset;
+	bool bounced;
+	dma_addr_t addr;
+
+	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
+	if (unlikely(is_pci_p2pdma_page(page)))
+		goto fail;
+	addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
+	if (addr == DMA_MAPPING_ERROR)
+		goto fail;
+	if (unlikely(vcm_track_add(assoc, VCM_MAP_PAGE, addr, size, 0, dir))) {
+		be->unmap_phys(assoc, addr, size, dir,
+			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		goto fail;
+	}
+	if (bounced)
+		vcm_stat_inc(assoc, VCM_STAT_BOUNCED);
+	return addr;
+fail:
+	vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
+	return DMA_MAPPING_ERROR;
+}
+
+static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	vcm_stat_inc(assoc, VCM_STAT_UNMAP_PAGE);
+	if (vcm_track_del(assoc, VCM_MAP_PAGE, addr, &size, NULL, dir))
+		to_backend(assoc)->unmap_phys(assoc, addr, size, dir, attrs);
+}
+
+/*
+ * The record of an sg mapping keeps the entry count the driver passed (low
+ * 16 bits) and the DMA segment count (high 16 bits): unmap_sg is called
+ * with the former and must undo the latter.
+ */
+static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	const struct vcm_backend *be = to_backend(assoc);
+	struct scatterlist *s;
+	size_t bytes = 0;
+	int i, mapped;
+
+	vcm_stat_inc(assoc, VCM_STAT_MAP_SG);
+	if (unlikely(nents > U16_MAX)) {
+		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
+		return -EINVAL;
+	}
+	mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
+	if (mapped < 0) {
+		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
+		return mapped;
+	}
+	for_each_sg(sgl, s, mapped, i)
+		bytes += sg_dma_len(s);
+	if (unlikely(vcm_track_add(assoc, VCM_MAP_SG, (unsigned long)sgl,
+				   bytes, nents | mapped << 16, dir))) {
+		be->unmap_sg(assoc, sgl, nents, mapped, dir,
+			     attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
+		return -ENOMEM;
+	}
+	return mapped;
+}
+
+static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	u32 recorded = nents;
+	size_t size = 0;
+
+	vcm_stat_inc(assoc, VCM_STAT_UNMAP_SG);
+	if (vcm_track_del(assoc, VCM_MAP_SG, (unsigned long)sgl, &size,
+			  &recorded, dir))
+		to_backend(assoc)->unmap_sg(assoc, sgl, recorded & 0xffff,
+					    recorded >> 16, dir, attrs);
+}
+
+static dma_addr_t vcm_map_resource(struct device *dev, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	dma_addr_t addr;
+
+	vcm_stat_inc(assoc, VCM_STAT_MAP_RESOURCE);
+	addr = to_backend(assoc)->map_resource(assoc, phys, size, dir, attrs);
+	if (addr != DMA_MAPPING_ERROR &&
+	    vcm_track_add(assoc, VCM_MAP_RESOURCE, addr, size, 0, dir))
+		addr = DMA_MAPPING_ERROR;
+	if (addr == DMA_MAPPING_ERROR)
+		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
+	return addr;
+}
+
+static void vcm_unmap_resource(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	vcm_stat_inc(assoc, VCM_STAT_UNMAP_RESOURCE);
+	/* Nothing was set up for MMIO: retiring the record is all. */
+	vcm_track_del(assoc, VCM_MAP_RESOURCE, addr, &size, NULL, dir);
+}
+
+static void vcm_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+				    size_t size, enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	to_backend(assoc)->sync_for_cpu(assoc, addr, size, dir);
+}
+
+static void vcm_sync_single_for_device(struct device *dev, dma_addr_t addr,
+				       size_t size,
+				       enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	to_backend(assoc)->sync_for_device(assoc, addr, size, dir);
+}
+
+/*
+ * Sync calls get the entry count the driver mapped, not the DMA segment
+ * count: walk the DMA segments up to the zero length that map_sg left
+ * after the last one.
+ */
+static void vcm_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
+				int nents, enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct scatterlist *s;
+	int i;
+
+	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		to_backend(assoc)->sync_for_cpu(assoc, sg_dma_address(s),
+						sg_dma_len(s), dir);
+	}
+}
+
+static void vcm_sync_sg_for_device(struct device *dev,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct scatterlist *s;
+	int i;
+
+	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		to_backend(assoc)->sync_for_device(assoc, sg_dma_address(s),
+						   sg_dma_len(s), dir);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * CPU views of coherent buffers
+ */
+
+static struct vcm_phys *vcm_phys_for_view(struct vcm_assoc *assoc,
+					  dma_addr_t handle, size_t size)
+{
+	struct vcm_phys *phys;
+
+	phys = vcm_phys_lookup(assoc, handle, VCM_RES_COHERENT | VCM_RES_PAGES);
+	if (!phys) {
+		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+			   "CPU view of %pad, which is not allocated\n",
+			   &handle);
+		return NULL;
+	}
+	if (PAGE_ALIGN(size) > phys->size) {
+		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+			   "CPU view of %pad with size %zu, allocated with %zu\n",
+			   &handle, size, phys->size);
+		vcm_phys_put(phys);
+		return NULL;
+	}
+	return phys;
+}
+
+static int vcm_mmap(struct device *dev, struct vm_area_struct *vma,
+		    void *cpu_addr, dma_addr_t handle, size_t size,
+		    unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_phys *phys;
+	int ret;
+
+	vcm_stat_inc(assoc, VCM_STAT_MMAP);
+	phys = vcm_phys_for_view(assoc, handle, size);
+	if (!phys)
+		return -ENXIO;
+	vma->vm_page_prot = dma_pgprot(dev, vma->vm_page_prot, attrs);
+	ret = vcm_phys_mmap(phys, vma);
+	vcm_phys_put(phys);
+	return ret;
+}
+
+static int vcm_get_sgtable(struct device *dev, struct sg_table *sgt,
+			   void *cpu_addr, dma_addr_t handle, size_t size,
+			   unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	struct vcm_phys *phys;
+	int ret;
+
+	vcm_stat_inc(assoc, VCM_STAT_GET_SGTABLE);
+	phys = vcm_phys_for_view(assoc, handle, size);
+	if (!phys)
+		return -ENXIO;
+	ret = vcm_phys_to_sgtable(phys, sgt, GFP_KERNEL);
+	vcm_phys_put(phys);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Queries
+ */
+
+static int vcm_dma_supported(struct device *dev, u64 mask)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	return to_backend(assoc)->supported(assoc, mask);
+}
+
+static u64 vcm_get_required_mask(struct device *dev)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	return to_backend(assoc)->required_mask(assoc);
+}
+
+static size_t vcm_max_mapping_size(struct device *dev)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	return to_backend(assoc)->max_mapping_size(assoc);
+}
+
+/*
+ * ->opt_mapping_size() has no device argument.  Devices get a copy of the
+ * ops of their vcm's kind (struct vcm_assoc), so when more kinds come,
+ * each kind's copy answers for its own backend.
+ */
+static size_t vcm_opt_mapping_size(void)
+{
+	return vcm_direct_backend.opt_mapping_size();
+}
+
+static unsigned long vcm_get_merge_boundary(struct device *dev)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	return to_backend(assoc)->merge_boundary(assoc);
+}
+
+/* The template each association copies; see struct vcm_assoc. */
+const struct dma_map_ops vcm_dma_ops = {
+	.alloc			= vcm_alloc,
+	.free			= vcm_free,
+	.alloc_pages_op		= vcm_alloc_pages,
+	.free_pages		= vcm_free_pages,
+	.mmap			= vcm_mmap,
+	.get_sgtable		= vcm_get_sgtable,
+	.map_page		= vcm_map_page,
+	.unmap_page		= vcm_unmap_page,
+	.map_sg			= vcm_map_sg,
+	.unmap_sg		= vcm_unmap_sg,
+	.map_resource		= vcm_map_resource,
+	.unmap_resource		= vcm_unmap_resource,
+	.sync_single_for_cpu	= vcm_sync_single_for_cpu,
+	.sync_single_for_device	= vcm_sync_single_for_device,
+	.sync_sg_for_cpu	= vcm_sync_sg_for_cpu,
+	.sync_sg_for_device	= vcm_sync_sg_for_device,
+	.dma_supported		= vcm_dma_supported,
+	.get_required_mask	= vcm_get_required_mask,
+	.max_mapping_size	= vcm_max_mapping_size,
+	.opt_mapping_size	= vcm_opt_mapping_size,
+	.get_merge_boundary	= vcm_get_merge_boundary,
+};
+
+/* ------------------------------------------------------------------------
+ * dma=vcm and the bus notifiers
+ */
+
+static bool vcm_excluded(struct device *dev)
+{
+	const char *name = dev_name(dev), *p = vcm_exclude;
+	size_t len = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct device *dev = data;
+	struct vcm_assoc *assoc;
+
+	switch (action) {
+	case BUS_NOTIFY_BIND_DRIVER:
+		if (vcm_excluded(dev)) {
+			dev_info(dev, VCM_PREFIX "excluded by vcm.exclude=\n");
+			break;
+		}
+		assoc = vcm_attach_device(dev);
+		if (IS_ERR(assoc))
+			dev_warn(dev, VCM_PREFIX "cannot attach (%pe), keeping the original DMA backend\n",
+				 assoc);
+		else if (assoc && vcm_verbose)
+			dev_info(dev, VCM_PREFIX "served by %s\n",
+				 assoc->vcm->name);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		vcm_detach_device(dev);
+		if (vcm_verbose)
+			dev_info(dev, VCM_PREFIX "original DMA backend restored\n");
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		vcm_release_device(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vcm_pci_nb = {
+	.notifier_call = vcm_bus_notify,
+};
+
+static struct notifier_block vcm_platform_nb = {
+	.notifier_call = vcm_bus_notify,
+};
+
+/*
+ * dma=vcm[,verbose]: parsed once, before any initcall.  Registered with the
+ * trailing '=' because __setup() matches prefixes (dma_debug=, dmasound=).
+ */
+static int __init vcm_setup(char *str)
+{
+	char *opt;
+
+	while ((opt = strsep(&str, ","))) {
+		if (!strcmp(opt, "vcm"))
+			vcm_enabled = true;
+		else if (!strcmp(opt, "verbose"))
+			vcm_verbose = true;
+		else
+			pr_warn("dma=: unknown option '%s' ignored\n", opt);
+	}
+	return 1;
+}
+__setup("dma=", vcm_setup);
+
+/*
+ * Devices are added at subsys_initcall time and drivers bind from
+ * device_initcall on: registering at subsys_initcall_sync sees every
+ * binding.  A bus notifier's return value cannot veto a probe, so failure
+ * to attach only leaves the device on its original backend.
+ */
+static int __init vcm_ops_init(void)
+{
+	int ret = 0;
+
+	if (!vcm_enabled)
+		return 0;
+	if (IS_ENABLED(CONFIG_PCI))
+		ret = bus_register_notifier(&pci_bus_type, &vcm_pci_nb);
+	if (!ret)
+		ret = bus_register_notifier(&platform_bus_type,
+					    &vcm_platform_nb);
+	if (ret) {
+		pr_err("cannot register bus notifiers: %d, VCM is off\n", ret);
+		return ret;
+	}
+	vcm_debugfs_init();
+	pr_info("serving DMA for PCI and platform devices\n");
+	return 0;
+}
+subsys_initcall_sync(vcm_ops_init);

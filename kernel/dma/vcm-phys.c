@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: physical buffers.
+ *
+ * A vcm_phys is a list of chunks of physically contiguous pages.  This file
+ * allocates and frees them, keeps the list of live buffers for debugfs
+ * (vcm_phys_list, under vcm_phys_list_lock), and gives the CPU views of a
+ * buffer: an sg_table with one entry per chunk, and user mappings.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-direct.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include "vcm.h"
+
+LIST_HEAD(vcm_phys_list);
+DEFINE_SPINLOCK(vcm_phys_list_lock);
+
+static struct vcm_phys *vcm_phys_new(struct device *owner,
+				     unsigned int nr_chunks, gfp_t gfp)
+{
+	struct vcm_phys *phys;
+
+	phys = kzalloc(struct_size(phys, chunks, nr_chunks),
+		       vcm_meta_gfp(gfp));
+	if (!phys)
+		return NULL;
+	kref_init(&phys->kref);
+	spin_lock_init(&phys->lock);
+	INIT_LIST_HEAD(&phys->res);
+	phys->nr_chunks = nr_chunks;
+	phys->owner = get_device(owner);
+	return phys;
+}
+
+static void vcm_phys_publish(struct vcm_phys *phys)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_add_tail(&phys->node, &vcm_phys_list);
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+}
+
+/* Is [phys, phys + size) reachable by @dev through a mask of @limit? */
+static bool vcm_phys_reachable(struct device *dev, phys_addr_t phys,
+			       size_t size, u64 limit)
+{
+	dma_addr_t addr = phys_to_dma(dev, phys);
+
+	return addr + size - 1 <= min_not_zero(limit, dev->bus_dma_limit);
+}
+
+/*
+ * Pages from the buddy allocator, in the highest zone that @limit allows
+ * first, then in the lower ones, as dma-direct does.  alloc_pages_exact()
+ * gives the tail of the power-of-two block back.
+ */
+static struct page *vcm_alloc_exact(struct device *dev, size_t size,
+				    gfp_t gfp, u64 limit)
+{
+	phys_addr_t phys_limit = dma_to_phys(dev, min_not_zero(limit,
+						dev->bus_dma_limit));
+	void *va;
+
+	if (phys_limit <= zone_dma_limit)
+		gfp |= GFP_DMA;
+	else if (phys_limit <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
+
+	for (;;) {
+		va = alloc_pages_exact(size, gfp);
+		if (!va || vcm_phys_reachable(dev, virt_to_phys(va), size,
+					      limit))
+			return va ? virt_to_page(va) : NULL;
+		free_pages_exact(va, size);
+		if (IS_ENABLED(CONFIG_ZONE_DMA32) &&
+		    !(gfp & (GFP_DMA32 | GFP_DMA))) {
+			gfp |= GFP_DMA32;
+		} else if (IS_ENABLED(CONFIG_ZONE_DMA) && !(gfp & GFP_DMA)) {
+			gfp = (gfp & ~GFP_DMA32) | GFP_DMA;
+		} else {
+			return NULL;
+		}
+	}
+}
+
+/**
+ * vcm_phys_alloc_contig() - allocate one physically contiguous chunk
+ * @dev: the device it is for (CMA area, NUMA node, bus window)
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @gfp: allocation context; without __GFP_DIRECT_RECLAIM no CMA is tried
+ * @limit: highest device address the buffer may reach (a DMA mask)
+ *
+ * Blocking requests try the device's or the global CMA area first, like
+ * dma-direct, so that large buffers do not fail on fragmentation.  The
+ * buffer is zeroed.
+ *
+ * Return: the buffer with one reference for the caller, or NULL.
+ */
+struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
+				       gfp_t gfp, u64 limit)
+{
+	struct vcm_phys *phys;
+	struct page *page;
+
+	if (WARN_ON_ONCE(!PAGE_ALIGNED(size) || !size))
+		return NULL;
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP |
+		 __GFP_ZERO);
+	phys = vcm_phys_new(dev, 1, gfp);
+	if (!phys)
+		return NULL;
+
+	page = dma_alloc_contiguous(dev, size, gfp);
+	if (page && !vcm_phys_reachable(dev, page_to_phys(page), size,
+					limit)) {
+		dma_free_contiguous(dev, page, size);
+		page = NULL;
+	}
+	if (page)
+		phys->flags |= VCM_PHYS_CMA;
+	else
+		page = vcm_alloc_exact(dev, size, gfp, limit);
+	if (!page) {
+		put_device(phys->owner);
+		kfree(phys);
+		return NULL;
+	}
+
+	/* Zeroed once here, for CMA and buddy pages alike. */
+	memset(page_address(page), 0, size);
+	phys->size = size;
+	phys->flags |= VCM_PHYS_CONTIG;
+	phys->chunks[0].pfn = page_to_pfn(page);
+	phys->chunks[0].nr_pages = size >> PAGE_SHIFT;
+	vcm_phys_publish(phys);
+	return phys;
+}
+
+/**
+ * vcm_phys_release() - kref release function of a vcm_phys
+ * @kref: the buffer's reference count, now zero
+ *
+ * Gives the memory back where it came from.  Every reservation holds a
+ * reference, so none can still point at the buffer.
+ */
+void vcm_phys_release(struct kref *kref)
+{
+	struct vcm_phys *phys = container_of(kref, struct vcm_phys, kref);
+	struct page *page = vcm_phys_page(phys);
+	unsigned long flags;
+
+	WARN_ON(!list_empty(&phys->res));
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_del(&phys->node);
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+
+	if (phys->flags & VCM_PHYS_CMA)
+		dma_free_contiguous(phys->owner, page, phys->size);
+	else
+		free_pages_exact(page_address(page), phys->size);
+	put_device(phys->owner);
+	kfree(phys);
+}
+
+/**
+ * vcm_phys_to_sgtable() - describe a buffer to the CPU side of an sg_table
+ * @phys: the buffer
+ * @sgt: table to fill; the caller frees it with sg_free_table()
+ * @gfp: allocation flags
+ *
+ * One entry per chunk: a buffer of a few large chunks gives a table of a
+ * few entries, whatever its size.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
+			gfp_t gfp)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(sgt, phys->nr_chunks, gfp);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(sgt, sg, i)
+		sg_set_page(sg, pfn_to_page(phys->chunks[i].pfn),
+			    phys->chunks[i].nr_pages << PAGE_SHIFT, 0);
+	return 0;
+}
+
+/**
+ * vcm_phys_mmap() - map a buffer, or the part @vma selects, to user space
+ * @phys: the buffer
+ * @vma: the user mapping; vm_pgoff is the page offset into the buffer and
+ *	vm_page_prot must already carry the memory type
+ *
+ * Return: 0, -ENXIO if @vma reaches past the buffer, or the error of
+ * remap_pfn_range().
+ */
+int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma)
+{
+	unsigned long skip = vma->vm_pgoff, left = vma_pages(vma);
+	unsigned long uaddr = vma->vm_start;
+	unsigned int i;
+	int ret;
+
+	if (skip >= phys->size >> PAGE_SHIFT ||
+	    left > (phys->size >> PAGE_SHIFT) - skip)
+		return -ENXIO;
+
+	for (i = 0; i < phys->nr_chunks && left; i++) {
+		const struct vcm_chunk *c = &phys->chunks[i];
+		unsigned long n;
+
+		if (skip >= c->nr_pages) {
+			skip -= c->nr_pages;
+			continue;
+		}
+		n = min(left, c->nr_pages - skip);
+		ret = remap_pfn_range(vma, uaddr, c->pfn + skip,
+				      n << PAGE_SHIFT, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		uaddr += n << PAGE_SHIFT;
+		left -= n;
+		skip = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual Contiguous Memory: private definitions shared by kernel/dma/vcm*.c.
+ *
+ * The graph:
+ *
+ *   struct vcm        one device address space (a one-to-one bus window, an
+ *                     IOMMU domain); shared by every device that uses it.
+ *   struct vcm_assoc  the edge device <-> vcm.  It carries the device's copy
+ *                     of the dma_map_ops (dev->dma_ops points at it, which
+ *                     makes the device -> assoc lookup a container_of()), its
+ *                     counters and the table of its live streaming mappings.
+ *   struct vcm_phys   a physical buffer: an array of chunks.
+ *   struct vcm_res    a reservation: an address range in one vcm, bound to a
+ *                     vcm_phys.  Each binding is an edge vcm <-> vcm_phys,
+ *                     listed on both ends.
+ *
+ * Locking, outermost first:
+ *
+ *   vcm_graph_lock (mutex, vcm-core.c): the list of vcms, the list of assocs,
+ *       assoc state changes (attach, bind, unbind, detach) and the assoc
+ *       lists of each vcm.  Never taken on a mapping path.
+ *   vcm->lock (spinlock, irqsave): the vcm's tree of reservations.
+ *   phys->lock (spinlock, irqsave): the list of reservations bound to phys.
+ *       Nests inside vcm->lock.
+ *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
+ *       vcm_phys, read by debugfs.
+ *   bucket->lock (spinlock, irqsave): one bucket of an assoc's table of
+ *       streaming mappings.  Leaf lock.
+ *
+ * Reference counts:
+ *
+ *   vcm->kref      one per assoc attached to it; the vcm dies with its last
+ *                  device.
+ *   phys->kref     one for its creator (the coherent allocation, or the
+ *                  native API caller), one per reservation bound to it.
+ *   res            owned by whoever created it (a coherent allocation or a
+ *                  native mapping); not refcounted.
+ */
+#ifndef _KERNEL_DMA_VCM_H
+#define _KERNEL_DMA_VCM_H
+
+#include <linux/dma-map-ops.h>
+#include <linux/dma-vcm.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+
+#define VCM_PREFIX "vcm: "
+
+enum vcm_kind {
+	VCM_KIND_ONE_TO_ONE,
+};
+
+/* Per-device counters, shown in debugfs.  Keep vcm_stat_names[] in sync. */
+enum vcm_stat {
+	VCM_STAT_ALLOC,
+	VCM_STAT_FREE,
+	VCM_STAT_ALLOC_PAGES,
+	VCM_STAT_FREE_PAGES,
+	VCM_STAT_MAP_PAGE,
+	VCM_STAT_UNMAP_PAGE,
+	VCM_STAT_MAP_SG,
+	VCM_STAT_UNMAP_SG,
+	VCM_STAT_MAP_RESOURCE,
+	VCM_STAT_UNMAP_RESOURCE,
+	VCM_STAT_SYNC,
+	VCM_STAT_MMAP,
+	VCM_STAT_GET_SGTABLE,
+	VCM_STAT_BOUNCED,
+	VCM_STAT_SG_MERGED,
+	VCM_STAT_ALLOC_FAILED,
+	VCM_STAT_MAP_FAILED,
+	VCM_NR_CALL_STATS,
+	/* Driver errors from here on. */
+	VCM_ERR_UNKNOWN_HANDLE = VCM_NR_CALL_STATS,
+	VCM_ERR_SIZE_MISMATCH,
+	VCM_ERR_DIR_MISMATCH,
+	VCM_ERR_OWNER_MISMATCH,
+	VCM_ERR_MASK,
+	VCM_ERR_LEAKED,
+	VCM_NR_STATS,
+};
+
+extern const char * const vcm_stat_names[VCM_NR_STATS];
+
+/* What a record in the streaming table describes. */
+enum vcm_map_kind {
+	VCM_MAP_PAGE,
+	VCM_MAP_SG,
+	VCM_MAP_RESOURCE,
+};
+
+#define VCM_TRACK_BITS	8
+
+struct vcm_track_bucket {
+	spinlock_t lock;		/* protects head */
+	struct hlist_head head;
+};
+
+struct vcm_assoc;
+struct vcm_res;
+
+/**
+ * struct vcm_backend - how one kind of vcm turns memory into device addresses
+ * @name: the kind, for logs and debugfs
+ * @map_phys: map @size bytes at @phys for streaming DMA; sets *@bounced when
+ *	the device reaches a bounce copy instead of @phys
+ * @unmap_phys: undo @map_phys
+ * @map_sg: map a scatterlist, merging what the device allows
+ * @unmap_sg: undo @map_sg
+ * @sync_for_cpu: hand a streaming mapping back to the CPU
+ * @sync_for_device: hand a streaming mapping to the device
+ * @map_resource: map an MMIO range
+ * @bind: give @res an address range in its vcm that reaches its vcm_phys
+ * @unbind: undo @bind
+ * @supported: can a device with @mask use this vcm?
+ * @required_mask: the smallest mask that reaches all memory
+ * @max_mapping_size: largest single mapping
+ * @opt_mapping_size: mapping size above which mappings get slower
+ * @merge_boundary: boundary at which the backend merges segments (0: none)
+ */
+struct vcm_backend {
+	const char *name;
+	dma_addr_t (*map_phys)(struct vcm_assoc *assoc, phys_addr_t phys,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs, bool *bounced);
+	void (*unmap_phys)(struct vcm_assoc *assoc, dma_addr_t addr,
+			   size_t size, enum dma_data_direction dir,
+			   unsigned long attrs);
+	int (*map_sg)(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		      int nents, enum dma_data_direction dir,
+		      unsigned long attrs);
+	void (*unmap_sg)(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			 int nents, int mapped, enum dma_data_direction dir,
+			 unsigned long attrs);
+	void (*sync_for_cpu)(struct vcm_assoc *assoc, dma_addr_t addr,
+			     size_t size, enum dma_data_direction dir);
+	void (*sync_for_device)(struct vcm_assoc *assoc, dma_addr_t addr,
+				size_t size, enum dma_data_direction dir);
+	dma_addr_t (*map_resource)(struct vcm_assoc *assoc, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs);
+	int (*bind)(struct vcm_assoc *assoc, struct vcm_res *res);
+	void (*unbind)(struct vcm_res *res);
+	int (*supported)(struct vcm_assoc *assoc, u64 mask);
+	u64 (*required_mask)(struct vcm_assoc *assoc);
+	size_t (*max_mapping_size)(struct vcm_assoc *assoc);
+	size_t (*opt_mapping_size)(void);
+	unsigned long (*merge_boundary)(struct vcm_assoc *assoc);
+};
+
+/**
+ * struct vcm - one device address space
+ * @kref: one reference per attached assoc
+ * @kind: one-to-one (more kinds come with their backends)
+ * @backend: the kind's operations
+ * @id: small number for names and debugfs
+ * @name: "direct-<id>" and the like
+ * @window: identity of a one-to-one window: the bus offset map ...
+ * @bus_limit: ... and the bus DMA limit shared by its devices
+ * @node: entry in the list of vcms (vcm_graph_lock)
+ * @assocs: attached devices (vcm_graph_lock)
+ * @lock: protects @res_tree and @nr_res
+ * @res_tree: reservations in this address space, by start address
+ * @nr_res: number of reservations in @res_tree
+ */
+struct vcm {
+	struct kref kref;
+	enum vcm_kind kind;
+	const struct vcm_backend *backend;
+	unsigned int id;
+	char name[24];
+	const struct bus_dma_region *window;
+	u64 bus_limit;
+	struct list_head node;
+	struct list_head assocs;
+	spinlock_t lock;		/* see vcm.h header */
+	struct rb_root res_tree;
+	unsigned long nr_res;
+};
+
+/**
+ * struct vcm_chunk - a physically contiguous piece of a vcm_phys
+ * @pfn: first page frame
+ * @nr_pages: length in pages
+ */
+struct vcm_chunk {
+	unsigned long pfn;
+	unsigned long nr_pages;
+};
+
+/* vcm_phys.flags */
+#define VCM_PHYS_CMA		BIT(0)	/* chunk 0 came from dma_alloc_contiguous */
+#define VCM_PHYS_CONTIG		BIT(1)	/* exactly one chunk */
+
+/**
+ * struct vcm_phys - a physical buffer
+ * @kref: see the header comment
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @flags: VCM_PHYS_*
+ * @owner: device whose allocation created it, or NULL (holds a reference)
+ * @node: entry in the list of live buffers (vcm_phys_list_lock)
+ * @lock: protects @res
+ * @res: reservations bound to this buffer
+ * @nr_chunks: entries in @chunks
+ * @chunks: the memory, in buffer order
+ */
+struct vcm_phys {
+	struct kref kref;
+	size_t size;
+	unsigned int flags;
+	struct device *owner;
+	struct list_head node;
+	spinlock_t lock;		/* see vcm.h header */
+	struct list_head res;
+	unsigned int nr_chunks;
+	struct vcm_chunk chunks[] __counted_by(nr_chunks);
+};
+
+/* vcm_res.flags */
+#define VCM_RES_COHERENT	BIT(0)	/* made by dma_alloc_attrs() */
+#define VCM_RES_PAGES		BIT(1)	/* made by dma_alloc_pages() */
+#define VCM_RES_NATIVE		BIT(2)	/* made by vcm_map_phys() */
+#define VCM_RES_DEAD		BIT(3)	/* torn down under its owner's feet */
+
+/**
+ * struct vcm_res - a reservation: an address range of a vcm bound to a buffer
+ * @vcm: the address space
+ * @start: first device address
+ * @size: bytes
+ * @phys: the buffer it reaches (holds a reference)
+ * @owner: the device that made it
+ * @cpu_addr: what the CPU view returned to the driver was
+ * @attrs: DMA_ATTR_* it was made with
+ * @flags: VCM_RES_*
+ * @dir: direction, for native mappings
+ * @node: entry in @vcm's res_tree (vcm->lock)
+ * @phys_node: entry in @phys's list (phys->lock)
+ */
+struct vcm_res {
+	struct vcm *vcm;
+	dma_addr_t start;
+	size_t size;
+	struct vcm_phys *phys;
+	struct vcm_assoc *owner;
+	void *cpu_addr;
+	unsigned long attrs;
+	unsigned int flags;
+	enum dma_data_direction dir;
+	struct rb_node node;
+	struct list_head phys_node;
+};
+
+enum vcm_assoc_state {
+	VCM_ASSOC_ACTIVE,	/* our ops are installed */
+	VCM_ASSOC_IDLE,		/* driver unbound, original ops restored */
+	VCM_ASSOC_DECLINED,	/* device kept its original backend */
+};
+
+/**
+ * struct vcm_assoc - the edge between a device and its vcm
+ * @ops: the device's copy of vcm_dma_ops; dev->dma_ops points here.  It is
+ *	written once, before the assoc is published, and const from then on.
+ * @dev: the device
+ * @vcm: its address space, NULL while declined
+ * @orig_ops: dev->dma_ops before VCM took over
+ * @state: see enum vcm_assoc_state
+ * @behind_iommu: the device sat behind a translating IOMMU when first seen
+ * @declined: why the device keeps its original backend
+ * @node: entry in the list of assocs (vcm_graph_lock)
+ * @vcm_node: entry in @vcm's list of devices (vcm_graph_lock)
+ * @stats: counters, indexed by enum vcm_stat
+ * @live_maps: live streaming mappings
+ * @live_bytes: bytes in live streaming mappings
+ * @track: live streaming mappings, hashed by address or sg list
+ */
+struct vcm_assoc {
+	const struct dma_map_ops ops;
+	struct device *dev;
+	struct vcm *vcm;
+	const struct dma_map_ops *orig_ops;
+	enum vcm_assoc_state state;
+	bool behind_iommu;
+	const char *declined;
+	struct list_head node;
+	struct list_head vcm_node;
+	atomic_long_t stats[VCM_NR_STATS];
+	atomic_long_t live_maps;
+	atomic_long_t live_bytes;
+	struct vcm_track_bucket track[1 << VCM_TRACK_BITS];
+};
+
+/* Flags for VCM's own bookkeeping allocations made on behalf of @gfp. */
+static inline gfp_t vcm_meta_gfp(gfp_t gfp)
+{
+	return gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC;
+}
+
+static inline void vcm_stat_inc(struct vcm_assoc *assoc, enum vcm_stat s)
+{
+	atomic_long_inc(&assoc->stats[s]);
+}
+
+/* Report a driver error: count it, and say who did what, rate limited. */
+#define vcm_report(assoc, err, fmt, ...)				\
+	do {								\
+		struct vcm_assoc *__a = (assoc);			\
+									\
+		vcm_stat_inc(__a, err);					\
+		dev_warn_ratelimited(__a->dev, VCM_PREFIX fmt,		\
+				     ##__VA_ARGS__);			\
+	} while (0)
+
+/* vcm-core.c */
+extern struct mutex vcm_graph_lock;
+extern struct list_head vcm_list;
+extern struct list_head vcm_assoc_list;
+extern const struct dma_map_ops vcm_dma_ops;
+struct vcm_assoc *vcm_assoc_of(struct device *dev);
+struct vcm_assoc *vcm_attach_device(struct device *dev);
+void vcm_detach_device(struct device *dev);
+void vcm_release_device(struct device *dev);
+unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
+struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
+			     unsigned int flags);
+void vcm_res_put_back(struct vcm_res *res);
+struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
+				 unsigned int flags);
+struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
+			       struct vcm_phys *phys, unsigned int flags,
+			       unsigned long attrs, gfp_t gfp);
+void vcm_res_destroy(struct vcm_res *res);
+
+/* vcm-core.c: the table of live streaming mappings */
+int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		  unsigned long key, size_t size, u32 nents,
+		  enum dma_data_direction dir);
+bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		   unsigned long key, size_t *size, u32 *nents,
+		   enum dma_data_direction dir);
+
+/* vcm-phys.c */
+extern struct list_head vcm_phys_list;
+extern spinlock_t vcm_phys_list_lock;
+struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
+				       gfp_t gfp, u64 limit);
+void vcm_phys_release(struct kref *kref);
+int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
+			gfp_t gfp);
+int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
+
+static inline struct page *vcm_phys_page(struct vcm_phys *phys)
+{
+	return pfn_to_page(phys->chunks[0].pfn);
+}
+
+/* vcm-direct.c */
+extern const struct vcm_backend vcm_direct_backend;
+
+/* vcm-debugfs.c */
+void vcm_debugfs_init(void);
+
+#endif /* _KERNEL_DMA_VCM_H */

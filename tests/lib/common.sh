@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings of the dma-vcm harness.  Sourced, not run.
+#
+# Everything heavy lives outside the repository, under $VCM_CACHE:
+#   linux-<ver>/      pristine Debian linux-source-6.12, unpacked once
+#   src/              the work tree: pristine + our overlay + patches/
+#   build-qemu/       O= build of the kernel booted by the QEMU scenarios
+#   build-kunit/      O= build used by kunit.py
+#   ccache/           the compiler cache
+#   out/              logs, initramfs, disk images of the last run
+
+set -euo pipefail
+
+VCM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VCM_CACHE=${VCM_CACHE:-/var/cache/dma-vcm}
+VCM_TARBALL=${VCM_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+VCM_PRISTINE=$VCM_CACHE/linux-source-6.12
+VCM_SRC=$VCM_CACHE/src
+VCM_BUILD=$VCM_CACHE/build-qemu
+VCM_KUNIT_BUILD=$VCM_CACHE/build-kunit
+VCM_OUT=$VCM_CACHE/out
+export CCACHE_DIR=${CCACHE_DIR:-$VCM_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Directories of the repository that mirror the kernel tree.
+VCM_OVERLAY_DIRS="include kernel drivers Documentation scripts"
+VCM_JOBS=${VCM_JOBS:-$(nproc)}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+kmake() {
+	make -s -C "$VCM_SRC" CC="ccache gcc" HOSTCC="ccache gcc" \
+		-j"$VCM_JOBS" "$@"
+}

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the busybox initramfs of the QEMU scenarios: $VCM_OUT/initramfs.cpio.gz
+source "$(dirname "$0")/common.sh"
+
+out=$VCM_OUT/initramfs.cpio.gz
+stage=$VCM_OUT/initramfs
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,mnt}
+cp /bin/busybox "$stage/bin/busybox"
+gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/ethcheck" \
+	"$VCM_REPO/tests/qemu/ethcheck.c"
+cp "$VCM_REPO/tests/qemu/init" "$stage/init"
+cp "$VCM_REPO/tests/qemu/workload.sh" "$stage/workload.sh"
+[ -x "$VCM_OUT/dma_map_benchmark" ] &&
+	cp "$VCM_OUT/dma_map_benchmark" "$stage/bin/"
+cp "$VCM_REPO/tests/bench/bench.sh" "$stage/bench.sh"
+chmod +x "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks of everything the project adds to the kernel:
+#   checkpatch --strict on each file and on each patch, kernel-doc on each
+#   file, and a W=1 + sparse (C=2) build of our objects with no warning.
+# Prints "pass|fail static:<what> <detail>" lines.
+source "$(dirname "$0")/common.sh"
+
+cd "$VCM_SRC"
+files=$(cd "$VCM_REPO" && git ls-files -co --exclude-standard \
+	'include/*.h' 'kernel/*.[ch]' 'drivers/*.[ch]')
+out=$VCM_OUT/static
+mkdir -p "$out"
+
+# In file mode checkpatch cannot see that kernel-parameters.txt documents
+# an __setup() (it only looks at the patch it is given), so that one check
+# is replaced by a grep of the patched tree.
+for opt in $(cd "$VCM_REPO" && grep -ho '__setup("[^"]*"' $files | cut -d'"' -f2); do
+	if grep -q "^	$opt" Documentation/admin-guide/kernel-parameters.txt; then
+		echo "pass static:documented-$opt"
+	else
+		echo "fail static:documented-$opt not in kernel-parameters.txt"
+	fi
+done
+
+for f in $files; do
+	name=${f//\//_}
+	if scripts/checkpatch.pl --strict --quiet --ignore UNDOCUMENTED_SETUP \
+			-f "$f" \
+			> "$out/checkpatch-$name.log" 2>&1; then
+		echo "pass static:checkpatch-$f"
+	else
+		echo "fail static:checkpatch-$f $(grep -c '^\(ERROR\|WARNING\|CHECK\)' "$out/checkpatch-$name.log") findings, see $out/checkpatch-$name.log"
+	fi
+	scripts/kernel-doc -Wall -none "$f" > "$out/kdoc-$name.log" 2>&1
+	if [ -s "$out/kdoc-$name.log" ]; then
+		echo "fail static:kernel-doc-$f see $out/kdoc-$name.log"
+	else
+		echo "pass static:kernel-doc-$f"
+	fi
+done
+
+for p in "$VCM_REPO"/patches/*.patch; do
+	name=$(basename "$p")
+	if scripts/checkpatch.pl --strict --quiet "$p" \
+			> "$out/checkpatch-$name.log" 2>&1; then
+		echo "pass static:checkpatch-$name"
+	else
+		echo "fail static:checkpatch-$name see $out/checkpatch-$name.log"
+	fi
+done
+
+# W=1 and sparse on our objects only: build the tree first (so that the
+# objects' dependencies exist), then force our objects to be rebuilt.
+bash "$VCM_REPO/tests/lib/build-kernel.sh" > "$out/build.log" 2>&1 ||
+	{ echo "fail static:build see $out/build.log"; exit 0; }
+objs=$(echo "$files" | grep '\.c$' | sed 's/\.c$/.o/' |
+	grep -v vcm-test.o)
+# shellcheck disable=SC2086
+(cd "$VCM_BUILD" && rm -f $objs)
+kmake O="$VCM_BUILD" W=1 C=2 $objs > "$out/w1-sparse.log" 2>&1 || true
+if grep -E 'warning|error' "$out/w1-sparse.log" > "$out/w1-sparse.findings"; then
+	echo "fail static:w1-sparse $(wc -l < "$out/w1-sparse.findings") findings, see $out/w1-sparse.findings"
+else
+	echo "pass static:w1-sparse $(echo $objs | wc -w) objects"
+fi

@@ -1,0 +1,151 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The checksummed workload of the QEMU scenarios, run inside the guest.
+#
+# Usage: workload.sh <mode>
+#   stock      dma=vcm is off: VCM must not be there, the data must be right
+#   direct     dma=vcm, no IOMMU: every device on VCM's one-to-one vcm
+#   iommu      dma=vcm under VT-d: devices stay on dma-iommu (declined)
+#   bench      run the dma_map_benchmark comparison instead (see bench.sh)
+#
+# Every check prints one line "VCMCHECK <result> <name> <detail>", result
+# being pass or fail; the harness counts them.
+mode=$1
+MB=${VCM_MB:-64}
+DEBUG=/sys/kernel/debug
+
+check() {	# check <name> <condition-result 0/1> <detail>
+	if [ "$2" = 0 ]; then
+		echo "VCMCHECK pass $1 $3"
+	else
+		echo "VCMCHECK fail $1 $3"
+	fi
+}
+
+# PCI address of the first device bound to driver $1.
+bdf_of() {
+	for d in /sys/bus/pci/drivers/$1/0000:*; do
+		[ -e "$d" ] && { basename "$d"; return; }
+	done
+}
+
+# Field $2 of device $1 in VCM's debugfs.
+vcm_field() {
+	grep "^$1 " $DEBUG/vcm/devices | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+disk_test() {	# disk_test <label> <block device>
+	label=$1; dev=/dev/$2
+	if [ ! -b "$dev" ]; then
+		check "$label-present" 1 "no $dev"
+		return
+	fi
+	want=$(md5sum < /tmp/rand | cut -d' ' -f1)
+
+	dd if=/tmp/rand of=$dev bs=1M count=$MB oflag=direct 2>/dev/null
+	got=$(dd if=$dev bs=1M count=$MB iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$got" = "$want" ]; check "$label-direct-io" $? "md5 $got want $want"
+
+	dd if=/tmp/rand of=$dev bs=64k seek=$((MB * 16)) 2>/dev/null
+	sync; echo 3 > /proc/sys/vm/drop_caches
+	got=$(dd if=$dev bs=64k skip=$((MB * 16)) count=$((MB * 16)) 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$got" = "$want" ]; check "$label-buffered-io" $? "md5 $got want $want"
+
+	mke2fs -q -F $dev >/dev/null 2>&1 && mkdir -p /mnt/$label &&
+		mount -t ext2 $dev /mnt/$label && cp /tmp/rand /mnt/$label/rand &&
+		sync && umount /mnt/$label && echo 3 > /proc/sys/vm/drop_caches &&
+		mount -t ext2 $dev /mnt/$label
+	got=$(md5sum < /mnt/$label/rand 2>/dev/null | cut -d' ' -f1)
+	umount /mnt/$label 2>/dev/null
+	[ "$got" = "$want" ]; check "$label-ext2" $? "md5 $got want $want"
+}
+
+net_test() {
+	ip link set eth0 up && ip link set eth1 up
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 1 /sys/class/net/eth1/carrier 2>/dev/null; do
+		sleep 0.2; i=$((i + 1))
+	done
+	out=$(/bin/ethcheck eth0 eth1 2000)
+	check e1000e-frames $? "$out"
+}
+
+edu_test() {
+	e=$(ls -d $DEBUG/vcm-edu/0000:* 2>/dev/null | head -n1)
+	if [ -z "$e" ]; then
+		check edu-present 1 "no vcm-edu device"
+		return
+	fi
+	echo 12 > $e/run
+	out=$(cat $e/result)
+	case "$out" in
+	*"coherent_ok=12 streaming_ok=12 failed=0"*) check edu-dma 0 "$out" ;;
+	*) check edu-dma 1 "$out" ;;
+	esac
+}
+
+unbind_all() {
+	for drv in nvme virtio-pci e1000e vcm-edu; do
+		for d in /sys/bus/pci/drivers/$drv/0000:*; do
+			[ -e "$d" ] && echo "$(basename "$d")" > /sys/bus/pci/drivers/$drv/unbind
+		done
+	done
+}
+
+dd if=/dev/urandom of=/tmp/rand bs=1M count=$MB 2>/dev/null
+nvme=$(bdf_of nvme); vblk=$(bdf_of virtio-pci); eth=$(bdf_of e1000e)
+edu=$(bdf_of vcm-edu)
+
+disk_test nvme nvme0n1
+disk_test virtio-blk vda
+net_test
+edu_test
+
+case $mode in
+stock)
+	[ ! -e $DEBUG/vcm ]; check vcm-absent $? "without dma=vcm"
+	;;
+direct)
+	cp $DEBUG/vcm/devices /tmp/devices.before
+	for d in "nvme:$nvme:map_sg" "virtio-blk:$vblk:map_page" \
+		 "e1000e:$eth:map_page" "edu:$edu:map_page" "edu-coherent:$edu:alloc"; do
+		name=${d%%:*}; rest=${d#*:}; bdf=${rest%:*}; field=${rest##*:}
+		state=$(vcm_field "$bdf" state); n=$(vcm_field "$bdf" "$field")
+		[ "$state" = active ] && [ "${n:-0}" -gt 0 ]
+		check "$name-through-vcm" $? "state=$state $field=$n"
+	done
+	unbind_all
+	for bdf in $nvme $vblk $eth $edu; do
+		s=$(vcm_field "$bdf" state); m=$(vcm_field "$bdf" live_maps)
+		l=$(vcm_field "$bdf" err_leaked); u=$(vcm_field "$bdf" err_unknown_handle)
+		[ "$s" = idle ] && [ "$m" = 0 ] && [ "$l" = 0 ] && [ "$u" = 0 ]
+		check "unbind-clean-$bdf" $? "state=$s live_maps=$m leaked=$l unknown=$u"
+	done
+	left=$(grep -c "owner=0000:" $DEBUG/vcm/allocations)
+	[ "$left" = 0 ]; check no-allocations-left $? "$left PCI buffers still allocated"
+	errs=$(awk '{s += $2} END {print s}' $DEBUG/vcm/errors)
+	[ "$errs" = 0 ]; check vcm-no-driver-errors $? "$(tr '\n' ' ' < $DEBUG/vcm/errors)"
+	;;
+iommu)
+	for bdf in $nvme $vblk $eth $edu; do
+		s=$(vcm_field "$bdf" state); i=$(vcm_field "$bdf" iommu)
+		[ "$s" = declined ] && [ "$i" = 1 ]
+		check "declined-behind-iommu-$bdf" $? "state=$s iommu=$i"
+	done
+	;;
+esac
+
+echo "=== VCM per-device summary ==="
+[ -e $DEBUG/vcm/devices ] && cat $DEBUG/vcm/devices
+if [ -e $DEBUG/dma-api/error_count ]; then
+	n=$(cat $DEBUG/dma-api/error_count)
+	[ "$n" = 0 ]; check dma-api-debug-clean $? "error_count=$n"
+fi
+# DMA-API debug reports all say "device driver ...".
+bad='WARNING:\|BUG:\|DMA-API: .*device driver'
+if dmesg | grep -q "$bad"; then
+	dmesg | grep -A8 "$bad" | head -40
+	check kernel-log-clean 1 "warnings in dmesg"
+else
+	check kernel-log-clean 0 "no WARNING, BUG or DMA-API report"
+fi
