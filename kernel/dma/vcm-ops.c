@@ -528,13 +528,15 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_DONE;
 }
 
-static struct notifier_block vcm_pci_nb = {
-	.notifier_call = vcm_bus_notify,
+/* The buses that carry DMA masters. */
+static const struct bus_type * const vcm_buses[] = {
+#ifdef CONFIG_PCI
+	&pci_bus_type,
+#endif
+	&platform_bus_type,
 };
 
-static struct notifier_block vcm_platform_nb = {
-	.notifier_call = vcm_bus_notify,
-};
+static struct notifier_block vcm_nbs[ARRAY_SIZE(vcm_buses)];
 
 /*
  * dma=vcm[,verbose]: parsed once, before any initcall.  Registered with the
@@ -564,21 +566,26 @@ __setup("dma=", vcm_setup);
  */
 static int __init vcm_ops_init(void)
 {
-	int ret = 0;
+	unsigned int i;
+	int ret;
 
 	if (!vcm_enabled)
 		return 0;
-	if (IS_ENABLED(CONFIG_PCI))
-		ret = bus_register_notifier(&pci_bus_type, &vcm_pci_nb);
-	if (!ret)
-		ret = bus_register_notifier(&platform_bus_type,
-					    &vcm_platform_nb);
-	if (ret) {
-		pr_err("cannot register bus notifiers: %d, VCM is off\n", ret);
-		return ret;
+	for (i = 0; i < ARRAY_SIZE(vcm_buses); i++) {
+		vcm_nbs[i].notifier_call = vcm_bus_notify;
+		ret = bus_register_notifier(vcm_buses[i], &vcm_nbs[i]);
+		if (ret)
+			goto unwind;
 	}
 	vcm_debugfs_init();
 	pr_info("serving DMA for PCI and platform devices\n");
 	return 0;
+
+unwind:
+	pr_err("cannot register on bus %s: %d, VCM is off\n",
+	       vcm_buses[i]->name, ret);
+	while (i--)
+		bus_unregister_notifier(vcm_buses[i], &vcm_nbs[i]);
+	return ret;
 }
 subsys_initcall_sync(vcm_ops_init);

@@ -1,1 +1,37 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of "make bench": the kernel's dma_map_benchmark on two
+# pci-testdev devices, one left on dma-direct (vcm.exclude=) and one on
+# VCM, alternating, so both backends run under the same conditions.
+# Prints "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.."
+# (microseconds).
+DIRECT=0000:00:10.0
+VCM=0000:00:11.0
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-2}
+
+bind() {
+	echo dma_map_benchmark > /sys/bus/pci/devices/$1/driver_override
+	echo "$1" > /sys/bus/pci/drivers_probe
+}
+unbind() {
+	echo "$1" > /sys/bus/pci/drivers/dma_map_benchmark/unbind
+}
+
+for rep in 1 2 3; do
+	for b in direct:$DIRECT vcm:$VCM; do
+		name=${b%%:*}; bdf=${b#*:}
+		bind "$bdf"
+		if [ "$rep" = 1 ]; then
+			echo "BENCHDEV $name $bdf $(grep "^$bdf " /sys/kernel/debug/vcm/devices | cut -d' ' -f1-4)"
+		fi
+		for g in 1 16; do
+			for t in 1 2; do
+				out=$(dma_map_benchmark -s "$SECONDS_PER_RUN" -t "$t" -g "$g" -b 32)
+				map=$(echo "$out" | sed -n 's/.*average map latency(us):\([0-9.]*\).*/\1/p')
+				unmap=$(echo "$out" | sed -n 's/.*average unmap latency(us):\([0-9.]*\).*/\1/p')
+				echo "BENCH backend=$name granule=$g threads=$t rep=$rep map=$map unmap=$unmap"
+			done
+		done
+		unbind "$bdf"
+	done
+done

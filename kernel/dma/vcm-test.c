@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of VCM: the graph, the physical allocator, and every
+ * dma_map_ops member of the one-to-one backend, driven through the ordinary
+ * DMA API on KUnit devices attached to VCM.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
+#include "direct.h"
+#include "vcm.h"
+
+struct vcm_test_dev {
+	struct device *dev;
+	struct vcm_assoc *assoc;
+	struct device_dma_parameters parms;
+};
+
+static void vcm_test_release(void *data)
+{
+	vcm_release_device(data);
+}
+
+/* A KUnit device on VCM, released (and torn down) when the test ends. */
+static struct vcm_test_dev *vcm_test_device(struct kunit *test,
+					    const char *name)
+{
+	struct vcm_test_dev *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
+	t->dev->dma_parms = &t->parms;
+	t->assoc = vcm_attach_device(t->dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->assoc);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+				vcm_test_release, t->dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(t->dev,
+				DMA_BIT_MASK(64)));
+	return t;
+}
+
+static long vcm_stat(struct vcm_test_dev *t, enum vcm_stat s)
+{
+	return atomic_long_read(&t->assoc->stats[s]);
+}
+
+static long vcm_live(struct vcm_test_dev *t)
+{
+	return atomic_long_read(&t->assoc->live_maps);
+}
+
+static bool vcm_test_vcm_exists(struct vcm *vcm)
+{
+	struct vcm *v;
+	bool found = false;
+
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(v, &vcm_list, node)
+		found |= v == vcm;
+	mutex_unlock(&vcm_graph_lock);
+	return found;
+}
+
+static unsigned long vcm_test_nr_phys(void)
+{
+	struct vcm_phys *phys;
+	unsigned long flags, n = 0;
+
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_for_each_entry(phys, &vcm_phys_list, node)
+		n++;
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	return n;
+}
+
+/* ---- graph ------------------------------------------------------------ */
+
+static void vcm_test_shared_window(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-a");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-b");
+	struct vcm *vcm = a->assoc->vcm;
+
+	KUNIT_EXPECT_PTR_EQ(test, vcm, b->assoc->vcm);
+	KUNIT_EXPECT_EQ(test, vcm->kind, VCM_KIND_ONE_TO_ONE);
+	KUNIT_EXPECT_GE(test, kref_read(&vcm->kref), 2);
+	/* Attaching again changes nothing. */
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(a->dev), a->assoc);
+	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(a->dev), &a->assoc->ops);
+	KUNIT_EXPECT_TRUE(test, dev_is_vcm(a->dev));
+}
+
+static void vcm_test_lifetime(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "vcm-life");
+	struct device *other = kunit_device_register(test, "vcm-life2");
+	struct vcm_assoc *assoc, *assoc2;
+	struct vcm *vcm;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	/* A bus window nobody else uses gets its own vcm. */
+	dev->bus_dma_limit = DMA_BIT_MASK(40) - 0x1234;
+	other->bus_dma_limit = dev->bus_dma_limit;
+	assoc = vcm_attach_device(dev);
+	assoc2 = vcm_attach_device(other);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc2);
+	vcm = assoc->vcm;
+	KUNIT_EXPECT_PTR_EQ(test, vcm, assoc2->vcm);
+	KUNIT_EXPECT_EQ(test, kref_read(&vcm->kref), 2);
+
+	vcm_detach_device(dev);
+	KUNIT_EXPECT_EQ(test, assoc->state, VCM_ASSOC_IDLE);
+	KUNIT_EXPECT_NULL(test, get_dma_ops(dev));
+	KUNIT_EXPECT_EQ(test, kref_read(&vcm->kref), 1);
+	/* Rebinding reuses the association. */
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(dev), assoc);
+	vcm_release_device(dev);
+	vcm_release_device(other);
+	KUNIT_EXPECT_FALSE(test, vcm_test_vcm_exists(vcm));
+}
+
+static void vcm_test_declined(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "vcm-declined");
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	set_dma_ops(dev, &dma_dummy_ops);
+	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev));
+	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(dev), &dma_dummy_ops);
+	KUNIT_EXPECT_FALSE(test, dev_is_vcm(dev));
+	vcm_release_device(dev);
+	set_dma_ops(dev, NULL);
+}
+
+/* ---- coherent allocations -------------------------------------------- */
+
+static void vcm_test_alloc_free(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-alloc");
+	unsigned long before = vcm_test_nr_phys();
+	size_t size = 3 * PAGE_SIZE + 100;
+	dma_addr_t handle;
+	u8 *cpu;
+	size_t i;
+
+	cpu = dma_alloc_coherent(t->dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, handle, phys_to_dma(t->dev, virt_to_phys(cpu)));
+	for (i = 0; i < size; i++)
+		if (cpu[i])
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, size, "buffer not zeroed");
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	memset(cpu, 0xa5, size);
+	dma_free_coherent(t->dev, size, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_ALLOC), 1);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_FREE), 1);
+}
+
+static void vcm_test_alloc_attrs(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-attrs");
+	dma_addr_t handle;
+	struct page *page;
+	void *cookie, *cpu;
+
+	cookie = dma_alloc_attrs(t->dev, PAGE_SIZE, &handle, GFP_KERNEL,
+				 DMA_ATTR_NO_KERNEL_MAPPING);
+	KUNIT_ASSERT_NOT_NULL(test, cookie);
+	page = cookie;
+	KUNIT_EXPECT_EQ(test, handle, phys_to_dma(t->dev, page_to_phys(page)));
+	dma_free_attrs(t->dev, PAGE_SIZE, cookie, handle,
+		       DMA_ATTR_NO_KERNEL_MAPPING);
+
+	/* Atomic allocations work, and FORCE_CONTIGUOUS is what we do. */
+	cpu = dma_alloc_attrs(t->dev, 4 * PAGE_SIZE, &handle, GFP_ATOMIC,
+			      DMA_ATTR_FORCE_CONTIGUOUS);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, handle, phys_to_dma(t->dev, virt_to_phys(cpu)));
+	dma_free_attrs(t->dev, 4 * PAGE_SIZE, cpu, handle,
+		       DMA_ATTR_FORCE_CONTIGUOUS);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 0);
+}
+
+static void vcm_test_alloc_mask(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-mask");
+	dma_addr_t handle;
+	void *cpu;
+
+	if (!IS_ENABLED(CONFIG_ZONE_DMA))
+		kunit_skip(test, "no ZONE_DMA");
+	KUNIT_ASSERT_EQ(test, 0, dma_set_coherent_mask(t->dev,
+						       DMA_BIT_MASK(24)));
+	cpu = dma_alloc_coherent(t->dev, 2 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_LE(test, handle + 2 * PAGE_SIZE - 1, DMA_BIT_MASK(24));
+	dma_free_coherent(t->dev, 2 * PAGE_SIZE, cpu, handle);
+}
+
+static void vcm_test_alloc_failure(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-allocfail");
+	unsigned long before = vcm_test_nr_phys();
+	dma_addr_t handle;
+	void *cpu;
+
+	/* More than the buddy allocator can ever give in one piece. */
+	cpu = dma_alloc_coherent(t->dev, (size_t)SZ_1G * 4, &handle,
+				 GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_EXPECT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_ALLOC_FAILED), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+}
+
+static void vcm_test_alloc_pages(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-pages");
+	dma_addr_t handle;
+	struct page *page;
+
+	page = dma_alloc_pages(t->dev, 2 * PAGE_SIZE, &handle,
+			       DMA_BIDIRECTIONAL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, handle, phys_to_dma(t->dev, page_to_phys(page)));
+	dma_free_pages(t->dev, 2 * PAGE_SIZE, page, handle, DMA_BIDIRECTIONAL);
+	/* Twice is once too many. */
+	dma_free_pages(t->dev, 2 * PAGE_SIZE, page, handle, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+}
+
+static void vcm_test_free_bad_input(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-badfree");
+	unsigned long before = vcm_test_nr_phys();
+	dma_addr_t handle;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(t->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	/* A CPU address that is not this buffer's: refused, nothing freed. */
+	dma_free_coherent(t->dev, PAGE_SIZE, cpu + PAGE_SIZE, handle);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_OWNER_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	/* A wrong size: reported, freed as allocated. */
+	dma_free_coherent(t->dev, 3 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_SIZE_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	/* Double free. */
+	dma_free_coherent(t->dev, PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+}
+
+/* ---- streaming mappings ---------------------------------------------- */
+
+static void vcm_test_map_page(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-map");
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr, addr2;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	addr = dma_map_page(t->dev, page, 16, 100, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, addr,
+			phys_to_dma(t->dev, page_to_phys(page) + 16));
+	/* The same bytes mapped twice are two mappings. */
+	addr2 = dma_map_page(t->dev, page, 16, 100, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, addr2, addr);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 2);
+	dma_sync_single_for_cpu(t->dev, addr, 100, DMA_TO_DEVICE);
+	dma_sync_single_for_device(t->dev, addr, 100, DMA_TO_DEVICE);
+	dma_unmap_page(t->dev, addr, 100, DMA_TO_DEVICE);
+	dma_unmap_page(t->dev, addr2, 100, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->live_bytes), 0);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_PAGE), 2);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_UNMAP_PAGE), 2);
+	__free_page(page);
+}
+
+static void vcm_test_unmap_bad_input(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-badunmap");
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* Never mapped. */
+	dma_unmap_page(t->dev, 0x1000, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+
+	/* Wrong size and direction: reported, and unmapped all the same. */
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	dma_unmap_page(t->dev, addr, 64, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_SIZE_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_DIR_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+
+	/* Double unmap. */
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 2);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	__free_page(page);
+}
+
+static void vcm_test_map_beyond_mask(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-beyond");
+	struct page *page = alloc_page(GFP_KERNEL);
+	u64 mask = DMA_BIT_MASK(24);
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	if (page_to_phys(page) + PAGE_SIZE - 1 <= mask) {
+		__free_page(page);
+		kunit_skip(test, "page happens to be below 16 MiB");
+	}
+	if (dma_set_mask(t->dev, mask)) {
+		__free_page(page);
+		kunit_skip(test, "24-bit masks unsupported here");
+	}
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	if (is_swiotlb_active(t->dev)) {
+		/* Bounced below the mask. */
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+		KUNIT_EXPECT_LE(test, addr + PAGE_SIZE - 1, mask);
+		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_BOUNCED), 1);
+		dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	} else {
+		KUNIT_EXPECT_TRUE(test, dma_mapping_error(t->dev, addr));
+		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_MASK), 1);
+		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_FAILED), 1);
+	}
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	__free_page(page);
+}
+
+/* Eight physically contiguous pages, 32 KiB aligned. */
+static struct page *vcm_test_block(struct kunit *test)
+{
+	struct page *block = alloc_pages(GFP_KERNEL, 3);
+
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	return block;
+}
+
+/* Map one sg entry per page of @block; return the DMA segment count. */
+static int vcm_test_map_pages_sg(struct kunit *test, struct vcm_test_dev *t,
+				 struct sg_table *sgt, struct page *block)
+{
+	struct scatterlist *s;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(sgt, 8, GFP_KERNEL));
+	for_each_sgtable_sg(sgt, s, i)
+		sg_set_page(s, block + i, PAGE_SIZE, 0);
+	ret = dma_map_sgtable(t->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return sgt->nents;
+}
+
+static void vcm_test_sg_merge(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sg");
+	struct page *block = vcm_test_block(test);
+	struct sg_table sgt;
+
+	KUNIT_EXPECT_EQ(test, vcm_test_map_pages_sg(test, t, &sgt, block), 1);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(sgt.sgl),
+			phys_to_dma(t->dev, page_to_phys(block)));
+	KUNIT_EXPECT_EQ(test, sg_dma_len(sgt.sgl), 8 * PAGE_SIZE);
+	/* The entry after the last segment ends the DMA list. */
+	KUNIT_EXPECT_EQ(test, sg_dma_len(sg_next(sgt.sgl)), 0);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_SG_MERGED), 7);
+	dma_sync_sgtable_for_cpu(t->dev, &sgt, DMA_BIDIRECTIONAL);
+	dma_sync_sgtable_for_device(t->dev, &sgt, DMA_BIDIRECTIONAL);
+	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	sg_free_table(&sgt);
+	__free_pages(block, 3);
+}
+
+static void vcm_test_sg_max_segment(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgmax");
+	struct page *block = vcm_test_block(test);
+	struct scatterlist *s;
+	struct sg_table sgt;
+	unsigned int i;
+
+	t->parms.max_segment_size = 3 * PAGE_SIZE;
+	/* 3 + 3 + 2 pages. */
+	KUNIT_EXPECT_EQ(test, vcm_test_map_pages_sg(test, t, &sgt, block), 3);
+	for_each_sgtable_dma_sg(&sgt, s, i)
+		KUNIT_EXPECT_LE(test, sg_dma_len(s), 3 * PAGE_SIZE);
+	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	sg_free_table(&sgt);
+	__free_pages(block, 3);
+}
+
+static void vcm_test_sg_boundary(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgbound");
+	struct page *block = vcm_test_block(test);
+	struct scatterlist *s;
+	struct sg_table sgt;
+	unsigned int i;
+
+	/* 16 KiB boundary: the 32 KiB aligned block splits in two. */
+	t->parms.segment_boundary_mask = 4 * PAGE_SIZE - 1;
+	KUNIT_EXPECT_EQ(test, vcm_test_map_pages_sg(test, t, &sgt, block), 2);
+	for_each_sgtable_dma_sg(&sgt, s, i) {
+		dma_addr_t end = sg_dma_address(s) + sg_dma_len(s) - 1;
+
+		KUNIT_EXPECT_EQ(test, sg_dma_address(s) >> (PAGE_SHIFT + 2),
+				end >> (PAGE_SHIFT + 2));
+	}
+	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	sg_free_table(&sgt);
+	__free_pages(block, 3);
+}
+
+static void vcm_test_sg_offsets(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgoff");
+	struct page *block = vcm_test_block(test);
+	struct scatterlist sgl[4];
+	int n;
+
+	sg_init_table(sgl, 4);
+	/* Runs up to the end of page 0, continues at page 1: merged. */
+	sg_set_page(&sgl[0], block, PAGE_SIZE - 512, 512);
+	sg_set_page(&sgl[1], block + 1, 1024, 0);
+	/* A hole after it: a new segment. */
+	sg_set_page(&sgl[2], block + 1, 1024, 2048);
+	/* Not contiguous with the previous one either. */
+	sg_set_page(&sgl[3], block + 4, 100, 8);
+	n = dma_map_sg(t->dev, sgl, 4, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, n, 3);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[0]),
+			phys_to_dma(t->dev, page_to_phys(block) + 512));
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), PAGE_SIZE - 512 + 1024);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]),
+			phys_to_dma(t->dev, page_to_phys(block + 1) + 2048));
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), 1024);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[2]), 100);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[3]), 0);
+
+	/* Unmapping with the wrong entry count is reported, and undone. */
+	dma_unmap_sg(t->dev, sgl, 3, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_SIZE_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	dma_unmap_sg(t->dev, sgl, 4, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+	__free_pages(block, 3);
+}
+
+static void vcm_test_map_resource(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-res");
+	phys_addr_t mmio = 0xfe000000;
+	dma_addr_t addr;
+
+	addr = dma_map_resource(t->dev, mmio, PAGE_SIZE, DMA_TO_DEVICE, 0);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, addr, (dma_addr_t)mmio);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 1);
+	dma_unmap_resource(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	dma_unmap_resource(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+
+	/* Beyond a 24-bit mask. */
+	if (!dma_set_mask(t->dev, DMA_BIT_MASK(24))) {
+		addr = dma_map_resource(t->dev, mmio, PAGE_SIZE,
+					DMA_TO_DEVICE, 0);
+		KUNIT_EXPECT_TRUE(test, dma_mapping_error(t->dev, addr));
+		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_MASK), 1);
+	}
+}
+
+/* ---- CPU views and queries ------------------------------------------- */
+
+static void vcm_test_get_sgtable(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgt");
+	struct sg_table sgt;
+	dma_addr_t handle;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(t->dev, 5 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_ASSERT_EQ(test, 0, dma_get_sgtable(t->dev, &sgt, cpu, handle,
+						 5 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, 1);
+	KUNIT_EXPECT_PTR_EQ(test, sg_page(sgt.sgl), virt_to_page(cpu));
+	KUNIT_EXPECT_EQ(test, sgt.sgl->length, 5 * PAGE_SIZE);
+	sg_free_table(&sgt);
+
+	KUNIT_EXPECT_EQ(test, -ENXIO, dma_get_sgtable(t->dev, &sgt, cpu,
+						      handle + PAGE_SIZE,
+						      PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -ENXIO, dma_get_sgtable(t->dev, &sgt, cpu,
+						      handle,
+						      6 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -ENXIO, dma_mmap_coherent(t->dev, NULL, cpu,
+							handle + PAGE_SIZE,
+							PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, dma_can_mmap(t->dev));
+	dma_free_coherent(t->dev, 5 * PAGE_SIZE, cpu, handle);
+}
+
+static void vcm_test_queries(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-query");
+
+	KUNIT_EXPECT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(32)));
+	KUNIT_EXPECT_NE(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(12)));
+	KUNIT_EXPECT_EQ(test, dma_get_required_mask(t->dev),
+			dma_direct_get_required_mask(t->dev));
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(t->dev),
+			dma_direct_max_mapping_size(t->dev));
+	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(t->dev),
+			dma_max_mapping_size(t->dev));
+	KUNIT_EXPECT_EQ(test, dma_get_merge_boundary(t->dev), 0);
+}
+
+/* ---- native interface and teardown ----------------------------------- */
+
+static void vcm_test_native_share(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-na");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-nb");
+	unsigned long before = vcm_test_nr_phys();
+	struct vcm_res *ra, *rb;
+	struct vcm_phys *phys;
+
+	phys = vcm_phys_alloc(a->dev, 3 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), 3 * PAGE_SIZE);
+	ra = vcm_map_phys(a->dev, phys, DMA_TO_DEVICE);
+	rb = vcm_map_phys(b->dev, phys, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ra);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rb);
+	/* One window: both devices see the buffer at one address. */
+	KUNIT_EXPECT_EQ(test, vcm_res_addr(ra), vcm_res_addr(rb));
+	KUNIT_EXPECT_EQ(test, kref_read(&phys->kref), 3);
+	vcm_phys_put(phys);
+	vcm_unmap(ra);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	vcm_unmap(rb);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys(a->dev, NULL, 7),
+			    ERR_PTR(-EINVAL));
+}
+
+static void vcm_test_phys_from_dma(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-fa");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-fb");
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	dma_addr_t handle;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_from_dma(b->dev, handle),
+			    ERR_PTR(-ENOENT));
+	res = vcm_map_phys(b->dev, phys, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, res);
+	KUNIT_EXPECT_EQ(test, vcm_res_addr(res), handle);
+	/* The buffer outlives the free while b still maps it. */
+	dma_free_coherent(a->dev, PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, kref_read(&phys->kref), 2);
+	vcm_unmap(res);
+	vcm_phys_put(phys);
+}
+
+static void vcm_test_teardown_leftovers(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-leak");
+	unsigned long before = vcm_test_nr_phys();
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	dma_addr_t handle;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_NOT_NULL(test, dma_alloc_coherent(t->dev, PAGE_SIZE,
+						       &handle, GFP_KERNEL));
+	handle = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, handle));
+	phys = vcm_phys_alloc(t->dev, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	res = vcm_map_phys(t->dev, phys, DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, res);
+
+	/* The driver unbinds with all three still live. */
+	vcm_detach_device(t->dev);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_LEAKED), 3);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	/* The native holder still gets to let go, safely. */
+	vcm_unmap(res);
+	vcm_phys_put(phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	__free_page(page);
+}
+
+static struct kunit_case vcm_test_cases[] = {
+	KUNIT_CASE(vcm_test_shared_window),
+	KUNIT_CASE(vcm_test_lifetime),
+	KUNIT_CASE(vcm_test_declined),
+	KUNIT_CASE(vcm_test_alloc_free),
+	KUNIT_CASE(vcm_test_alloc_attrs),
+	KUNIT_CASE(vcm_test_alloc_mask),
+	KUNIT_CASE(vcm_test_alloc_failure),
+	KUNIT_CASE(vcm_test_alloc_pages),
+	KUNIT_CASE(vcm_test_free_bad_input),
+	KUNIT_CASE(vcm_test_map_page),
+	KUNIT_CASE(vcm_test_unmap_bad_input),
+	KUNIT_CASE(vcm_test_map_beyond_mask),
+	KUNIT_CASE(vcm_test_sg_merge),
+	KUNIT_CASE(vcm_test_sg_max_segment),
+	KUNIT_CASE(vcm_test_sg_boundary),
+	KUNIT_CASE(vcm_test_sg_offsets),
+	KUNIT_CASE(vcm_test_map_resource),
+	KUNIT_CASE(vcm_test_get_sgtable),
+	KUNIT_CASE(vcm_test_queries),
+	KUNIT_CASE(vcm_test_native_share),
+	KUNIT_CASE(vcm_test_phys_from_dma),
+	KUNIT_CASE(vcm_test_teardown_leftovers),
+	{}
+};
+
+static struct kunit_suite vcm_test_suite = {
+	.name = "dma-vcm",
+	.test_cases = vcm_test_cases,
+};
+kunit_test_suite(vcm_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for Virtual Contiguous Memory");
+MODULE_LICENSE("GPL");
