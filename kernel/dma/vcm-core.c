@@ -372,6 +372,8 @@ static struct vcm_track_bucket *vcm_track_bucket(struct vcm_assoc *assoc,
  * @nents: for an sg list: entries passed in (high 16 bits: segments out)
  * @dir: direction
  *
+ * For a device attached without tracking, the mapping is only counted.
+ *
  * Return: 0, or -ENOMEM when the record cannot be allocated; the caller
  * must then fail the mapping, which it would otherwise not be able to check.
  */
@@ -383,6 +385,10 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	struct vcm_track *t;
 	unsigned long flags;
 
+	if (assoc->untracked) {
+		vcm_live_add(assoc, 1, size);
+		return 0;
+	}
 	t = kmem_cache_alloc(vcm_track_cache, GFP_ATOMIC | __GFP_NOWARN);
 	if (!t)
 		return -ENOMEM;
@@ -395,8 +401,7 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	spin_lock_irqsave(&b->lock, flags);
 	hlist_add_head(&t->node, &b->head);
 	spin_unlock_irqrestore(&b->lock, flags);
-	atomic_long_inc(&assoc->live_maps);
-	atomic_long_add(size, &assoc->live_bytes);
+	vcm_live_add(assoc, 1, size);
 	return 0;
 }
 
@@ -414,6 +419,9 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
  * preferred.  Mismatches are reported, and the caller goes on with what was
  * recorded, so that a wrong size never releases the wrong bounce slots.
  *
+ * For a device attached without tracking, only the counters change, and
+ * the caller goes on with what it passed in.
+ *
  * Return: false if there is no such mapping (reported): the caller must not
  * touch anything.
  */
@@ -424,6 +432,11 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	struct vcm_track_bucket *b = vcm_track_bucket(assoc, key);
 	struct vcm_track *t, *match = NULL;
 	unsigned long flags;
+
+	if (assoc->untracked) {
+		vcm_live_add(assoc, -1, -(long)*size);
+		return true;
+	}
 
 	spin_lock_irqsave(&b->lock, flags);
 	hlist_for_each_entry(t, &b->head, node) {
@@ -463,8 +476,7 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	*size = match->size;
 	if (nents)
 		*nents = match->nents;
-	atomic_long_dec(&assoc->live_maps);
-	atomic_long_sub(match->size, &assoc->live_bytes);
+	vcm_live_add(assoc, -1, -(long)match->size);
 	kmem_cache_free(vcm_track_cache, match);
 	return true;
 }
@@ -500,8 +512,7 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 			if (t->kind != VCM_MAP_SG)
 				be->unmap_phys(assoc, t->key, t->size, t->dir,
 					       DMA_ATTR_SKIP_CPU_SYNC);
-			atomic_long_dec(&assoc->live_maps);
-			atomic_long_sub(t->size, &assoc->live_bytes);
+			vcm_live_add(assoc, -1, -(long)t->size);
 			kmem_cache_free(vcm_track_cache, t);
 			n++;
 		}
@@ -547,6 +558,11 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
 	assoc = kzalloc(sizeof(*assoc), GFP_KERNEL);
 	if (!assoc)
 		return NULL;
+	assoc->cnt = alloc_percpu(struct vcm_counters);
+	if (!assoc->cnt) {
+		kfree(assoc);
+		return NULL;
+	}
 	/* Nobody sees the copy before set_dma_ops(): write it once here. */
 	memcpy((void *)&assoc->ops, &vcm_dma_ops, sizeof(assoc->ops));
 	assoc->dev = dev;
@@ -584,6 +600,8 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
 /**
  * vcm_attach_device() - put a device on VCM
  * @dev: the device, whose driver is about to probe
+ * @track: record every streaming mapping, to check every unmap; without
+ *	it mappings are only counted
  *
  * Idempotent: a device already on VCM keeps its association.  A device VCM
  * cannot serve keeps its backend, with one notice.
@@ -591,7 +609,7 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
  * Return: the association if @dev is now served by VCM, NULL if it is not,
  * or an ERR_PTR() on allocation failure.
  */
-struct vcm_assoc *vcm_attach_device(struct device *dev)
+struct vcm_assoc *vcm_attach_device(struct device *dev, bool track)
 {
 	struct vcm_assoc *assoc;
 	const char *why;
@@ -622,6 +640,7 @@ struct vcm_assoc *vcm_attach_device(struct device *dev)
 		goto out;
 	}
 	assoc->vcm = vcm;
+	assoc->untracked = !track;
 	assoc->declined = NULL;
 	list_add_tail(&assoc->vcm_node, &vcm->assocs);
 	assoc->orig_ops = dev->dma_ops;
@@ -741,6 +760,7 @@ void vcm_release_device(struct device *dev)
 	if (assoc) {
 		vcm_detach_locked(assoc);
 		list_del(&assoc->node);
+		free_percpu(assoc->cnt);
 		kfree(assoc);
 	}
 	mutex_unlock(&vcm_graph_lock);

@@ -59,17 +59,16 @@ static int vcm_devices_show(struct seq_file *m, void *v)
 
 	mutex_lock(&vcm_graph_lock);
 	list_for_each_entry(assoc, &vcm_assoc_list, node) {
-		seq_printf(m, "%s driver=%s state=%s vcm=%s iommu=%d live_maps=%ld live_bytes=%ld",
+		seq_printf(m, "%s driver=%s state=%s vcm=%s iommu=%d tracked=%d live_maps=%ld live_bytes=%ld",
 			   dev_name(assoc->dev),
 			   assoc->dev->driver ? assoc->dev->driver->name : "-",
 			   vcm_assoc_state_names[assoc->state],
 			   assoc->vcm ? assoc->vcm->name : "-",
-			   assoc->behind_iommu,
-			   atomic_long_read(&assoc->live_maps),
-			   atomic_long_read(&assoc->live_bytes));
+			   assoc->behind_iommu, !assoc->untracked,
+			   vcm_live_maps(assoc), vcm_live_bytes(assoc));
 		for (i = 0; i < VCM_NR_STATS; i++)
 			seq_printf(m, " %s=%ld", vcm_stat_names[i],
-				   atomic_long_read(&assoc->stats[i]));
+				   vcm_stat_read(assoc, i));
 		if (assoc->declined)
 			seq_printf(m, " reason=\"%s\"", assoc->declined);
 		seq_putc(m, '\n');
@@ -117,7 +116,7 @@ static int vcm_errors_show(struct seq_file *m, void *v)
 	mutex_lock(&vcm_graph_lock);
 	list_for_each_entry(assoc, &vcm_assoc_list, node)
 		for (i = VCM_NR_CALL_STATS; i < VCM_NR_STATS; i++)
-			sum[i] += atomic_long_read(&assoc->stats[i]);
+			sum[i] += vcm_stat_read(assoc, i);
 	mutex_unlock(&vcm_graph_lock);
 	for (i = VCM_NR_CALL_STATS; i < VCM_NR_STATS; i++)
 		seq_printf(m, "%s %ld\n", vcm_stat_names[i], sum[i]);

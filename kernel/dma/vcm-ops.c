@@ -31,6 +31,7 @@
 
 static bool vcm_enabled __ro_after_init;
 static bool vcm_verbose __ro_after_init;
+static bool vcm_notrack __ro_after_init;
 
 /* Comma-separated device names (dev_name()) that keep their backend. */
 static char *vcm_exclude;
@@ -249,15 +250,35 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	return mapped;
 }
 
+/* DMA segments of a mapped list: up to the zero length map_sg left. */
+static u32 vcm_sg_dma_segments(struct scatterlist *sgl, int nents,
+			       size_t *bytes)
+{
+	struct scatterlist *s;
+	u32 n = 0;
+	int i;
+
+	*bytes = 0;
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		*bytes += sg_dma_len(s);
+		n++;
+	}
+	return n;
+}
+
 static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			 int nents, enum dma_data_direction dir,
 			 unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	u32 recorded = nents;
-	size_t size = 0;
+	size_t size;
+	u32 recorded;
 
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_SG);
+	/* What the list says; the record, when there is one, overrides it. */
+	recorded = nents | vcm_sg_dma_segments(sgl, nents, &size) << 16;
 	if (vcm_track_del(assoc, VCM_MAP_SG, (unsigned long)sgl, &size,
 			  &recorded, dir))
 		to_backend(assoc)->unmap_sg(assoc, sgl, recorded & 0xffff,
@@ -508,7 +529,7 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "excluded by vcm.exclude=\n");
 			break;
 		}
-		assoc = vcm_attach_device(dev);
+		assoc = vcm_attach_device(dev, !vcm_notrack);
 		if (IS_ERR(assoc))
 			dev_warn(dev, VCM_PREFIX "cannot attach (%pe), keeping the original DMA backend\n",
 				 assoc);
@@ -539,7 +560,7 @@ static const struct bus_type * const vcm_buses[] = {
 static struct notifier_block vcm_nbs[ARRAY_SIZE(vcm_buses)];
 
 /*
- * dma=vcm[,verbose]: parsed once, before any initcall.  Registered with the
+ * dma=vcm[,verbose][,notrack]: parsed once, before any initcall.  Registered with the
  * trailing '=' because __setup() matches prefixes (dma_debug=, dmasound=).
  */
 static int __init vcm_setup(char *str)
@@ -551,6 +572,8 @@ static int __init vcm_setup(char *str)
 			vcm_enabled = true;
 		else if (!strcmp(opt, "verbose"))
 			vcm_verbose = true;
+		else if (!strcmp(opt, "notrack"))
+			vcm_notrack = true;
 		else
 			pr_warn("dma=: unknown option '%s' ignored\n", opt);
 	}

@@ -34,7 +34,7 @@ static struct vcm_test_dev *vcm_test_device(struct kunit *test,
 	t->dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
 	t->dev->dma_parms = &t->parms;
-	t->assoc = vcm_attach_device(t->dev);
+	t->assoc = vcm_attach_device(t->dev, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->assoc);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 				vcm_test_release, t->dev));
@@ -45,12 +45,12 @@ static struct vcm_test_dev *vcm_test_device(struct kunit *test,
 
 static long vcm_stat(struct vcm_test_dev *t, enum vcm_stat s)
 {
-	return atomic_long_read(&t->assoc->stats[s]);
+	return vcm_stat_read(t->assoc, s);
 }
 
 static long vcm_live(struct vcm_test_dev *t)
 {
-	return atomic_long_read(&t->assoc->live_maps);
+	return vcm_live_maps(t->assoc);
 }
 
 static bool vcm_test_vcm_exists(struct vcm *vcm)
@@ -89,7 +89,7 @@ static void vcm_test_shared_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm->kind, VCM_KIND_ONE_TO_ONE);
 	KUNIT_EXPECT_GE(test, kref_read(&vcm->kref), 2);
 	/* Attaching again changes nothing. */
-	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(a->dev), a->assoc);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(a->dev, true), a->assoc);
 	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(a->dev), &a->assoc->ops);
 	KUNIT_EXPECT_TRUE(test, dev_is_vcm(a->dev));
 }
@@ -106,8 +106,8 @@ static void vcm_test_lifetime(struct kunit *test)
 	/* A bus window nobody else uses gets its own vcm. */
 	dev->bus_dma_limit = DMA_BIT_MASK(40) - 0x1234;
 	other->bus_dma_limit = dev->bus_dma_limit;
-	assoc = vcm_attach_device(dev);
-	assoc2 = vcm_attach_device(other);
+	assoc = vcm_attach_device(dev, true);
+	assoc2 = vcm_attach_device(other, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc2);
 	vcm = assoc->vcm;
@@ -119,7 +119,7 @@ static void vcm_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, get_dma_ops(dev));
 	KUNIT_EXPECT_EQ(test, kref_read(&vcm->kref), 1);
 	/* Rebinding reuses the association. */
-	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(dev), assoc);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(dev, true), assoc);
 	vcm_release_device(dev);
 	vcm_release_device(other);
 	KUNIT_EXPECT_FALSE(test, vcm_test_vcm_exists(vcm));
@@ -131,7 +131,7 @@ static void vcm_test_declined(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	set_dma_ops(dev, &dma_dummy_ops);
-	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev));
+	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, true));
 	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(dev), &dma_dummy_ops);
 	KUNIT_EXPECT_FALSE(test, dev_is_vcm(dev));
 	vcm_release_device(dev);
@@ -281,7 +281,7 @@ static void vcm_test_map_page(struct kunit *test)
 	dma_unmap_page(t->dev, addr, 100, DMA_TO_DEVICE);
 	dma_unmap_page(t->dev, addr2, 100, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->live_bytes), 0);
+	KUNIT_EXPECT_EQ(test, vcm_live_bytes(t->assoc), 0);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_PAGE), 2);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_UNMAP_PAGE), 2);
 	__free_page(page);
@@ -621,6 +621,36 @@ static void vcm_test_teardown_leftovers(struct kunit *test)
 	__free_page(page);
 }
 
+static void vcm_test_untracked(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "vcm-notrack");
+	struct page *block = vcm_test_block(test);
+	struct vcm_test_dev t = { .dev = dev };
+	struct sg_table sgt;
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	t.assoc = vcm_attach_device(dev, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t.assoc);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+				vcm_test_release, dev));
+	addr = dma_map_page(dev, block, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, addr));
+	KUNIT_EXPECT_EQ(test, vcm_live(&t), 1);
+	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_live(&t), 0);
+
+	/* Without a record, unmap_sg finds the segments from the list. */
+	KUNIT_EXPECT_EQ(test, vcm_test_map_pages_sg(test, &t, &sgt, block), 1);
+	KUNIT_EXPECT_EQ(test, vcm_live_bytes(t.assoc), 8 * PAGE_SIZE);
+	dma_unmap_sgtable(dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(&t), 0);
+	KUNIT_EXPECT_EQ(test, vcm_live_bytes(t.assoc), 0);
+	KUNIT_EXPECT_EQ(test, vcm_stat(&t, VCM_ERR_UNKNOWN_HANDLE), 0);
+	sg_free_table(&sgt);
+	__free_pages(block, 3);
+}
+
 static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_shared_window),
 	KUNIT_CASE(vcm_test_lifetime),
@@ -644,6 +674,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_native_share),
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
+	KUNIT_CASE(vcm_test_untracked),
 	{}
 };
 

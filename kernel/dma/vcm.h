@@ -44,6 +44,7 @@
 #include <linux/dma-vcm.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 
@@ -253,6 +254,18 @@ struct vcm_res {
 	struct list_head phys_node;
 };
 
+/**
+ * struct vcm_counters - one CPU's share of a device's counters
+ * @stat: indexed by enum vcm_stat
+ * @live_maps: streaming mappings made minus mappings undone on this CPU
+ * @live_bytes: the same in bytes
+ */
+struct vcm_counters {
+	long stat[VCM_NR_STATS];
+	long live_maps;
+	long live_bytes;
+};
+
 enum vcm_assoc_state {
 	VCM_ASSOC_ACTIVE,	/* our ops are installed */
 	VCM_ASSOC_IDLE,		/* driver unbound, original ops restored */
@@ -268,12 +281,12 @@ enum vcm_assoc_state {
  * @orig_ops: dev->dma_ops before VCM took over
  * @state: see enum vcm_assoc_state
  * @behind_iommu: the device sat behind a translating IOMMU when first seen
+ * @untracked: streaming mappings are counted, not recorded (dma=vcm,notrack)
  * @declined: why the device keeps its original backend
  * @node: entry in the list of assocs (vcm_graph_lock)
  * @vcm_node: entry in @vcm's list of devices (vcm_graph_lock)
- * @stats: counters, indexed by enum vcm_stat
- * @live_maps: live streaming mappings
- * @live_bytes: bytes in live streaming mappings
+ * @cnt: per-CPU counters, so that counting costs no atomic operation on
+ *	the mapping paths; read them with vcm_stat_read()
  * @track: live streaming mappings, hashed by address or sg list
  */
 struct vcm_assoc {
@@ -283,12 +296,11 @@ struct vcm_assoc {
 	const struct dma_map_ops *orig_ops;
 	enum vcm_assoc_state state;
 	bool behind_iommu;
+	bool untracked;
 	const char *declined;
 	struct list_head node;
 	struct list_head vcm_node;
-	atomic_long_t stats[VCM_NR_STATS];
-	atomic_long_t live_maps;
-	atomic_long_t live_bytes;
+	struct vcm_counters __percpu *cnt;
 	struct vcm_track_bucket track[1 << VCM_TRACK_BITS];
 };
 
@@ -300,8 +312,33 @@ static inline gfp_t vcm_meta_gfp(gfp_t gfp)
 
 static inline void vcm_stat_inc(struct vcm_assoc *assoc, enum vcm_stat s)
 {
-	atomic_long_inc(&assoc->stats[s]);
+	this_cpu_inc(assoc->cnt->stat[s]);
 }
+
+static inline void vcm_live_add(struct vcm_assoc *assoc, long maps,
+				long bytes)
+{
+	this_cpu_add(assoc->cnt->live_maps, maps);
+	this_cpu_add(assoc->cnt->live_bytes, bytes);
+}
+
+/* Sum of all CPUs' shares of the counter at @offset in vcm_counters. */
+static inline long vcm_counter_read(struct vcm_assoc *assoc, size_t offset)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(long *)((void *)per_cpu_ptr(assoc->cnt, cpu) + offset);
+	return sum;
+}
+
+#define vcm_stat_read(assoc, s) \
+	vcm_counter_read(assoc, offsetof(struct vcm_counters, stat[s]))
+#define vcm_live_maps(assoc) \
+	vcm_counter_read(assoc, offsetof(struct vcm_counters, live_maps))
+#define vcm_live_bytes(assoc) \
+	vcm_counter_read(assoc, offsetof(struct vcm_counters, live_bytes))
 
 /* Report a driver error: count it, and say who did what, rate limited. */
 #define vcm_report(assoc, err, fmt, ...)				\
@@ -319,7 +356,7 @@ extern struct list_head vcm_list;
 extern struct list_head vcm_assoc_list;
 extern const struct dma_map_ops vcm_dma_ops;
 struct vcm_assoc *vcm_assoc_of(struct device *dev);
-struct vcm_assoc *vcm_attach_device(struct device *dev);
+struct vcm_assoc *vcm_attach_device(struct device *dev, bool track);
 void vcm_detach_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
