@@ -29,6 +29,7 @@ static struct vcm_test_dev *vcm_test_device(struct kunit *test,
 					    const char *name)
 {
 	struct vcm_test_dev *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	t->dev = kunit_device_register(test, name);
@@ -36,10 +37,10 @@ static struct vcm_test_dev *vcm_test_device(struct kunit *test,
 	t->dev->dma_parms = &t->parms;
 	t->assoc = vcm_attach_device(t->dev, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->assoc);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-				vcm_test_release, t->dev));
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(t->dev,
-				DMA_BIT_MASK(64)));
+	ret = kunit_add_action_or_reset(test, vcm_test_release, t->dev);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	ret = dma_set_mask_and_coherent(t->dev, DMA_BIT_MASK(64));
+	KUNIT_ASSERT_EQ(test, 0, ret);
 	return t;
 }
 
@@ -632,8 +633,8 @@ static void vcm_test_untracked(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	t.assoc = vcm_attach_device(dev, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t.assoc);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-				vcm_test_release, dev));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, vcm_test_release, dev));
 	addr = dma_map_page(dev, block, 0, PAGE_SIZE, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, addr));
 	KUNIT_EXPECT_EQ(test, vcm_live(&t), 1);
@@ -682,6 +683,7 @@ static struct kunit_suite vcm_test_suite = {
 	.name = "dma-vcm",
 	.test_cases = vcm_test_cases,
 };
+
 kunit_test_suite(vcm_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for Virtual Contiguous Memory");
