@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 		 * nothing and a lost frame means a DMA problem.
 		 */
 		if (i % 8 == 7)
-			drain(rx, 1000, seen, frames, &good, &bad, &dup, i + 1);
+			drain(rx, 200, seen, frames, &good, &bad, &dup, i + 1);
 	}
 	drain(rx, 2000, seen, frames, &good, &bad, &dup, frames);
 	printf("sent=%u good=%u bad=%u dup=%u lost=%u\n", frames, good, bad,

@@ -15,7 +15,7 @@ checks=$VCM_OUT/$scenario.checks
 kernel=$VCM_BUILD/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel: run make kernel"
 
-args="console=ttyS0 panic=-1 oops=panic loglevel=4 vcmtest=$scenario"
+args="console=ttyS0 panic=-1 oops=panic loglevel=4 vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
 dev=()
 case $scenario in
 stock)	;;
