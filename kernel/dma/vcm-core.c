@@ -445,7 +445,7 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		if (!match)
 			match = t;
 		if (t->size == *size && t->dir == dir &&
-		    (!nents || (t->nents & 0xffff) == *nents)) {
+		    (!nents || (t->nents & 0xffff) == (*nents & 0xffff))) {
 			match = t;
 			break;
 		}
@@ -464,10 +464,10 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
 			   "unmap of %s %#lx with size %zu, mapped with %zu\n",
 			   vcm_map_kind_names[kind], key, *size, match->size);
-	if (nents && (match->nents & 0xffff) != *nents)
+	if (nents && (match->nents & 0xffff) != (*nents & 0xffff))
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
 			   "unmap of sg %#lx with %u entries, mapped with %u\n",
-			   key, *nents, match->nents & 0xffff);
+			   key, *nents & 0xffff, match->nents & 0xffff);
 	if (match->dir != dir)
 		vcm_report(assoc, VCM_ERR_DIR_MISMATCH,
 			   "unmap of %s %#lx with direction %d, mapped with %d\n",

@@ -54,6 +54,16 @@ static long vcm_live(struct vcm_test_dev *t)
 	return vcm_live_maps(t->assoc);
 }
 
+/* A well-behaved sequence of calls must not trip any check. */
+static void vcm_test_no_errors(struct kunit *test, struct vcm_test_dev *t)
+{
+	unsigned int i;
+
+	for (i = VCM_NR_CALL_STATS; i < VCM_NR_STATS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, vcm_stat(t, i), 0, "%s",
+				    vcm_stat_names[i]);
+}
+
 static bool vcm_test_vcm_exists(struct vcm *vcm)
 {
 	struct vcm *v;
@@ -163,6 +173,7 @@ static void vcm_test_alloc_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_ALLOC), 1);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_FREE), 1);
+	vcm_test_no_errors(test, t);
 }
 
 static void vcm_test_alloc_attrs(struct kunit *test)
@@ -286,6 +297,7 @@ static void vcm_test_map_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_PAGE), 2);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_UNMAP_PAGE), 2);
 	__free_page(page);
+	vcm_test_no_errors(test, t);
 }
 
 static void vcm_test_unmap_bad_input(struct kunit *test)
@@ -388,6 +400,7 @@ static void vcm_test_sg_merge(struct kunit *test)
 	dma_sync_sgtable_for_device(t->dev, &sgt, DMA_BIDIRECTIONAL);
 	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	vcm_test_no_errors(test, t);
 	sg_free_table(&sgt);
 	__free_pages(block, 3);
 }
@@ -406,6 +419,7 @@ static void vcm_test_sg_max_segment(struct kunit *test)
 	for_each_sgtable_dma_sg(&sgt, s, i)
 		KUNIT_EXPECT_LE(test, sg_dma_len(s), 3 * PAGE_SIZE);
 	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	vcm_test_no_errors(test, t);
 	sg_free_table(&sgt);
 	__free_pages(block, 3);
 }
@@ -428,6 +442,7 @@ static void vcm_test_sg_boundary(struct kunit *test)
 				end >> (PAGE_SHIFT + 2));
 	}
 	dma_unmap_sgtable(t->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	vcm_test_no_errors(test, t);
 	sg_free_table(&sgt);
 	__free_pages(block, 3);
 }

@@ -56,7 +56,7 @@ done
 # build compiles it.)
 bash "$VCM_REPO/tests/lib/build-kernel.sh" > "$out/build.log" 2>&1 ||
 	{ echo "fail static:build see $out/build.log"; exit 0; }
-objs=$(grep -o '[a-z/_-]*\.o' "$VCM_REPO/Kbuild" | grep -v vcm-test.o)
+objs=$(grep -o '[a-z/_-]*\.o' "$VCM_REPO/Kbuild" | grep -v vcm-test.o | sort -u)
 # shellcheck disable=SC2086
 (cd "$VCM_REPO" && rm -f $objs)
 # shellcheck disable=SC2086
