@@ -30,7 +30,7 @@ if [[ " $parts " == *" qemu "* ]]; then
 	if bash "$VCM_REPO/tests/lib/build-kernel.sh" > "$VCM_OUT/build.log" 2>&1; then
 		record pass build:qemu-kernel
 		bash "$VCM_REPO/tests/lib/initramfs.sh"
-		for s in stock direct iommu; do
+		for s in stock direct vtd vtd-lazy viommu; do
 			bash "$VCM_REPO/tests/qemu/run.sh" "$s" >> "$results" || true
 		done
 	else

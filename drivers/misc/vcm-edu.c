@@ -6,8 +6,11 @@
  * that copies between that buffer and system memory.  This driver uses the
  * engine to check DMA mappings byte for byte, through the ordinary DMA API:
  *
- *   /sys/kernel/debug/vcm-edu/<device>/run      write N: run N rounds
- *   /sys/kernel/debug/vcm-edu/<device>/result   totals of all rounds
+ *   /sys/kernel/debug/vcm-edu/<device>/run        write N: run N rounds
+ *   /sys/kernel/debug/vcm-edu/<device>/result     totals of all rounds
+ *   /sys/kernel/debug/vcm-edu/<device>/isolation  write a probe name (see
+ *                                                 edu_isolation()); read:
+ *                                                 what its DMA did
  *
  * A round copies random data of random length (1..4095 bytes: QEMU 7.2
  * aborts on a transfer that ends exactly at the end of the buffer) to the
@@ -23,6 +26,9 @@
 #include <linux/pci.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #define EDU_REG_IDENT		0x00
 #define EDU_REG_DMA_SRC		0x80
@@ -45,7 +51,22 @@ struct edu {
 	dma_addr_t coh_dma;
 	unsigned long rounds, coherent_ok, streaming_ok, failed;
 	char last_error[96];
+	char isolation[128];
 };
+
+#define EDU_PROBE_LEN		256
+#define EDU_POISON		0xa1
+
+/* Did a DMA of @len bytes of @pattern land at @buf? */
+static bool edu_landed(const u8 *buf, const u8 *pattern, size_t len)
+{
+	return !memcmp(buf, pattern, len);
+}
+
+static bool edu_untouched(const u8 *buf, size_t len)
+{
+	return !memchr_inv(buf, EDU_POISON, len);
+}
 
 /* Run one transfer and wait for the engine to finish. */
 static int edu_dma(struct edu *edu, dma_addr_t ram, size_t len, bool to_ram)
@@ -153,6 +174,140 @@ out:
 	return ret;
 }
 
+/*
+ * Probes of IOMMU isolation.  The device's buffer holds a pattern; each
+ * probe lets the device write it to a page through one IOVA:
+ *
+ *   mapped       through a live mapping: must land
+ *   in-granule   past the mapped length but inside the mapped IOMMU page:
+ *                lands, because an IOMMU protects whole pages (granules)
+ *   after-unmap  through the IOVA of a mapping just unmapped: with strict
+ *                invalidation it must fault and leave the page untouched
+ *   after-free   through the address of a freed coherent buffer: must
+ *                fault; the page is kept (get_page) to check it
+ *
+ * One probe per write, so that the test can match each probe's IOVA with
+ * the IOMMU's fault report in the kernel log.
+ */
+static int edu_probe_streaming(struct edu *edu, struct page *page,
+			       size_t map_len, bool unmap_first)
+{
+	struct device *dev = &edu->pdev->dev;
+	u8 *buf = page_address(page);
+	dma_addr_t addr;
+	int ret;
+
+	memset(buf, EDU_POISON, PAGE_SIZE);
+	addr = dma_map_page(dev, page, 0, map_len, DMA_FROM_DEVICE);
+	ret = dma_mapping_error(dev, addr);
+	if (ret)
+		return ret;
+	if (unmap_first)
+		dma_unmap_page(dev, addr, map_len, DMA_FROM_DEVICE);
+	ret = edu_dma(edu, addr, EDU_PROBE_LEN, true);
+	if (!unmap_first)
+		dma_unmap_page(dev, addr, map_len, DMA_FROM_DEVICE);
+	snprintf(edu->isolation, sizeof(edu->isolation),
+		 "iova=%pad mapped=%zu written=%d landed=%d untouched=%d\n",
+		 &addr, unmap_first ? 0 : map_len, EDU_PROBE_LEN,
+		 edu_landed(buf, edu->coh, EDU_PROBE_LEN),
+		 edu_untouched(buf, PAGE_SIZE));
+	return ret;
+}
+
+static int edu_probe_freed(struct edu *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct page *freed;
+	dma_addr_t addr;
+	u8 *coh;
+	int ret;
+
+	coh = dma_alloc_coherent(dev, PAGE_SIZE, &addr, GFP_KERNEL);
+	if (!coh || is_vmalloc_addr(coh))
+		return -ENOMEM;
+	memset(coh, EDU_POISON, PAGE_SIZE);
+	freed = virt_to_page(coh);
+	get_page(freed);
+	dma_free_coherent(dev, PAGE_SIZE, coh, addr);
+	ret = edu_dma(edu, addr, EDU_PROBE_LEN, true);
+	snprintf(edu->isolation, sizeof(edu->isolation),
+		 "iova=%pad mapped=0 written=%d landed=%d untouched=%d\n",
+		 &addr, EDU_PROBE_LEN,
+		 edu_landed(page_address(freed), edu->coh, EDU_PROBE_LEN),
+		 edu_untouched(page_address(freed), PAGE_SIZE));
+	put_page(freed);
+	return ret;
+}
+
+static int edu_isolation(struct edu *edu, const char *probe)
+{
+	struct page *page;
+	int ret;
+
+	/* The pattern goes into the device's buffer first. */
+	get_random_bytes(edu->coh, EDU_PROBE_LEN);
+	ret = edu_dma(edu, edu->coh_dma, EDU_PROBE_LEN, false);
+	if (ret)
+		return ret;
+	if (sysfs_streq(probe, "after-free"))
+		return edu_probe_freed(edu);
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	if (sysfs_streq(probe, "mapped"))
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false);
+	else if (sysfs_streq(probe, "in-granule"))
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN / 2, false);
+	else if (sysfs_streq(probe, "after-unmap"))
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, true);
+	else
+		ret = -EINVAL;
+	__free_page(page);
+	return ret;
+}
+
+static ssize_t edu_isolation_write(struct file *file,
+				   const char __user *ubuf, size_t count,
+				   loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	char probe[16];
+	int ret;
+
+	if (count >= sizeof(probe))
+		return -EINVAL;
+	if (copy_from_user(probe, ubuf, count))
+		return -EFAULT;
+	probe[count] = 0;
+	mutex_lock(&edu->lock);
+	edu->isolation[0] = 0;
+	ret = edu_isolation(edu, probe);
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static ssize_t edu_isolation_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&edu->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, edu->isolation,
+				      strlen(edu->isolation));
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+static const struct file_operations edu_isolation_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= edu_isolation_read,
+	.write	= edu_isolation_write,
+};
+
 static ssize_t edu_run_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
@@ -243,6 +398,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->dir = debugfs_create_dir(pci_name(pdev), edu_debugfs_root);
 	debugfs_create_file("run", 0200, edu->dir, edu, &edu_run_fops);
 	debugfs_create_file("result", 0400, edu->dir, edu, &edu_result_fops);
+	debugfs_create_file("isolation", 0600, edu->dir, edu,
+			    &edu_isolation_fops);
 	pci_set_drvdata(pdev, edu);
 	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
 		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);

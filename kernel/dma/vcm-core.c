@@ -14,7 +14,10 @@
 #include <linux/dma-direct.h>
 #include <linux/export.h>
 #include <linux/hash.h>
+#include <linux/iommu.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include "vcm.h"
 
 DEFINE_MUTEX(vcm_graph_lock);		/* see vcm.h */
@@ -101,6 +104,8 @@ static void vcm_release(struct kref *kref)
 	lockdep_assert_held(&vcm_graph_lock);
 	/* Every reservation belongs to an assoc, and assocs are gone. */
 	WARN_ON(!RB_EMPTY_ROOT(&vcm->res_tree));
+	if (vcm->kind == VCM_KIND_IOMMU)
+		vcm_iommu_destroy(vcm);
 	list_del(&vcm->node);
 	kfree(vcm);
 }
@@ -127,6 +132,35 @@ static struct vcm *vcm_get_one_to_one(struct device *dev)
 	if (vcm) {
 		vcm->window = dev->dma_range_map;
 		vcm->bus_limit = dev->bus_dma_limit;
+	}
+	return vcm;
+}
+
+/*
+ * An IOMMU domain is one address space: the devices attached to it (one
+ * IOMMU group) share its vcm.
+ */
+static struct vcm *vcm_get_iommu(struct device *dev, bool lazy)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct vcm *vcm;
+
+	if (!IS_ENABLED(CONFIG_DMA_VCM_IOMMU))
+		return NULL;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	list_for_each_entry(vcm, &vcm_list, node) {
+		if (vcm->kind == VCM_KIND_IOMMU &&
+		    vcm->iommu.domain == domain) {
+			kref_get(&vcm->kref);
+			return vcm;
+		}
+	}
+	vcm = vcm_create(VCM_KIND_IOMMU, &vcm_iommu_backend);
+	if (vcm && vcm_iommu_init(vcm, dev, lazy)) {
+		list_del(&vcm->node);
+		kfree(vcm);
+		vcm = NULL;
 	}
 	return vcm;
 }
@@ -343,6 +377,9 @@ void vcm_res_destroy(struct vcm_res *res)
 
 	if (!(res->flags & VCM_RES_DEAD))
 		vcm_res_unbind(res);
+	/* The CPU view of a coherent buffer of several chunks. */
+	if ((res->flags & VCM_RES_COHERENT) && is_vmalloc_addr(res->cpu_addr))
+		vunmap(res->cpu_addr);
 	kfree(res);
 	kref_put(&phys->kref, vcm_phys_release);
 }
@@ -481,6 +518,35 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	return true;
 }
 
+/**
+ * vcm_show_streaming() - list a device's live streaming IOVA ranges
+ * @m: the debugfs file
+ * @assoc: the device
+ *
+ * Pages and resources are listed by address; sg lists only by count, as
+ * their record is keyed by the list.
+ */
+void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
+{
+	unsigned long flags, sg = 0;
+	struct vcm_track *t;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
+		spin_lock_irqsave(&assoc->track[i].lock, flags);
+		hlist_for_each_entry(t, &assoc->track[i].head, node) {
+			if (t->kind == VCM_MAP_SG)
+				sg++;
+			else
+				seq_printf(m, "    iova %#lx+%#zx %s\n", t->key,
+					   t->size, vcm_map_kind_names[t->kind]);
+		}
+		spin_unlock_irqrestore(&assoc->track[i].lock, flags);
+	}
+	if (sg)
+		seq_printf(m, "    sg lists %lu\n", sg);
+}
+
 /*
  * Tear down the streaming mappings a driver left behind.  Pages and
  * resources are unmapped through the backend (giving back bounce slots).
@@ -563,16 +629,17 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
 		kfree(assoc);
 		return NULL;
 	}
-	/* Nobody sees the copy before set_dma_ops(): write it once here. */
-	memcpy((void *)&assoc->ops, &vcm_dma_ops, sizeof(assoc->ops));
-	assoc->dev = dev;
-	assoc->state = VCM_ASSOC_IDLE;
 	/*
 	 * Remember this once: after VCM takes over a device behind an IOMMU,
 	 * dev->dma_iommu no longer tells, and a rebind must not mistake it
 	 * for a one-to-one device.
 	 */
 	assoc->behind_iommu = dev->dma_iommu;
+	/* Nobody sees the copy before set_dma_ops(): write it once here. */
+	memcpy((void *)&assoc->ops, assoc->behind_iommu ? &vcm_iommu_dma_ops :
+	       &vcm_dma_ops, sizeof(assoc->ops));
+	assoc->dev = dev;
+	assoc->state = VCM_ASSOC_IDLE;
 	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
 		spin_lock_init(&assoc->track[i].lock);
 		INIT_HLIST_HEAD(&assoc->track[i].head);
@@ -588,8 +655,10 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
 
 	if (!dev->dma_mask)
 		return "not a DMA master";
-	if (assoc->behind_iommu || dev->dma_iommu)
-		return "behind a translating IOMMU, dma-iommu keeps it";
+	if (assoc->behind_iommu)
+		return vcm_iommu_usable(dev);
+	if (dev->dma_iommu)
+		return "joined a translating IOMMU after VCM first saw it";
 	if (dev->dma_ops && dev->dma_ops->map_page != vcm_dma_ops.map_page)
 		return "has its own dma_map_ops";
 	if (force_dma_unencrypted(dev))
@@ -600,8 +669,9 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
 /**
  * vcm_attach_device() - put a device on VCM
  * @dev: the device, whose driver is about to probe
- * @track: record every streaming mapping, to check every unmap; without
- *	it mappings are only counted
+ * @flags: VCM_ATTACH_TRACK to record every streaming mapping, to check
+ *	every unmap (without it mappings are only counted); VCM_ATTACH_LAZY
+ *	to batch IOTLB invalidation if the device is behind an IOMMU
  *
  * Idempotent: a device already on VCM keeps its association.  A device VCM
  * cannot serve keeps its backend, with one notice.
@@ -609,7 +679,7 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
  * Return: the association if @dev is now served by VCM, NULL if it is not,
  * or an ERR_PTR() on allocation failure.
  */
-struct vcm_assoc *vcm_attach_device(struct device *dev, bool track)
+struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 {
 	struct vcm_assoc *assoc;
 	const char *why;
@@ -634,17 +704,22 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, bool track)
 		goto out;
 	}
 
-	vcm = vcm_get_one_to_one(dev);
+	if (assoc->behind_iommu)
+		vcm = vcm_get_iommu(dev, flags & VCM_ATTACH_LAZY);
+	else
+		vcm = vcm_get_one_to_one(dev);
 	if (!vcm) {
 		assoc = ERR_PTR(-ENOMEM);
 		goto out;
 	}
 	assoc->vcm = vcm;
-	assoc->untracked = !track;
+	assoc->untracked = !(flags & VCM_ATTACH_TRACK);
 	assoc->declined = NULL;
 	list_add_tail(&assoc->vcm_node, &vcm->assocs);
 	assoc->orig_ops = dev->dma_ops;
 	set_dma_ops(dev, &assoc->ops);
+	/* dma-iommu's direct calls would win over any dma_map_ops. */
+	dev->dma_iommu = false;
 	assoc->state = VCM_ASSOC_ACTIVE;
 out:
 	mutex_unlock(&vcm_graph_lock);
@@ -723,7 +798,11 @@ static void vcm_detach_locked(struct vcm_assoc *assoc)
 	if (left)
 		dev_warn(dev, VCM_PREFIX "driver left %lu DMA objects behind\n",
 			 left);
+	/* Nothing this device unmapped may stay reachable once it is gone. */
+	if (assoc->vcm->kind == VCM_KIND_IOMMU)
+		vcm_iommu_flush(assoc->vcm);
 	set_dma_ops(dev, assoc->orig_ops);
+	dev->dma_iommu = assoc->behind_iommu;
 	list_del(&assoc->vcm_node);
 	kref_put(&assoc->vcm->kref, vcm_release);
 	assoc->vcm = NULL;

@@ -15,6 +15,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/seq_file.h>
+#include <linux/iommu.h>
 #include "vcm.h"
 
 static const char * const vcm_assoc_state_names[] = {
@@ -22,6 +23,25 @@ static const char * const vcm_assoc_state_names[] = {
 	[VCM_ASSOC_IDLE]	= "idle",
 	[VCM_ASSOC_DECLINED]	= "declined",
 };
+
+static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
+{
+	struct vcm_iommu *vi = &vcm->iommu;
+	struct iommu_resv_region *r;
+	unsigned int i;
+
+	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld\n",
+		   vi->domain->type, vi->domain->pgsize_bitmap,
+		   vi->iovad.granule, vi->lazy,
+		   atomic_long_read(&vi->lazy_flushed));
+	list_for_each_entry(r, &vi->resv, list)
+		seq_printf(m, "  reserved %pa+%#zx type=%d\n", &r->start,
+			   r->length, r->type);
+	for (i = 0; i < BITS_PER_LONG; i++)
+		if (atomic_long_read(&vi->mapped[i]))
+			seq_printf(m, "  mapped pgsize=%#lx bytes=%ld\n",
+				   1UL << i, atomic_long_read(&vi->mapped[i]));
+}
 
 static int vcm_vcms_show(struct seq_file *m, void *v)
 {
@@ -36,8 +56,13 @@ static int vcm_vcms_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s kind=%s bus_limit=%#llx offset_map=%s reservations=%lu\n",
 			   vcm->name, vcm->backend->name, vcm->bus_limit,
 			   vcm->window ? "yes" : "no", vcm->nr_res);
-		list_for_each_entry(assoc, &vcm->assocs, vcm_node)
+		if (vcm->kind == VCM_KIND_IOMMU)
+			vcm_iommu_show(m, vcm);
+		list_for_each_entry(assoc, &vcm->assocs, vcm_node) {
 			seq_printf(m, "  device %s\n", dev_name(assoc->dev));
+			if (vcm->kind == VCM_KIND_IOMMU)
+				vcm_show_streaming(m, assoc);
+		}
 		spin_lock_irqsave(&vcm->lock, flags);
 		for (n = rb_first(&vcm->res_tree); n; n = rb_next(n)) {
 			res = rb_entry(n, struct vcm_res, node);

@@ -34,6 +34,15 @@ static void vcm_direct_sync_for_cpu(struct vcm_assoc *assoc, dma_addr_t addr,
 	dma_direct_sync_single_for_cpu(assoc->dev, addr, size, dir);
 }
 
+/* One chunk the coherent mask reaches: the window maps it as it lies. */
+static struct vcm_phys *vcm_direct_alloc_phys(struct vcm_assoc *assoc,
+					      size_t size, gfp_t gfp,
+					      unsigned long attrs)
+{
+	return vcm_phys_alloc_contig(assoc->dev, size, gfp,
+				     assoc->dev->coherent_dma_mask);
+}
+
 static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
 				      phys_addr_t phys, size_t size,
 				      enum dma_data_direction dir,
@@ -229,6 +238,7 @@ static unsigned long vcm_direct_merge_boundary(struct vcm_assoc *assoc)
 
 const struct vcm_backend vcm_direct_backend = {
 	.name			= "direct",
+	.alloc_phys		= vcm_direct_alloc_phys,
 	.map_phys		= vcm_direct_map_phys,
 	.unmap_phys		= vcm_direct_unmap_phys,
 	.map_sg			= vcm_direct_map_sg,

@@ -32,6 +32,7 @@
 static bool vcm_enabled __ro_after_init;
 static bool vcm_verbose __ro_after_init;
 static bool vcm_notrack __ro_after_init;
+static bool vcm_lazy __ro_after_init;
 
 /* Comma-separated device names (dev_name()) that keep their backend. */
 static char *vcm_exclude;
@@ -57,12 +58,11 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 				     gfp_t gfp, unsigned long attrs,
 				     unsigned int flags)
 {
-	struct device *dev = assoc->dev;
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 
-	phys = vcm_phys_alloc_contig(dev, PAGE_ALIGN(size), gfp,
-				     dev->coherent_dma_mask);
+	phys = to_backend(assoc)->alloc_phys(assoc, PAGE_ALIGN(size), gfp,
+					     attrs);
 	if (!phys) {
 		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
 		return NULL;
@@ -90,8 +90,15 @@ static void *vcm_alloc(struct device *dev, size_t size, dma_addr_t *handle,
 	/* As dma-direct: without a kernel mapping the cookie is the page. */
 	if (attrs & DMA_ATTR_NO_KERNEL_MAPPING)
 		res->cpu_addr = vcm_phys_page(res->phys);
-	else
+	else if (res->phys->nr_chunks == 1)
 		res->cpu_addr = page_address(vcm_phys_page(res->phys));
+	else
+		res->cpu_addr = vcm_phys_vmap(res->phys);
+	if (!res->cpu_addr) {
+		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		vcm_res_destroy(res);
+		return NULL;
+	}
 	*handle = res->start;
 	return res->cpu_addr;
 }
@@ -141,6 +148,10 @@ static void vcm_free(struct device *dev, size_t size, void *cpu_addr,
 		vcm_res_destroy(res);
 }
 
+/*
+ * dma_alloc_pages() must return contiguous lowmem pages: such buffers are
+ * one chunk whatever the backend would prefer.
+ */
 static struct page *vcm_alloc_pages(struct device *dev, size_t size,
 				    dma_addr_t *handle,
 				    enum dma_data_direction dir, gfp_t gfp)
@@ -149,7 +160,8 @@ static struct page *vcm_alloc_pages(struct device *dev, size_t size,
 	struct vcm_res *res;
 
 	vcm_stat_inc(assoc, VCM_STAT_ALLOC_PAGES);
-	res = vcm_alloc_res(assoc, size, gfp, 0, VCM_RES_PAGES);
+	res = vcm_alloc_res(assoc, size, gfp, DMA_ATTR_FORCE_CONTIGUOUS,
+			    VCM_RES_PAGES);
 	if (!res)
 		return NULL;
 	res->dir = dir;
@@ -457,11 +469,10 @@ static size_t vcm_max_mapping_size(struct device *dev)
 }
 
 /*
- * ->opt_mapping_size() has no device argument.  Devices get a copy of the
- * ops of their vcm's kind (struct vcm_assoc), so when more kinds come,
- * each kind's copy answers for its own backend.
+ * ->opt_mapping_size() has no device: one function per kind (the iommu
+ * kind's is vcm_iommu_opt_mapping_size()).
  */
-static size_t vcm_opt_mapping_size(void)
+static size_t vcm_direct_opt_mapping_size(void)
 {
 	return vcm_direct_backend.opt_mapping_size();
 }
@@ -473,30 +484,39 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
 	return to_backend(assoc)->merge_boundary(assoc);
 }
 
-/* The template each association copies; see struct vcm_assoc. */
-const struct dma_map_ops vcm_dma_ops = {
-	.alloc			= vcm_alloc,
-	.free			= vcm_free,
-	.alloc_pages_op		= vcm_alloc_pages,
-	.free_pages		= vcm_free_pages,
-	.mmap			= vcm_mmap,
-	.get_sgtable		= vcm_get_sgtable,
-	.map_page		= vcm_map_page,
-	.unmap_page		= vcm_unmap_page,
-	.map_sg			= vcm_map_sg,
-	.unmap_sg		= vcm_unmap_sg,
-	.map_resource		= vcm_map_resource,
-	.unmap_resource		= vcm_unmap_resource,
-	.sync_single_for_cpu	= vcm_sync_single_for_cpu,
-	.sync_single_for_device	= vcm_sync_single_for_device,
-	.sync_sg_for_cpu	= vcm_sync_sg_for_cpu,
-	.sync_sg_for_device	= vcm_sync_sg_for_device,
-	.dma_supported		= vcm_dma_supported,
-	.get_required_mask	= vcm_get_required_mask,
-	.max_mapping_size	= vcm_max_mapping_size,
-	.opt_mapping_size	= vcm_opt_mapping_size,
-	.get_merge_boundary	= vcm_get_merge_boundary,
-};
+/*
+ * The templates each association copies (see struct vcm_assoc): one per
+ * kind, because ->opt_mapping_size() has no device argument to tell.
+ */
+#define VCM_DMA_OPS(opt_size)					\
+{								\
+	.alloc			= vcm_alloc,			\
+	.free			= vcm_free,			\
+	.alloc_pages_op		= vcm_alloc_pages,		\
+	.free_pages		= vcm_free_pages,		\
+	.mmap			= vcm_mmap,			\
+	.get_sgtable		= vcm_get_sgtable,		\
+	.map_page		= vcm_map_page,			\
+	.unmap_page		= vcm_unmap_page,		\
+	.map_sg			= vcm_map_sg,			\
+	.unmap_sg		= vcm_unmap_sg,			\
+	.map_resource		= vcm_map_resource,		\
+	.unmap_resource		= vcm_unmap_resource,		\
+	.sync_single_for_cpu	= vcm_sync_single_for_cpu,	\
+	.sync_single_for_device	= vcm_sync_single_for_device,	\
+	.sync_sg_for_cpu	= vcm_sync_sg_for_cpu,		\
+	.sync_sg_for_device	= vcm_sync_sg_for_device,	\
+	.dma_supported		= vcm_dma_supported,		\
+	.get_required_mask	= vcm_get_required_mask,	\
+	.max_mapping_size	= vcm_max_mapping_size,		\
+	.opt_mapping_size	= opt_size,			\
+	.get_merge_boundary	= vcm_get_merge_boundary,	\
+}
+
+const struct dma_map_ops vcm_dma_ops =
+	VCM_DMA_OPS(vcm_direct_opt_mapping_size);
+const struct dma_map_ops vcm_iommu_dma_ops =
+	VCM_DMA_OPS(vcm_iommu_opt_mapping_size);
 
 /* ------------------------------------------------------------------------
  * dma=vcm and the bus notifiers
@@ -529,7 +549,9 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "excluded by vcm.exclude=\n");
 			break;
 		}
-		assoc = vcm_attach_device(dev, !vcm_notrack);
+		assoc = vcm_attach_device(dev,
+					  (vcm_notrack ? 0 : VCM_ATTACH_TRACK) |
+					  (vcm_lazy ? VCM_ATTACH_LAZY : 0));
 		if (IS_ERR(assoc))
 			dev_warn(dev, VCM_PREFIX "cannot attach (%pe), keeping the original DMA backend\n",
 				 assoc);
@@ -560,7 +582,7 @@ static const struct bus_type * const vcm_buses[] = {
 static struct notifier_block vcm_nbs[ARRAY_SIZE(vcm_buses)];
 
 /*
- * dma=vcm[,verbose][,notrack]: parsed once, before any initcall.  Registered with the
+ * dma=vcm[,verbose][,notrack][,lazy|strict]: parsed once, before any initcall.  Registered with the
  * trailing '=' because __setup() matches prefixes (dma_debug=, dmasound=).
  */
 static int __init vcm_setup(char *str)
@@ -574,6 +596,10 @@ static int __init vcm_setup(char *str)
 			vcm_verbose = true;
 		else if (!strcmp(opt, "notrack"))
 			vcm_notrack = true;
+		else if (!strcmp(opt, "lazy"))
+			vcm_lazy = true;
+		else if (!strcmp(opt, "strict"))
+			vcm_lazy = false;
 		else
 			pr_warn("dma=: unknown option '%s' ignored\n", opt);
 	}

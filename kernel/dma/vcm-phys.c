@@ -12,6 +12,7 @@
 #include <linux/dma-direct.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include "vcm.h"
 
 LIST_HEAD(vcm_phys_list);
@@ -41,6 +42,30 @@ static void vcm_phys_publish(struct vcm_phys *phys)
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
 	list_add_tail(&phys->node, &vcm_phys_list);
 	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+}
+
+/*
+ * Buddy pages of a buffer are always split (alloc_pages_exact() and
+ * vcm_alloc_chunk() do it), so they go back one by one, whatever chunk
+ * they ended up in.
+ */
+static void vcm_free_chunk(const struct vcm_chunk *c)
+{
+	unsigned long i;
+
+	for (i = 0; i < c->nr_pages; i++)
+		__free_page(pfn_to_page(c->pfn + i));
+}
+
+/* Fill @pages with the buffer's pages, in buffer order. */
+static void vcm_phys_pages(struct vcm_phys *phys, struct page **pages)
+{
+	unsigned long j, n = 0;
+	unsigned int i;
+
+	for (i = 0; i < phys->nr_chunks; i++)
+		for (j = 0; j < phys->chunks[i].nr_pages; j++)
+			pages[n++] = pfn_to_page(phys->chunks[i].pfn + j);
 }
 
 /* Is [phys, phys + size) reachable by @dev through a mask of @limit? */
@@ -139,6 +164,118 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	return phys;
 }
 
+/*
+ * The largest order in @orders that fits @pages, from the buddy allocator,
+ * trying smaller orders of @orders when it fails.  Higher orders do not
+ * retry hard: falling back to small pages beats stalling in compaction.
+ */
+static struct page *vcm_alloc_chunk(int node, unsigned long pages,
+				    unsigned long orders, gfp_t gfp,
+				    unsigned int *order)
+{
+	unsigned long fit = orders & GENMASK(__fls(pages), 0);
+	struct page *page;
+
+	while (fit) {
+		*order = __fls(fit);
+		fit &= ~BIT(*order);
+		page = alloc_pages_node(node, *order ? gfp | __GFP_NORETRY |
+					__GFP_NOWARN : gfp, *order);
+		if (page) {
+			split_page(page, *order);
+			return page;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * vcm_phys_alloc_chunks() - allocate a buffer of large chunks
+ * @dev: the device it is for (NUMA node)
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @gfp: allocation flags, blocking
+ * @orders: bitmap of the chunk orders worth having (bit n: 2^n pages),
+ *	typically the page sizes of the IOMMU that will map the buffer
+ *
+ * Takes the largest chunks first, so that an IOMMU can map the buffer with
+ * its large pages, and merges chunks that happen to be adjacent.  Orders
+ * above the buddy allocator's limit are ignored; order 0 is always allowed.
+ * The buffer is zeroed.
+ *
+ * Return: the buffer with one reference for the caller, or NULL.
+ */
+struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
+				       gfp_t gfp, unsigned long orders)
+{
+	unsigned long left = size >> PAGE_SHIFT, n = 0, i;
+	struct vcm_chunk *tmp;
+	struct vcm_phys *phys = NULL;
+	unsigned int order;
+	struct page *page;
+
+	if (WARN_ON_ONCE(!PAGE_ALIGNED(size) || !size))
+		return NULL;
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP);
+	orders = (orders & GENMASK(MAX_PAGE_ORDER, 0)) | 1;
+	tmp = kvmalloc_array(left, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return NULL;
+
+	while (left) {
+		page = vcm_alloc_chunk(dev_to_node(dev), left, orders, gfp,
+				       &order);
+		if (!page)
+			goto fail;
+		if (n && tmp[n - 1].pfn + tmp[n - 1].nr_pages == page_to_pfn(page)) {
+			tmp[n - 1].nr_pages += 1UL << order;
+		} else {
+			tmp[n].pfn = page_to_pfn(page);
+			tmp[n++].nr_pages = 1UL << order;
+		}
+		left -= 1UL << order;
+	}
+
+	phys = vcm_phys_new(dev, n, gfp);
+	if (!phys)
+		goto fail;
+	memcpy(phys->chunks, tmp, n * sizeof(*tmp));
+	phys->size = size;
+	if (n == 1)
+		phys->flags |= VCM_PHYS_CONTIG;
+	for (i = 0; i < n; i++)
+		memset(pfn_to_kaddr(tmp[i].pfn), 0, tmp[i].nr_pages << PAGE_SHIFT);
+	kvfree(tmp);
+	vcm_phys_publish(phys);
+	return phys;
+
+fail:
+	while (n--)
+		vcm_free_chunk(&tmp[n]);
+	kvfree(tmp);
+	return NULL;
+}
+
+/**
+ * vcm_phys_vmap() - a contiguous kernel view of a buffer of several chunks
+ * @phys: the buffer
+ *
+ * Return: the address, to be vunmap()ed, or NULL.
+ */
+void *vcm_phys_vmap(struct vcm_phys *phys)
+{
+	unsigned long n = phys->size >> PAGE_SHIFT;
+	struct page **pages;
+	void *va;
+
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	vcm_phys_pages(phys, pages);
+	va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	return va;
+}
+
 /**
  * vcm_phys_release() - kref release function of a vcm_phys
  * @kref: the buffer's reference count, now zero
@@ -151,16 +288,19 @@ void vcm_phys_release(struct kref *kref)
 	struct vcm_phys *phys = container_of(kref, struct vcm_phys, kref);
 	struct page *page = vcm_phys_page(phys);
 	unsigned long flags;
+	unsigned int i;
 
 	WARN_ON(!list_empty(&phys->res));
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
 	list_del(&phys->node);
 	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
 
-	if (phys->flags & VCM_PHYS_CMA)
+	if (phys->flags & VCM_PHYS_CMA) {
 		dma_free_contiguous(phys->owner, page, phys->size);
-	else
-		free_pages_exact(page_address(page), phys->size);
+	} else {
+		for (i = 0; i < phys->nr_chunks; i++)
+			vcm_free_chunk(&phys->chunks[i]);
+	}
 	put_device(phys->owner);
 	kfree(phys);
 }

@@ -35,7 +35,7 @@ static struct vcm_test_dev *vcm_test_device(struct kunit *test,
 	t->dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
 	t->dev->dma_parms = &t->parms;
-	t->assoc = vcm_attach_device(t->dev, true);
+	t->assoc = vcm_attach_device(t->dev, VCM_ATTACH_TRACK);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->assoc);
 	ret = kunit_add_action_or_reset(test, vcm_test_release, t->dev);
 	KUNIT_ASSERT_EQ(test, 0, ret);
@@ -100,7 +100,7 @@ static void vcm_test_shared_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm->kind, VCM_KIND_ONE_TO_ONE);
 	KUNIT_EXPECT_GE(test, kref_read(&vcm->kref), 2);
 	/* Attaching again changes nothing. */
-	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(a->dev, true), a->assoc);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(a->dev, VCM_ATTACH_TRACK), a->assoc);
 	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(a->dev), &a->assoc->ops);
 	KUNIT_EXPECT_TRUE(test, dev_is_vcm(a->dev));
 }
@@ -117,8 +117,8 @@ static void vcm_test_lifetime(struct kunit *test)
 	/* A bus window nobody else uses gets its own vcm. */
 	dev->bus_dma_limit = DMA_BIT_MASK(40) - 0x1234;
 	other->bus_dma_limit = dev->bus_dma_limit;
-	assoc = vcm_attach_device(dev, true);
-	assoc2 = vcm_attach_device(other, true);
+	assoc = vcm_attach_device(dev, VCM_ATTACH_TRACK);
+	assoc2 = vcm_attach_device(other, VCM_ATTACH_TRACK);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc2);
 	vcm = assoc->vcm;
@@ -130,7 +130,7 @@ static void vcm_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, get_dma_ops(dev));
 	KUNIT_EXPECT_EQ(test, kref_read(&vcm->kref), 1);
 	/* Rebinding reuses the association. */
-	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(dev, true), assoc);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_attach_device(dev, VCM_ATTACH_TRACK), assoc);
 	vcm_release_device(dev);
 	vcm_release_device(other);
 	KUNIT_EXPECT_FALSE(test, vcm_test_vcm_exists(vcm));
@@ -142,7 +142,7 @@ static void vcm_test_declined(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	set_dma_ops(dev, &dma_dummy_ops);
-	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, true));
+	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, VCM_ATTACH_TRACK));
 	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(dev), &dma_dummy_ops);
 	KUNIT_EXPECT_FALSE(test, dev_is_vcm(dev));
 	vcm_release_device(dev);
@@ -646,7 +646,7 @@ static void vcm_test_untracked(struct kunit *test)
 	dma_addr_t addr;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	t.assoc = vcm_attach_device(dev, false);
+	t.assoc = vcm_attach_device(dev, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t.assoc);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, vcm_test_release, dev));

@@ -42,17 +42,24 @@
 
 #include <linux/dma-map-ops.h>
 #include <linux/dma-vcm.h>
+#include <linux/iova.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 
 #define VCM_PREFIX "vcm: "
 
 enum vcm_kind {
 	VCM_KIND_ONE_TO_ONE,
+	VCM_KIND_IOMMU,
 };
+
+/* vcm_attach_device() flags */
+#define VCM_ATTACH_TRACK	BIT(0)	/* record every streaming mapping */
+#define VCM_ATTACH_LAZY		BIT(1)	/* batch IOTLB invalidation */
 
 /* Per-device counters, shown in debugfs.  Keep vcm_stat_names[] in sync. */
 enum vcm_stat {
@@ -106,6 +113,7 @@ struct vcm_res;
 /**
  * struct vcm_backend - how one kind of vcm turns memory into device addresses
  * @name: the kind, for logs and debugfs
+ * @alloc_phys: allocate a buffer for a coherent allocation of the device
  * @map_phys: map @size bytes at @phys for streaming DMA; sets *@bounced when
  *	the device reaches a bounce copy instead of @phys
  * @unmap_phys: undo @map_phys
@@ -124,6 +132,8 @@ struct vcm_res;
  */
 struct vcm_backend {
 	const char *name;
+	struct vcm_phys *(*alloc_phys)(struct vcm_assoc *assoc, size_t size,
+				       gfp_t gfp, unsigned long attrs);
 	dma_addr_t (*map_phys)(struct vcm_assoc *assoc, phys_addr_t phys,
 			       size_t size, enum dma_data_direction dir,
 			       unsigned long attrs, bool *bounced);
@@ -152,10 +162,48 @@ struct vcm_backend {
 	unsigned long (*merge_boundary)(struct vcm_assoc *assoc);
 };
 
+#define VCM_LAZY_ENTRIES	32
+
+/**
+ * struct vcm_lazy_entry - a streaming range waiting for its invalidation
+ * @iova: start, granule aligned
+ * @size: bytes, granule aligned
+ */
+struct vcm_lazy_entry {
+	dma_addr_t iova;
+	size_t size;
+};
+
+/**
+ * struct vcm_iommu - what a vcm of the iommu kind adds (vcm-iommu.c)
+ * @domain: the device's default DMA domain, whose page tables VCM writes
+ * @iovad: VCM's IOVA allocator for it
+ * @lazy: streaming unmaps are invalidated in batches
+ * @lazy_lock: protects @lazy_count and @queue
+ * @lazy_count: entries queued
+ * @queue: unmaps waiting for the next batch
+ * @lazy_timer: bounds the wait of a queued unmap
+ * @lazy_flushed: unmaps completed in batches
+ * @resv: the IOMMU's reserved regions, kept out of @iovad
+ * @mapped: bytes of reservations mapped, by log2 of the IOMMU page size
+ */
+struct vcm_iommu {
+	struct iommu_domain *domain;
+	struct iova_domain iovad;
+	bool lazy;
+	spinlock_t lazy_lock;		/* see above */
+	unsigned int lazy_count;
+	struct vcm_lazy_entry queue[VCM_LAZY_ENTRIES];
+	struct timer_list lazy_timer;
+	atomic_long_t lazy_flushed;
+	struct list_head resv;
+	atomic_long_t mapped[BITS_PER_LONG];
+};
+
 /**
  * struct vcm - one device address space
  * @kref: one reference per attached assoc
- * @kind: one-to-one (more kinds come with their backends)
+ * @kind: one-to-one window or IOMMU domain
  * @backend: the kind's operations
  * @id: small number for names and debugfs
  * @name: "direct-<id>" and the like
@@ -166,6 +214,7 @@ struct vcm_backend {
  * @lock: protects @res_tree and @nr_res
  * @res_tree: reservations in this address space, by start address
  * @nr_res: number of reservations in @res_tree
+ * @iommu: the IOMMU domain and its allocator, for the iommu kind
  */
 struct vcm {
 	struct kref kref;
@@ -180,6 +229,7 @@ struct vcm {
 	spinlock_t lock;		/* see vcm.h header */
 	struct rb_root res_tree;
 	unsigned long nr_res;
+	struct vcm_iommu iommu;
 };
 
 /**
@@ -355,11 +405,13 @@ extern struct mutex vcm_graph_lock;
 extern struct list_head vcm_list;
 extern struct list_head vcm_assoc_list;
 extern const struct dma_map_ops vcm_dma_ops;
+extern const struct dma_map_ops vcm_iommu_dma_ops;
 struct vcm_assoc *vcm_assoc_of(struct device *dev);
-struct vcm_assoc *vcm_attach_device(struct device *dev, bool track);
+struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
 void vcm_detach_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
+void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
 struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
 			     unsigned int flags);
 void vcm_res_put_back(struct vcm_res *res);
@@ -383,7 +435,10 @@ extern struct list_head vcm_phys_list;
 extern spinlock_t vcm_phys_list_lock;
 struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 				       gfp_t gfp, u64 limit);
+struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
+				       gfp_t gfp, unsigned long orders);
 void vcm_phys_release(struct kref *kref);
+void *vcm_phys_vmap(struct vcm_phys *phys);
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
 int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
@@ -395,6 +450,40 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 
 /* vcm-direct.c */
 extern const struct vcm_backend vcm_direct_backend;
+
+/* vcm-iommu.c */
+extern const struct vcm_backend vcm_iommu_backend;
+#ifdef CONFIG_DMA_VCM_IOMMU
+const char *vcm_iommu_usable(struct device *dev);
+int vcm_iommu_init(struct vcm *vcm, struct device *dev, bool lazy);
+void vcm_iommu_destroy(struct vcm *vcm);
+void vcm_iommu_flush(struct vcm *vcm);
+size_t vcm_iommu_opt_mapping_size(void);
+#else
+static inline const char *vcm_iommu_usable(struct device *dev)
+{
+	return "kernel built without IOMMU DMA support";
+}
+
+static inline int vcm_iommu_init(struct vcm *vcm, struct device *dev,
+				 bool lazy)
+{
+	return -ENODEV;
+}
+
+static inline void vcm_iommu_destroy(struct vcm *vcm)
+{
+}
+
+static inline void vcm_iommu_flush(struct vcm *vcm)
+{
+}
+
+static inline size_t vcm_iommu_opt_mapping_size(void)
+{
+	return SIZE_MAX;
+}
+#endif
 
 /* vcm-debugfs.c */
 void vcm_debugfs_init(void);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot one QEMU scenario and turn its VCMCHECK lines into results.
 #
-#   tests/qemu/run.sh <scenario>      stock | direct | iommu | bench
+#   tests/qemu/run.sh <scenario>   stock | direct | vtd | vtd-lazy | viommu
 #
 # The console log goes to $VCM_OUT/<scenario>.log, the check lines to
 # $VCM_OUT/<scenario>.checks.  A scenario that does not finish, or that
@@ -20,8 +20,13 @@ dev=()
 case $scenario in
 stock)	;;
 direct)	args="$args dma=vcm" ;;
-iommu)	args="$args dma=vcm intel_iommu=on"
+vtd)	args="$args dma=vcm intel_iommu=on"
 	dev+=(-device intel-iommu,intremap=off) ;;
+vtd-lazy)
+	args="$args dma=vcm,lazy intel_iommu=on"
+	dev+=(-device intel-iommu,intremap=off) ;;
+viommu)	args="$args dma=vcm"
+	dev+=(-device virtio-iommu-pci) ;;
 bench)	args="$args dma_debug=off" ;;
 *)	die "unknown scenario $scenario" ;;
 esac

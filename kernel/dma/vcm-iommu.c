@@ -1,0 +1,753 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the IOMMU backend.
+ *
+ * A vcm of the iommu kind is a translating IOMMU domain (the device's
+ * default DMA domain).  VCM, not dma-iommu, owns its I/O virtual addresses:
+ * the vcm has its own IOVA allocator (the kernel's iova.c, with its per-CPU
+ * rcache), seeded with the IOMMU's reserved regions and the host bridge's
+ * windows, and writes the page tables with iommu_map()/iommu_unmap().
+ * Because two allocators in one domain would hand out the same addresses,
+ * VCM only takes domains whose IOMMU group has a single device.
+ *
+ * Invalidation is strict by default: iommu_unmap() syncs the IOTLB before
+ * it returns, so when dma_unmap_*() or dma_free_*() returns, the device can
+ * no longer reach the memory.  With "dma=vcm,lazy", streaming unmaps are
+ * queued and done in batches, with one IOTLB sync per batch, at most
+ * VCM_LAZY_DELAY_MS later; an IOVA goes back to the allocator only after
+ * the sync that invalidated it, so it is never reused while a stale IOTLB
+ * entry could still reach the old page.  Coherent frees are always strict.
+ *
+ * Locking: vcm->iommu.lazy_lock protects the lazy queue.  The IOVA
+ * allocator and the IOMMU page tables have their own locks.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-map-ops.h>
+#include <linux/iommu.h>
+#include <linux/iova.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include "vcm.h"
+
+#define VCM_LAZY_DELAY_MS	10
+
+static struct vcm *to_vcm(struct vcm_assoc *assoc)
+{
+	return assoc->vcm;
+}
+
+static struct iova_domain *to_iovad(struct vcm *vcm)
+{
+	return &vcm->iommu.iovad;
+}
+
+/* IOMMU_* protection bits of a mapping, as dma-iommu chooses them. */
+static int vcm_iommu_prot(struct device *dev, enum dma_data_direction dir,
+			  unsigned long attrs)
+{
+	int prot = dev_is_dma_coherent(dev) ? IOMMU_CACHE : 0;
+
+	if (attrs & DMA_ATTR_PRIVILEGED)
+		prot |= IOMMU_PRIV;
+	switch (dir) {
+	case DMA_BIDIRECTIONAL:
+		return prot | IOMMU_READ | IOMMU_WRITE;
+	case DMA_TO_DEVICE:
+		return prot | IOMMU_READ;
+	case DMA_FROM_DEVICE:
+		return prot | IOMMU_WRITE;
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * I/O virtual addresses
+ */
+
+/*
+ * Allocate @size bytes (a multiple of the granule) of IOVA below @limit.
+ * PCI devices get addresses below 4 GiB first, as with dma-iommu: many
+ * devices and bridges handle 32-bit addresses better (SAC vs DAC cycles),
+ * and it keeps the rcache effective.  Only if that fails is the whole
+ * mask tried, flushing the rcaches.
+ *
+ * Return: the IOVA, or 0.
+ */
+static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
+				 u64 limit)
+{
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	unsigned long shift = iova_shift(iovad);
+	unsigned long len = size >> shift, pfn = 0;
+
+	limit = min_not_zero(limit, assoc->dev->bus_dma_limit);
+	if (vcm->iommu.domain->geometry.force_aperture)
+		limit = min_t(u64, limit, vcm->iommu.domain->geometry.aperture_end);
+	if (dev_is_pci(assoc->dev) && limit > DMA_BIT_MASK(32))
+		pfn = alloc_iova_fast(iovad, len, DMA_BIT_MASK(32) >> shift,
+				      false);
+	if (!pfn)
+		pfn = alloc_iova_fast(iovad, len, limit >> shift, true);
+	return (dma_addr_t)pfn << shift;
+}
+
+static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
+{
+	struct iova_domain *iovad = to_iovad(vcm);
+
+	free_iova_fast(iovad, iova_pfn(iovad, iova), size >> iova_shift(iovad));
+}
+
+/* ------------------------------------------------------------------------
+ * Page-size accounting for debugfs
+ *
+ * iommu_map() splits a range into the largest pages the IOMMU supports
+ * that the alignment of IOVA and physical address allow (iommu_pgsize()).
+ * The same split, done here, tells how many bytes of the vcm's
+ * reservations (coherent buffers, native mappings) each page size maps.
+ * Streaming mappings are counted per device instead.
+ */
+static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
+			      phys_addr_t phys, size_t size, long sign)
+{
+	unsigned long pgsizes = vcm->iommu.domain->pgsize_bitmap;
+
+	while (size) {
+		unsigned long addr_merge = iova | phys, fit;
+		unsigned int idx;
+
+		fit = pgsizes & GENMASK(__fls(size), 0);
+		if (addr_merge)
+			fit &= GENMASK(__ffs(addr_merge), 0);
+		if (WARN_ON_ONCE(!fit))
+			return;
+		idx = __fls(fit);
+		atomic_long_add(sign << idx, &vcm->iommu.mapped[idx]);
+		iova += 1UL << idx;
+		phys += 1UL << idx;
+		size -= 1UL << idx;
+	}
+}
+
+/* Map [phys, phys + size) at iova; sizes and addresses granule aligned. */
+static int vcm_iommu_map_range(struct vcm *vcm, dma_addr_t iova,
+			       phys_addr_t phys, size_t size, int prot,
+			       gfp_t gfp)
+{
+	return iommu_map(vcm->iommu.domain, iova, phys, size, prot, gfp);
+}
+
+/* Clear [iova, iova + size) into @gather; the IOVA stays allocated. */
+static void vcm_iommu_unmap_fast(struct vcm *vcm, dma_addr_t iova,
+				 size_t size,
+				 struct iommu_iotlb_gather *gather)
+{
+	size_t done = iommu_unmap_fast(vcm->iommu.domain, iova, size, gather);
+
+	WARN_ONCE(done != size, "vcm: unmapped %zu of %zu bytes at %pad\n",
+		  done, size, &iova);
+}
+
+/* Unmap and invalidate [iova, iova + size) now; the IOVA stays allocated. */
+static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
+				  size_t size)
+{
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	vcm_iommu_unmap_fast(vcm, iova, size, &gather);
+	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+}
+
+/* ------------------------------------------------------------------------
+ * Lazy invalidation
+ */
+
+/* Unmap everything queued with one IOTLB sync, then free the IOVAs. */
+static void vcm_lazy_flush(struct vcm *vcm)
+{
+	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_lazy_entry batch[VCM_LAZY_ENTRIES];
+	struct iommu_iotlb_gather gather;
+	unsigned long flags;
+	unsigned int i, n;
+
+	spin_lock_irqsave(&vi->lazy_lock, flags);
+	n = vi->lazy_count;
+	memcpy(batch, vi->queue, n * sizeof(*batch));
+	vi->lazy_count = 0;
+	spin_unlock_irqrestore(&vi->lazy_lock, flags);
+	if (!n)
+		return;
+
+	iommu_iotlb_gather_init(&gather);
+	for (i = 0; i < n; i++)
+		vcm_iommu_unmap_fast(vcm, batch[i].iova, batch[i].size, &gather);
+	iommu_iotlb_sync(vi->domain, &gather);
+	/* Only now can the addresses be handed out again. */
+	for (i = 0; i < n; i++)
+		vcm_iova_free(vcm, batch[i].iova, batch[i].size);
+	atomic_long_add(n, &vi->lazy_flushed);
+}
+
+static void vcm_lazy_timeout(struct timer_list *t)
+{
+	struct vcm *vcm = from_timer(vcm, t, iommu.lazy_timer);
+
+	vcm_lazy_flush(vcm);
+}
+
+/* Queue an unmap; a full queue is flushed by the caller, at once. */
+static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
+{
+	struct vcm_iommu *vi = &vcm->iommu;
+	unsigned long flags;
+	bool full;
+
+	spin_lock_irqsave(&vi->lazy_lock, flags);
+	vi->queue[vi->lazy_count].iova = iova;
+	vi->queue[vi->lazy_count].size = size;
+	full = ++vi->lazy_count == VCM_LAZY_ENTRIES;
+	spin_unlock_irqrestore(&vi->lazy_lock, flags);
+
+	if (full)
+		vcm_lazy_flush(vcm);
+	else if (!timer_pending(&vi->lazy_timer))
+		mod_timer(&vi->lazy_timer,
+			  jiffies + msecs_to_jiffies(VCM_LAZY_DELAY_MS));
+}
+
+/* Give back a streaming range: now (strict) or in the next batch. */
+static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
+{
+	if (vcm->iommu.lazy) {
+		vcm_lazy_queue(vcm, iova, size);
+		return;
+	}
+	vcm_iommu_unmap_range(vcm, iova, size);
+	vcm_iova_free(vcm, iova, size);
+}
+
+/* ------------------------------------------------------------------------
+ * Streaming mappings
+ */
+
+static dma_addr_t vcm_iommu_map(struct vcm_assoc *assoc, phys_addr_t phys,
+				size_t size, int prot)
+{
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	size_t offset = iova_offset(iovad, phys), len;
+	dma_addr_t iova;
+
+	if (!prot)
+		return DMA_MAPPING_ERROR;
+	len = iova_align(iovad, size + offset);
+	iova = vcm_iova_alloc(assoc, len, *assoc->dev->dma_mask);
+	if (!iova)
+		return DMA_MAPPING_ERROR;
+	if (vcm_iommu_map_range(vcm, iova, phys - offset, len, prot,
+				GFP_ATOMIC)) {
+		vcm_iova_free(vcm, iova, len);
+		return DMA_MAPPING_ERROR;
+	}
+	return iova + offset;
+}
+
+static dma_addr_t vcm_iommu_map_phys(struct vcm_assoc *assoc,
+				     phys_addr_t phys, size_t size,
+				     enum dma_data_direction dir,
+				     unsigned long attrs, bool *bounced)
+{
+	struct device *dev = assoc->dev;
+	dma_addr_t addr;
+
+	*bounced = false;
+	addr = vcm_iommu_map(assoc, phys, size,
+			     vcm_iommu_prot(dev, dir, attrs));
+	if (addr != DMA_MAPPING_ERROR && !dev_is_dma_coherent(dev) &&
+	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		arch_sync_dma_for_device(phys, size, dir);
+	return addr;
+}
+
+static void vcm_iommu_sync_for_cpu(struct vcm_assoc *assoc, dma_addr_t addr,
+				   size_t size, enum dma_data_direction dir)
+{
+	if (dev_is_dma_coherent(assoc->dev))
+		return;
+	arch_sync_dma_for_cpu(iommu_iova_to_phys(to_vcm(assoc)->iommu.domain,
+						 addr), size, dir);
+}
+
+static void vcm_iommu_sync_for_device(struct vcm_assoc *assoc,
+				      dma_addr_t addr, size_t size,
+				      enum dma_data_direction dir)
+{
+	if (dev_is_dma_coherent(assoc->dev))
+		return;
+	arch_sync_dma_for_device(iommu_iova_to_phys(to_vcm(assoc)->iommu.domain,
+						    addr), size, dir);
+}
+
+static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
+				 size_t size, enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	size_t offset = iova_offset(iovad, addr);
+
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		vcm_iommu_sync_for_cpu(assoc, addr, size, dir);
+	vcm_iommu_release(vcm, addr - offset, iova_align(iovad, size + offset));
+}
+
+/*
+ * Unmap the DMA segments of a list.  They cover every mapped granule, but
+ * there may be padding between them, so they are unmapped one by one,
+ * with one IOTLB sync for all.  Lists are always unmapped strictly, even
+ * in lazy mode.
+ */
+static void vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
+				     int count)
+{
+	struct iova_domain *iovad = to_iovad(vcm);
+	struct iommu_iotlb_gather gather;
+	struct scatterlist *s;
+	int i;
+
+	iommu_iotlb_gather_init(&gather);
+	for_each_sg(sgl, s, count, i) {
+		dma_addr_t a = sg_dma_address(s) -
+			       iova_offset(iovad, sg_dma_address(s));
+
+		vcm_iommu_unmap_fast(vcm, a,
+				     iova_align(iovad, sg_dma_address(s) +
+						sg_dma_len(s)) - a, &gather);
+	}
+	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+}
+
+/*
+ * Laying out a scatterlist in one IOVA range.
+ *
+ * Each entry occupies the granules its bytes touch, at an IOVA offset that
+ * keeps its offset within the granule, so entry i's device address is
+ * base + pos[i] + (phys & granule mask).  An entry that would straddle the
+ * device's segment boundary is moved up to the next boundary, which the
+ * allocation can honour because IOVAs are aligned to the power of two of
+ * their size.  Entries are merged into one DMA segment when the previous
+ * one ends on a granule boundary, the next starts on one, they are
+ * adjacent in IOVA space, the segment stays within max_segment_size and
+ * does not cross the boundary.  The first pass computes the positions
+ * (kept in the DMA address fields until the second pass), the allocation
+ * takes the total, the second pass maps and merges.
+ */
+static size_t vcm_iommu_sg_layout(struct vcm_assoc *assoc,
+				  struct scatterlist *sgl, int nents)
+{
+	struct iova_domain *iovad = to_iovad(to_vcm(assoc));
+	unsigned long mask = dma_get_seg_boundary(assoc->dev);
+	struct scatterlist *s;
+	size_t pos = 0;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		size_t len = iova_align(iovad, iova_offset(iovad, sg_phys(s)) +
+					s->length);
+
+		if (len - 1 <= mask && (pos & ~mask) != ((pos + len - 1) & ~mask))
+			pos = ALIGN(pos, (size_t)mask + 1);
+		sg_dma_address(s) = pos;
+		pos += len;
+	}
+	return pos;
+}
+
+static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	int prot = vcm_iommu_prot(dev, dir, attrs);
+	unsigned int max_seg = dma_get_max_seg_size(dev);
+	unsigned long mask = dma_get_seg_boundary(dev);
+	struct scatterlist *s, *out = NULL;
+	dma_addr_t base;
+	size_t total;
+	int i, count = 0;
+
+	if (!prot)
+		return -EINVAL;
+	total = vcm_iommu_sg_layout(assoc, sgl, nents);
+	base = vcm_iova_alloc(assoc, total, *dev->dma_mask);
+	if (!base)
+		return -ENOMEM;
+
+	for_each_sg(sgl, s, nents, i) {
+		size_t off = iova_offset(iovad, sg_phys(s));
+		size_t len = iova_align(iovad, off + s->length);
+		dma_addr_t addr = base + sg_dma_address(s);
+
+		if (vcm_iommu_map_range(vcm, addr, sg_phys(s) - off, len, prot,
+					GFP_ATOMIC))
+			goto unwind;
+		if (!dev_is_dma_coherent(dev) &&
+		    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			arch_sync_dma_for_device(sg_phys(s), s->length, dir);
+
+		addr += off;
+		if (out && !off &&
+		    !iova_offset(iovad, sg_dma_address(out) + sg_dma_len(out)) &&
+		    addr == sg_dma_address(out) + sg_dma_len(out) &&
+		    sg_dma_len(out) + s->length <= max_seg &&
+		    !((sg_dma_address(out) ^ (addr + s->length - 1)) & ~mask)) {
+			sg_dma_len(out) += s->length;
+			vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
+			continue;
+		}
+		out = out ? sg_next(out) : sgl;
+		/* Entry i's position was read above; out <= i. */
+		sg_dma_address(out) = addr;
+		sg_dma_len(out) = s->length;
+		count++;
+	}
+	if (count < nents)
+		sg_dma_len(sg_next(out)) = 0;
+	return count;
+
+unwind:
+	/* Entry i is not mapped; the @count segments before it are. */
+	if (count)
+		vcm_iommu_unmap_segments(vcm, sgl, count);
+	vcm_iova_free(vcm, base, total);
+	return -ENOMEM;
+}
+
+/*
+ * The IOVA range of a mapped list starts at the first segment's granule
+ * and ends where the last one's granule ends, which is where the layout
+ * ended.
+ */
+static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
+			       struct scatterlist *sgl, int nents, int mapped,
+			       enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	struct scatterlist *s, *last = sgl;
+	dma_addr_t start, end;
+	int i;
+
+	if (!mapped)
+		return;
+	for_each_sg(sgl, s, mapped, i) {
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			vcm_iommu_sync_for_cpu(assoc, sg_dma_address(s),
+					       sg_dma_len(s), dir);
+		last = s;
+	}
+	vcm_iommu_unmap_segments(vcm, sgl, mapped);
+	start = sg_dma_address(sgl) - iova_offset(iovad, sg_dma_address(sgl));
+	end = iova_align(iovad, sg_dma_address(last) + sg_dma_len(last));
+	vcm_iova_free(vcm, start, end - start);
+}
+
+static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
+					 phys_addr_t phys, size_t size,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+	int prot = vcm_iommu_prot(assoc->dev, dir, attrs);
+
+	return vcm_iommu_map(assoc, phys, size, prot ? prot | IOMMU_MMIO : 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Reservations: a buffer of chunks at one IOVA range
+ */
+
+static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res)
+{
+	struct device *dev = assoc->dev;
+	struct vcm *vcm = to_vcm(assoc);
+	struct vcm_phys *phys = res->phys;
+	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
+						 dev->coherent_dma_mask;
+	int prot = vcm_iommu_prot(dev, res->flags & VCM_RES_NATIVE ?
+				  res->dir : DMA_BIDIRECTIONAL, res->attrs);
+	dma_addr_t iova, pos;
+	unsigned int i;
+	int ret;
+
+	iova = vcm_iova_alloc(assoc, res->size, mask);
+	if (!iova)
+		return -ENOMEM;
+	for (i = 0, pos = iova; i < phys->nr_chunks; i++) {
+		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+
+		ret = vcm_iommu_map_range(vcm, pos, PFN_PHYS(phys->chunks[i].pfn),
+					  len, prot, GFP_KERNEL);
+		if (ret)
+			goto unwind;
+		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len, 1);
+		pos += len;
+	}
+	res->start = iova;
+	return 0;
+
+unwind:
+	/* Chunks 0..i-1 are mapped, chunk i and the rest are not. */
+	while (i--) {
+		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+
+		pos -= len;
+		vcm_iommu_unmap_range(vcm, pos, len);
+		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len,
+				  -1);
+	}
+	vcm_iova_free(vcm, iova, res->size);
+	return ret;
+}
+
+/* Always strict: a device must not reach a buffer that was freed. */
+static void vcm_iommu_unbind(struct vcm_res *res)
+{
+	struct vcm *vcm = res->vcm;
+	struct vcm_phys *phys = res->phys;
+	dma_addr_t pos = res->start;
+	unsigned int i;
+
+	vcm_iommu_unmap_range(vcm, res->start, res->size);
+	for (i = 0; i < phys->nr_chunks; i++) {
+		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+
+		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len,
+				  -1);
+		pos += len;
+	}
+	vcm_iova_free(vcm, res->start, res->size);
+}
+
+/*
+ * Coherent buffers are chunks of the largest orders the IOMMU maps with
+ * one page table entry, mapped IOVA-contiguously.  Atomic requests and
+ * DMA_ATTR_FORCE_CONTIGUOUS get one contiguous chunk (no vmap needed).
+ */
+static struct vcm_phys *vcm_iommu_alloc_phys(struct vcm_assoc *assoc,
+					     size_t size, gfp_t gfp,
+					     unsigned long attrs)
+{
+	unsigned long orders = to_vcm(assoc)->iommu.domain->pgsize_bitmap >>
+			       PAGE_SHIFT;
+
+	if (!gfpflags_allow_blocking(gfp) ||
+	    (attrs & DMA_ATTR_FORCE_CONTIGUOUS))
+		/* The IOMMU translates: any physical address will do. */
+		return vcm_phys_alloc_contig(assoc->dev, size, gfp,
+					     DMA_BIT_MASK(64));
+	return vcm_phys_alloc_chunks(assoc->dev, size, gfp, orders);
+}
+
+static int vcm_iommu_supported(struct vcm_assoc *assoc, u64 mask)
+{
+	struct iova_domain *iovad = to_iovad(to_vcm(assoc));
+
+	/* Any mask that leaves room above the first usable IOVA. */
+	return mask >> iova_shift(iovad) > iovad->start_pfn;
+}
+
+static u64 vcm_iommu_required_mask(struct vcm_assoc *assoc)
+{
+	/* IOVAs are handed out below 4 GiB first. */
+	return DMA_BIT_MASK(32);
+}
+
+static size_t vcm_iommu_max_mapping_size(struct vcm_assoc *assoc)
+{
+	return SIZE_MAX;
+}
+
+/**
+ * vcm_iommu_opt_mapping_size() - mapping size above which mappings slow down
+ *
+ * Larger mappings miss the IOVA rcache and take the allocator's lock.
+ *
+ * Return: the largest size the rcache serves.
+ */
+size_t vcm_iommu_opt_mapping_size(void)
+{
+	return iova_rcache_range();
+}
+
+static unsigned long vcm_iommu_merge_boundary(struct vcm_assoc *assoc)
+{
+	return to_iovad(to_vcm(assoc))->granule - 1;
+}
+
+const struct vcm_backend vcm_iommu_backend = {
+	.name			= "iommu",
+	.alloc_phys		= vcm_iommu_alloc_phys,
+	.map_phys		= vcm_iommu_map_phys,
+	.unmap_phys		= vcm_iommu_unmap_phys,
+	.map_sg			= vcm_iommu_map_sg,
+	.unmap_sg		= vcm_iommu_unmap_sg,
+	.sync_for_cpu		= vcm_iommu_sync_for_cpu,
+	.sync_for_device	= vcm_iommu_sync_for_device,
+	.map_resource		= vcm_iommu_map_resource,
+	.bind			= vcm_iommu_bind,
+	.unbind			= vcm_iommu_unbind,
+	.supported		= vcm_iommu_supported,
+	.required_mask		= vcm_iommu_required_mask,
+	.max_mapping_size	= vcm_iommu_max_mapping_size,
+	.opt_mapping_size	= vcm_iommu_opt_mapping_size,
+	.merge_boundary		= vcm_iommu_merge_boundary,
+};
+
+/* ------------------------------------------------------------------------
+ * Setting up a vcm of the iommu kind
+ */
+
+static void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start,
+			      phys_addr_t end)
+{
+	struct iova_domain *iovad = to_iovad(vcm);
+
+	if (end >= start)
+		reserve_iova(iovad, iova_pfn(iovad, start), iova_pfn(iovad, end));
+}
+
+/*
+ * Keep out of the allocator what the device must not be given: the
+ * IOMMU's reserved regions (the MSI window, RMRR/IVMD direct mappings) and,
+ * for PCI, the host bridge's memory windows, where a DMA would be taken as
+ * peer-to-peer.  The regions are kept for debugfs.
+ */
+static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
+{
+	struct iommu_resv_region *r;
+
+	INIT_LIST_HEAD(&vcm->iommu.resv);
+	iommu_get_resv_regions(dev, &vcm->iommu.resv);
+	list_for_each_entry(r, &vcm->iommu.resv, list) {
+		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE ||
+		    r->type == IOMMU_RESV_DIRECT || r->type == IOMMU_RESV_MSI ||
+		    r->type == IOMMU_RESV_SW_MSI || r->type == IOMMU_RESV_RESERVED)
+			vcm_iommu_reserve(vcm, r->start,
+					  r->start + r->length - 1);
+	}
+
+	if (dev_is_pci(dev)) {
+		struct pci_host_bridge *bridge =
+			pci_find_host_bridge(to_pci_dev(dev)->bus);
+		struct resource_entry *w;
+
+		resource_list_for_each_entry(w, &bridge->windows)
+			if (resource_type(w->res) == IORESOURCE_MEM)
+				vcm_iommu_reserve(vcm,
+						  w->res->start - w->offset,
+						  w->res->end - w->offset);
+	}
+}
+
+static int vcm_iommu_group_count(struct device *dev, void *data)
+{
+	(*(int *)data)++;
+	return 0;
+}
+
+/**
+ * vcm_iommu_usable() - can VCM own the IOVA space of a device's domain?
+ * @dev: a device whose DMA goes through dma-iommu
+ *
+ * Return: NULL if it can, else why not.
+ */
+const char *vcm_iommu_usable(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct iommu_group *group;
+	int n = 0;
+
+	if (!domain || !iommu_is_dma_domain(domain) ||
+	    !(domain->type & __IOMMU_DOMAIN_PAGING))
+		return "IOMMU domain is not a DMA domain";
+	if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted)
+		return "untrusted device needs bounce buffering";
+	group = iommu_group_get(dev);
+	if (group) {
+		iommu_group_for_each_dev(group, &n, vcm_iommu_group_count);
+		iommu_group_put(group);
+	}
+	if (n != 1)
+		return "IOMMU group shared with other devices";
+	return NULL;
+}
+
+/**
+ * vcm_iommu_init() - set up the iommu part of a new vcm
+ * @vcm: the vcm, of the iommu kind
+ * @dev: its first device, whose domain it manages
+ * @lazy: batch IOTLB invalidation of streaming unmaps
+ *
+ * Return: 0 or a negative errno.
+ */
+int vcm_iommu_init(struct vcm *vcm, struct device *dev, bool lazy)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct vcm_iommu *vi = &vcm->iommu;
+	unsigned long order = __ffs(domain->pgsize_bitmap);
+	unsigned long base = max_t(unsigned long, 1,
+				   domain->geometry.aperture_start >> order);
+	int ret;
+
+	ret = iova_cache_get();
+	if (ret)
+		return ret;
+	vi->domain = domain;
+	vi->lazy = lazy;
+	spin_lock_init(&vi->lazy_lock);
+	timer_setup(&vi->lazy_timer, vcm_lazy_timeout, 0);
+	init_iova_domain(&vi->iovad, 1UL << order, base);
+	ret = iova_domain_init_rcaches(&vi->iovad);
+	if (ret) {
+		put_iova_domain(&vi->iovad);
+		iova_cache_put();
+		return ret;
+	}
+	vcm_iommu_reserve_regions(vcm, dev);
+	return 0;
+}
+
+/**
+ * vcm_iommu_destroy() - tear down the iommu part of a vcm
+ * @vcm: the vcm, with no reservation and no mapping left
+ */
+void vcm_iommu_destroy(struct vcm *vcm)
+{
+	struct vcm_iommu *vi = &vcm->iommu;
+
+	timer_shutdown_sync(&vi->lazy_timer);
+	vcm_lazy_flush(vcm);
+	put_iova_domain(&vi->iovad);
+	iova_cache_put();
+	iommu_put_resv_regions(NULL, &vi->resv);
+}
+
+/**
+ * vcm_iommu_flush() - complete every queued invalidation of a vcm
+ * @vcm: the vcm, of the iommu kind
+ *
+ * Called when a device leaves, so that nothing it unmapped stays reachable.
+ */
+void vcm_iommu_flush(struct vcm *vcm)
+{
+	vcm_lazy_flush(vcm);
+}
