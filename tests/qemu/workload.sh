@@ -99,13 +99,17 @@ edu_test() {
 # which IOVA its DMA used and whether the data landed; the IOMMU's fault
 # report in the kernel log (cleared before each probe) must name that IOVA.
 # VT-d: "fault addr 0x...", virtio-iommu: "... fault ... at 0x...".
+# Fault reports are rate limited (virtio-iommu: 10 per 5 s), and each
+# probe's DMA faults on every word, so let the limit reset first.
 probe() {	# probe <name> -> "<line> fault_logged=0|1"
+	sleep 5
 	dmesg -c > /dev/null
 	echo "$1" > "$e/isolation"
 	line=$(cat "$e/isolation")
 	sleep 1
-	iova=$(echo "$line" | sed -n 's/.*iova=0x0*\([0-9a-f]*\).*/\1/p')
-	if dmesg | grep -i fault | grep -qi "0x0*$iova\b"; then
+	# The IOVA's page: virtio-iommu reports the faulting word's address.
+	page=$(echo "$line" | sed -n 's/.*iova=0x0*\([0-9a-f]*\)[0-9a-f]\{3\} .*/\1/p')
+	if dmesg | grep -i fault | grep -qi "0x0*$page[0-9a-f]\{3\}\b"; then
 		echo "$line fault_logged=1"
 	else
 		echo "$line fault_logged=0"
@@ -130,17 +134,28 @@ isolation_test() {
 	done
 }
 
+# Unbind the drivers of the devices under test (not a virtio-iommu: the
+# IOMMU must outlive the devices behind it).
 unbind_all() {
-	for drv in nvme virtio-pci e1000e vcm-edu; do
-		for d in /sys/bus/pci/drivers/$drv/0000:*; do
-			[ -e "$d" ] && echo "$(basename "$d")" > /sys/bus/pci/drivers/$drv/unbind
-		done
+	for bdf in $nvme $vblk $eth $eth2 $edu; do
+		d=/sys/bus/pci/devices/$bdf/driver
+		[ -e "$d" ] && echo "$bdf" > "$d/unbind"
 	done
 }
 
 dd if=/dev/urandom of=/tmp/rand bs=1M count=$MB 2>/dev/null
-nvme=$(bdf_of nvme); vblk=$(bdf_of virtio-pci); eth=$(bdf_of e1000e)
-edu=$(bdf_of vcm-edu)
+# PCI address of the device behind block device or net device $1.
+bdf_behind() {
+	p=$(readlink -f "$1")
+	while [ "$p" != / ]; do
+		case "${p##*/}" in 0000:*) echo "${p##*/}"; return ;; esac
+		p=${p%/*}
+	done
+}
+
+nvme=$(bdf_of nvme); vblk=$(bdf_behind /sys/block/vda/device)
+eth=$(bdf_behind /sys/class/net/eth0/device)
+eth2=$(bdf_behind /sys/class/net/eth1/device); edu=$(bdf_of vcm-edu)
 
 # Network and edu first: their drivers refill receive buffers with atomic
 # allocations, which a page cache full of test data can starve.
@@ -162,7 +177,7 @@ through_vcm() {	# through_vcm <vcm name prefix>
 
 unbind_clean() {
 	unbind_all
-	for bdf in $nvme $vblk $eth $edu; do
+	for bdf in $nvme $vblk $eth $eth2 $edu; do
 		s=$(vcm_field "$bdf" state); m=$(vcm_field "$bdf" live_maps)
 		l=$(vcm_field "$bdf" err_leaked); u=$(vcm_field "$bdf" err_unknown_handle)
 		[ "$s" = idle ] && [ "$m" = 0 ] && [ "$l" = 0 ] && [ "$u" = 0 ]
