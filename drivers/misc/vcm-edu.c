@@ -11,6 +11,10 @@
  *   /sys/kernel/debug/vcm-edu/<device>/isolation  write a probe name (see
  *                                                 edu_isolation()); read:
  *                                                 what its DMA did
+ *   /sys/kernel/debug/vcm-edu/<device>/pgsizes    write N: allocate N KiB
+ *                                                 coherent; read: how many
+ *                                                 bytes each IOMMU page
+ *                                                 size maps
  *
  * A round copies random data of random length (1..4095 bytes: QEMU 7.2
  * aborts on a transfer that ends exactly at the end of the buffer) to the
@@ -21,6 +25,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -52,6 +57,7 @@ struct edu {
 	unsigned long rounds, coherent_ok, streaming_ok, failed;
 	char last_error[96];
 	char isolation[128];
+	char pgsizes[160];
 };
 
 #define EDU_PROBE_LEN		256
@@ -301,6 +307,105 @@ static ssize_t edu_isolation_read(struct file *file, char __user *ubuf,
 	return ret;
 }
 
+/*
+ * How an IOMMU maps a coherent buffer: iommu_map() covers each physically
+ * contiguous run with the largest page sizes that the alignment of IOVA
+ * and physical address allow (iommu_pgsize()); the same split of the
+ * buffer's pages, from dma_get_sgtable(), at its DMA address tells how
+ * many bytes each page size maps, whichever DMA backend allocated it.
+ */
+static int edu_pgsizes(struct edu *edu, size_t size)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	unsigned long bytes[BITS_PER_LONG] = {}, pgsizes;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	dma_addr_t handle, iova;
+	char *out = edu->pgsizes;
+	int i, n, ret;
+	void *cpu;
+
+	if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
+		return -ENODEV;
+	pgsizes = domain->pgsize_bitmap;
+	cpu = dma_alloc_coherent(dev, size, &handle, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	ret = dma_get_sgtable(dev, &sgt, cpu, handle, size);
+	if (ret)
+		goto out_free;
+	iova = handle;
+	for_each_sgtable_sg(&sgt, sg, i) {
+		phys_addr_t phys = sg_phys(sg);
+		size_t len = sg->length;
+
+		while (len) {
+			unsigned long fit = pgsizes & GENMASK(__fls(len), 0);
+
+			if ((iova | phys) & ~PAGE_MASK)
+				break;
+			if (iova | phys)
+				fit &= GENMASK(__ffs(iova | phys), 0);
+			if (!fit)
+				break;
+			bytes[__fls(fit)] += 1UL << __fls(fit);
+			iova += 1UL << __fls(fit);
+			phys += 1UL << __fls(fit);
+			len -= 1UL << __fls(fit);
+		}
+	}
+	sg_free_table(&sgt);
+	n = scnprintf(out, sizeof(edu->pgsizes), "size=%zu iova=%pad", size,
+		      &handle);
+	for (i = 0; i < BITS_PER_LONG; i++)
+		if (bytes[i])
+			n += scnprintf(out + n, sizeof(edu->pgsizes) - n,
+				       " pg%luk=%lu", (1UL << i) >> 10,
+				       bytes[i]);
+	scnprintf(out + n, sizeof(edu->pgsizes) - n, "\n");
+out_free:
+	dma_free_coherent(dev, size, cpu, handle);
+	return ret;
+}
+
+static ssize_t edu_pgsizes_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	unsigned int kib;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &kib);
+	if (ret)
+		return ret;
+	mutex_lock(&edu->lock);
+	edu->pgsizes[0] = 0;
+	ret = edu_pgsizes(edu, (size_t)kib << 10);
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static ssize_t edu_pgsizes_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&edu->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, edu->pgsizes,
+				      strlen(edu->pgsizes));
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+static const struct file_operations edu_pgsizes_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= edu_pgsizes_read,
+	.write	= edu_pgsizes_write,
+};
+
 static const struct file_operations edu_isolation_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
@@ -400,6 +505,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("result", 0400, edu->dir, edu, &edu_result_fops);
 	debugfs_create_file("isolation", 0600, edu->dir, edu,
 			    &edu_isolation_fops);
+	debugfs_create_file("pgsizes", 0600, edu->dir, edu, &edu_pgsizes_fops);
 	pci_set_drvdata(pdev, edu);
 	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
 		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);

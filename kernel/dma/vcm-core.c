@@ -140,9 +140,9 @@ static struct vcm *vcm_get_one_to_one(struct device *dev)
  * An IOMMU domain is one address space: the devices attached to it (one
  * IOMMU group) share its vcm.
  */
-static struct vcm *vcm_get_iommu(struct device *dev, bool lazy)
+static struct vcm *vcm_get_iommu(struct device *dev,
+				 struct iommu_domain *domain, bool lazy)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct vcm *vcm;
 
 	if (!IS_ENABLED(CONFIG_DMA_VCM_IOMMU))
@@ -157,7 +157,7 @@ static struct vcm *vcm_get_iommu(struct device *dev, bool lazy)
 		}
 	}
 	vcm = vcm_create(VCM_KIND_IOMMU, &vcm_iommu_backend);
-	if (vcm && vcm_iommu_init(vcm, dev, lazy)) {
+	if (vcm && vcm_iommu_init(vcm, dev, domain, lazy)) {
 		list_del(&vcm->node);
 		kfree(vcm);
 		vcm = NULL;
@@ -616,7 +616,8 @@ static struct vcm_assoc *vcm_assoc_find(struct device *dev)
 	return NULL;
 }
 
-static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
+static struct vcm_assoc *vcm_assoc_alloc(struct device *dev,
+					 bool behind_iommu)
 {
 	struct vcm_assoc *assoc;
 	unsigned int i;
@@ -634,7 +635,7 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
 	 * dev->dma_iommu no longer tells, and a rebind must not mistake it
 	 * for a one-to-one device.
 	 */
-	assoc->behind_iommu = dev->dma_iommu;
+	assoc->behind_iommu = behind_iommu;
 	/* Nobody sees the copy before set_dma_ops(): write it once here. */
 	memcpy((void *)&assoc->ops, assoc->behind_iommu ? &vcm_iommu_dma_ops :
 	       &vcm_dma_ops, sizeof(assoc->ops));
@@ -649,13 +650,14 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev)
 }
 
 /* Why VCM cannot serve @dev, or NULL if it can. */
-static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
+static const char *vcm_cannot_serve(struct vcm_assoc *assoc,
+				    struct iommu_domain *domain)
 {
 	struct device *dev = assoc->dev;
 
 	if (!dev->dma_mask)
 		return "not a DMA master";
-	if (assoc->behind_iommu)
+	if (assoc->behind_iommu && !domain)
 		return vcm_iommu_usable(dev);
 	if (dev->dma_iommu)
 		return "joined a translating IOMMU after VCM first saw it";
@@ -667,8 +669,11 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
 }
 
 /**
- * vcm_attach_device() - put a device on VCM
+ * vcm_attach_device_domain() - put a device on VCM, behind a given domain
  * @dev: the device, whose driver is about to probe
+ * @domain: the IOMMU domain the device's DMA goes through, or NULL to
+ *	decide from the device (its default DMA domain if dma-iommu serves
+ *	it, else a one-to-one window); tests pass a domain of their own
  * @flags: VCM_ATTACH_TRACK to record every streaming mapping, to check
  *	every unmap (without it mappings are only counted); VCM_ATTACH_LAZY
  *	to batch IOTLB invalidation if the device is behind an IOMMU
@@ -679,14 +684,17 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc)
  * Return: the association if @dev is now served by VCM, NULL if it is not,
  * or an ERR_PTR() on allocation failure.
  */
-struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
+struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
+					   struct iommu_domain *domain,
+					   unsigned int flags)
 {
 	struct vcm_assoc *assoc;
 	const char *why;
 	struct vcm *vcm;
 
 	mutex_lock(&vcm_graph_lock);
-	assoc = vcm_assoc_find(dev) ?: vcm_assoc_alloc(dev);
+	assoc = vcm_assoc_find(dev) ?:
+		vcm_assoc_alloc(dev, domain || dev->dma_iommu);
 	if (!assoc) {
 		assoc = ERR_PTR(-ENOMEM);
 		goto out;
@@ -694,7 +702,7 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 	if (assoc->state == VCM_ASSOC_ACTIVE)
 		goto out;
 
-	why = vcm_cannot_serve(assoc);
+	why = vcm_cannot_serve(assoc, domain);
 	if (why) {
 		if (assoc->declined != why)
 			dev_info(dev, VCM_PREFIX "not served: %s\n", why);
@@ -705,7 +713,8 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 	}
 
 	if (assoc->behind_iommu)
-		vcm = vcm_get_iommu(dev, flags & VCM_ATTACH_LAZY);
+		vcm = vcm_get_iommu(dev, domain ?: iommu_get_domain_for_dev(dev),
+				    flags & VCM_ATTACH_LAZY);
 	else
 		vcm = vcm_get_one_to_one(dev);
 	if (!vcm) {
@@ -724,6 +733,18 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 out:
 	mutex_unlock(&vcm_graph_lock);
 	return assoc;
+}
+
+/**
+ * vcm_attach_device() - put a device on VCM
+ * @dev: the device, whose driver is about to probe
+ * @flags: see vcm_attach_device_domain()
+ *
+ * Return: see vcm_attach_device_domain().
+ */
+struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
+{
+	return vcm_attach_device_domain(dev, NULL, flags);
 }
 
 /* Take out of @vcm's tree the first reservation @assoc still owns. */

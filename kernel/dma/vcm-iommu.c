@@ -616,8 +616,13 @@ const struct vcm_backend vcm_iommu_backend = {
  * Setting up a vcm of the iommu kind
  */
 
-static void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start,
-			      phys_addr_t end)
+/**
+ * vcm_iommu_reserve() - keep a range of IOVAs out of a vcm's allocator
+ * @vcm: the vcm, of the iommu kind
+ * @start: first address
+ * @end: last address (inclusive)
+ */
+void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
 {
 	struct iova_domain *iovad = to_iovad(vcm);
 
@@ -636,7 +641,8 @@ static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 	struct iommu_resv_region *r;
 
 	INIT_LIST_HEAD(&vcm->iommu.resv);
-	iommu_get_resv_regions(dev, &vcm->iommu.resv);
+	if (dev->iommu)
+		iommu_get_resv_regions(dev, &vcm->iommu.resv);
 	list_for_each_entry(r, &vcm->iommu.resv, list) {
 		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE ||
 		    r->type == IOMMU_RESV_DIRECT || r->type == IOMMU_RESV_MSI ||
@@ -694,14 +700,15 @@ const char *vcm_iommu_usable(struct device *dev)
 /**
  * vcm_iommu_init() - set up the iommu part of a new vcm
  * @vcm: the vcm, of the iommu kind
- * @dev: its first device, whose domain it manages
+ * @dev: its first device, whose reserved regions it keeps out
+ * @domain: the domain it manages
  * @lazy: batch IOTLB invalidation of streaming unmaps
  *
  * Return: 0 or a negative errno.
  */
-int vcm_iommu_init(struct vcm *vcm, struct device *dev, bool lazy)
+int vcm_iommu_init(struct vcm *vcm, struct device *dev,
+		   struct iommu_domain *domain, bool lazy)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct vcm_iommu *vi = &vcm->iommu;
 	unsigned long order = __ffs(domain->pgsize_bitmap);
 	unsigned long base = max_t(unsigned long, 1,

@@ -7,7 +7,9 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
 #include "direct.h"
@@ -667,6 +669,300 @@ static void vcm_test_untracked(struct kunit *test)
 	__free_pages(block, 3);
 }
 
+#ifdef CONFIG_DMA_VCM_IOMMU
+/* ---- the iommu kind, on a fake IOMMU ---------------------------------- */
+
+/*
+ * A paging domain whose "page tables" only count: bytes mapped, bytes per
+ * page size and IOTLB syncs.  With a budget, mapping fails (after mapping
+ * what fits, as hardware drivers may) once the budget is used up.
+ */
+struct vcm_fake_iommu {
+	struct iommu_domain domain;
+	long live;
+	unsigned long by_size[BITS_PER_LONG];
+	long budget;
+	int syncs;
+};
+
+static struct vcm_fake_iommu *to_fake(struct iommu_domain *d)
+{
+	return container_of(d, struct vcm_fake_iommu, domain);
+}
+
+static int vcm_fake_map_pages(struct iommu_domain *d, unsigned long iova,
+			      phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			      int prot, gfp_t gfp, size_t *mapped)
+{
+	struct vcm_fake_iommu *f = to_fake(d);
+	int ret = 0;
+
+	if (f->budget >= 0) {
+		if (pgsize * pgcount > f->budget) {
+			pgcount = f->budget / pgsize;
+			ret = -ENOMEM;
+		}
+		f->budget -= pgsize * pgcount;
+	}
+	f->live += pgsize * pgcount;
+	f->by_size[__ffs(pgsize)] += pgsize * pgcount;
+	*mapped = pgsize * pgcount;
+	return ret;
+}
+
+static size_t vcm_fake_unmap_pages(struct iommu_domain *d, unsigned long iova,
+				   size_t pgsize, size_t pgcount,
+				   struct iommu_iotlb_gather *gather)
+{
+	to_fake(d)->live -= pgsize * pgcount;
+	return pgsize * pgcount;
+}
+
+static void vcm_fake_iotlb_sync(struct iommu_domain *d,
+				struct iommu_iotlb_gather *gather)
+{
+	to_fake(d)->syncs++;
+}
+
+static phys_addr_t vcm_fake_iova_to_phys(struct iommu_domain *d,
+					 dma_addr_t iova)
+{
+	return 0;
+}
+
+static const struct iommu_domain_ops vcm_fake_ops = {
+	.map_pages	= vcm_fake_map_pages,
+	.unmap_pages	= vcm_fake_unmap_pages,
+	.iotlb_sync	= vcm_fake_iotlb_sync,
+	.iova_to_phys	= vcm_fake_iova_to_phys,
+};
+
+/* A KUnit device behind its own fake IOMMU domain (4 KiB and 2 MiB pages). */
+static struct vcm_test_dev *vcm_test_iommu_device(struct kunit *test,
+						  const char *name,
+						  unsigned int flags,
+						  struct vcm_fake_iommu **fake)
+{
+	struct vcm_test_dev *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct vcm_fake_iommu *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->domain.type = IOMMU_DOMAIN_DMA;
+	f->domain.ops = &vcm_fake_ops;
+	f->domain.pgsize_bitmap = SZ_4K | SZ_2M;
+	f->domain.geometry.aperture_end = DMA_BIT_MASK(48);
+	f->domain.geometry.force_aperture = true;
+	f->budget = -1;
+	t->dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
+	t->dev->dma_parms = &t->parms;
+	t->assoc = vcm_attach_device_domain(t->dev, &f->domain, flags);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->assoc);
+	ret = kunit_add_action_or_reset(test, vcm_test_release, t->dev);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_ASSERT_EQ(test, t->assoc->vcm->kind, VCM_KIND_IOMMU);
+	ret = dma_set_mask_and_coherent(t->dev, DMA_BIT_MASK(64));
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	*fake = f;
+	return t;
+}
+
+static void vcm_test_iommu_map_page(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-im",
+						       VCM_ATTACH_TRACK, &f);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+	int syncs;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	addr = dma_map_page(t->dev, page, 100, 200, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	/* An IOVA, not the physical address, with the offset kept. */
+	KUNIT_EXPECT_EQ(test, addr & ~PAGE_MASK, 100);
+	KUNIT_EXPECT_EQ(test, f->live, PAGE_SIZE);
+	syncs = f->syncs;
+	dma_unmap_page(t->dev, addr, 200, DMA_TO_DEVICE);
+	/* Strict: unmapped and invalidated before the call returns. */
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_GT(test, f->syncs, syncs);
+
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(28)));
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_LE(test, addr + PAGE_SIZE - 1, DMA_BIT_MASK(28));
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, dma_get_merge_boundary(t->dev), PAGE_SIZE - 1);
+	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(t->dev),
+			iova_rcache_range());
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
+
+static void vcm_test_iommu_reserved(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-ir",
+						       VCM_ATTACH_TRACK, &f);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr[64], lo = SZ_4G - SZ_1M, hi = SZ_4G - 1;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* Like the MSI window: IOVAs there must never be handed out. */
+	vcm_iommu_reserve(t->assoc->vcm, lo, hi);
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(32)));
+	for (i = 0; i < ARRAY_SIZE(addr); i++) {
+		addr[i] = dma_map_page(t->dev, page, 0, PAGE_SIZE,
+				       DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr[i]));
+		KUNIT_EXPECT_TRUE(test, addr[i] + PAGE_SIZE - 1 < lo ||
+				  addr[i] > hi);
+	}
+	for (i = 0; i < ARRAY_SIZE(addr); i++)
+		dma_unmap_page(t->dev, addr[i], PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	__free_page(page);
+}
+
+static void vcm_test_iommu_large_pages(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-il",
+						       VCM_ATTACH_TRACK, &f);
+	struct vcm_iommu *vi = &t->assoc->vcm->iommu;
+	dma_addr_t handle;
+	u8 *cpu;
+
+	cpu = dma_alloc_coherent(t->dev, SZ_4M, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	/* Two 2 MiB chunks at a 2 MiB aligned IOVA: two 2 MiB IOMMU pages. */
+	KUNIT_EXPECT_EQ(test, handle & (SZ_2M - 1), 0);
+	KUNIT_EXPECT_EQ(test, f->by_size[21], SZ_4M);
+	KUNIT_EXPECT_EQ(test, f->by_size[12], 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[21]), SZ_4M);
+	/* The CPU view covers the whole buffer, zeroed. */
+	KUNIT_EXPECT_EQ(test, cpu[0], 0);
+	KUNIT_EXPECT_EQ(test, cpu[SZ_4M - 1], 0);
+	dma_free_coherent(t->dev, SZ_4M, cpu, handle);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[21]), 0);
+	vcm_test_no_errors(test, t);
+}
+
+static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-if",
+						       VCM_ATTACH_TRACK, &f);
+	unsigned long before = vcm_test_nr_phys();
+	struct page *pages[4];
+	struct scatterlist sgl[4];
+	dma_addr_t handle, again;
+	void *cpu;
+	int i;
+
+	/* Mapping a coherent buffer fails half way through. */
+	f->budget = SZ_2M;
+	cpu = dma_alloc_coherent(t->dev, SZ_4M, &handle, GFP_KERNEL);
+	KUNIT_EXPECT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_ALLOC_FAILED), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->vcm->iommu.mapped[21]),
+			0);
+
+	/* The IOVA range went back: the next allocation can have it. */
+	f->budget = -1;
+	cpu = dma_alloc_coherent(t->dev, SZ_4M, &again, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, f->live, SZ_4M);
+	dma_free_coherent(t->dev, SZ_4M, cpu, again);
+
+	sg_init_table(sgl, 4);
+	for (i = 0; i < 4; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	}
+	/* The third entry of an sg list fails to map. */
+	f->budget = 2 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, dma_map_sg(t->dev, sgl, 4, DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	for (i = 0; i < 4; i++)
+		__free_page(pages[i]);
+}
+
+static void vcm_test_iommu_sg(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-is",
+						       VCM_ATTACH_TRACK, &f);
+	struct scatterlist sgl[4];
+	struct page *pages[4];
+	int i, n;
+
+	sg_init_table(sgl, 4);
+	for (i = 0; i < 4; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+	}
+	/* Whole pages, wherever they are, become one IOVA-contiguous run. */
+	for (i = 0; i < 3; i++)
+		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	/* An entry not starting on a granule cannot join it. */
+	sg_set_page(&sgl[3], pages[3], 1000, 24);
+	n = dma_map_sg(t->dev, sgl, 4, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]) & ~PAGE_MASK, 24);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]) & PAGE_MASK,
+			sg_dma_address(&sgl[0]) + 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, f->live, 4 * PAGE_SIZE);
+	dma_unmap_sg(t->dev, sgl, 4, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+
+	/* A 2-page max segment splits the run. */
+	t->parms.max_segment_size = 2 * PAGE_SIZE;
+	for (i = 0; i < 4; i++)
+		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	n = dma_map_sg(t->dev, sgl, 4, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	dma_unmap_sg(t->dev, sgl, 4, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	vcm_test_no_errors(test, t);
+	for (i = 0; i < 4; i++)
+		__free_page(pages[i]);
+}
+
+static void vcm_test_iommu_lazy(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-iz",
+			VCM_ATTACH_TRACK | VCM_ATTACH_LAZY, &f);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	/* Queued, not yet unmapped ... */
+	KUNIT_EXPECT_EQ(test, f->live, PAGE_SIZE);
+	msleep(100);
+	/* ... and done within the bounded delay. */
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed),
+			1);
+	__free_page(page);
+}
+#endif /* CONFIG_DMA_VCM_IOMMU */
+
 static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_shared_window),
 	KUNIT_CASE(vcm_test_lifetime),
@@ -691,6 +987,14 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
 	KUNIT_CASE(vcm_test_untracked),
+#ifdef CONFIG_DMA_VCM_IOMMU
+	KUNIT_CASE(vcm_test_iommu_map_page),
+	KUNIT_CASE(vcm_test_iommu_reserved),
+	KUNIT_CASE(vcm_test_iommu_large_pages),
+	KUNIT_CASE(vcm_test_iommu_map_fails_halfway),
+	KUNIT_CASE(vcm_test_iommu_sg),
+	KUNIT_CASE(vcm_test_iommu_lazy),
+#endif
 	{}
 };
 

@@ -408,6 +408,9 @@ extern const struct dma_map_ops vcm_dma_ops;
 extern const struct dma_map_ops vcm_iommu_dma_ops;
 struct vcm_assoc *vcm_assoc_of(struct device *dev);
 struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
+struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
+					   struct iommu_domain *domain,
+					   unsigned int flags);
 void vcm_detach_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
@@ -455,10 +458,12 @@ extern const struct vcm_backend vcm_direct_backend;
 extern const struct vcm_backend vcm_iommu_backend;
 #ifdef CONFIG_DMA_VCM_IOMMU
 const char *vcm_iommu_usable(struct device *dev);
-int vcm_iommu_init(struct vcm *vcm, struct device *dev, bool lazy);
+int vcm_iommu_init(struct vcm *vcm, struct device *dev,
+		   struct iommu_domain *domain, bool lazy);
 void vcm_iommu_destroy(struct vcm *vcm);
 void vcm_iommu_flush(struct vcm *vcm);
 size_t vcm_iommu_opt_mapping_size(void);
+void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end);
 #else
 static inline const char *vcm_iommu_usable(struct device *dev)
 {
@@ -466,7 +471,7 @@ static inline const char *vcm_iommu_usable(struct device *dev)
 }
 
 static inline int vcm_iommu_init(struct vcm *vcm, struct device *dev,
-				 bool lazy)
+				 struct iommu_domain *domain, bool lazy)
 {
 	return -ENODEV;
 }

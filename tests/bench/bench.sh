@@ -1,12 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of "make bench": the kernel's dma_map_benchmark on two
-# pci-testdev devices, one left on dma-direct (vcm.exclude=) and one on
-# VCM, alternating, so both backends run under the same conditions.
-# Prints "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.."
-# (microseconds).
+# pci-testdev devices, one left on the stock backend (vcm.exclude=:
+# dma-direct, or dma-iommu under an IOMMU) and one on VCM, alternating, so
+# both run under the same conditions.  Prints
+# "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.." (us).
+# With two edu devices (the same split), also how a 4 MiB coherent buffer
+# is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
 DIRECT=0000:00:10.0
 VCM=0000:00:11.0
+base=direct
+[ -n "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ] && base=dma-iommu
+
+for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
+	e=/sys/kernel/debug/vcm-edu/${b#*:}
+	[ -e "$e/pgsizes" ] || continue
+	echo 4096 > "$e/pgsizes" && echo "PGSIZES backend=${b%%:*} $(cat "$e/pgsizes")"
+done
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-2}
 
 bind() {
@@ -18,7 +28,7 @@ unbind() {
 }
 
 for rep in 1 2 3; do
-	for b in direct:$DIRECT vcm:$VCM; do
+	for b in $base:$DIRECT vcm:$VCM; do
 		name=${b%%:*}; bdf=${b#*:}
 		bind "$bdf"
 		if [ "$rep" = 1 ]; then

@@ -12,20 +12,30 @@ gcc -static -O2 -I"$VCM_SRC/include/uapi" -I"$VCM_SRC/include" \
 		-o "$VCM_OUT/dma_map_benchmark" "$src"
 bash "$VCM_REPO/tests/lib/initramfs.sh"
 
-# One boot per VCM mode; each boot measures dma-direct too.
-for mode in vcm vcm,notrack; do
-	log=$VCM_OUT/bench-${mode/,/-}.log
+# One boot per configuration; each boot measures the stock backend (on an
+# excluded device) and VCM side by side.
+boots=(
+	"no-iommu|dma=vcm|"
+	"no-iommu-notrack|dma=vcm,notrack|"
+	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
+	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0|-device intel-iommu,intremap=off"
+)
+for boot in "${boots[@]}"; do
+	IFS='|' read -r name args devs <<< "$boot"
+	log=$VCM_OUT/bench-$name.log
 	echo
-	echo "=== dma=$mode: dma_map_benchmark, dma-direct vs VCM one-to-one ==="
+	echo "=== $name ($args): dma_map_benchmark, stock backend vs VCM ==="
+	# shellcheck disable=SC2086
 	[ -n "${VCM_BENCH_REUSE:-}" ] ||
 	timeout 900 qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 \
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench dma=$mode vcm.exclude=0000:00:10.0 dma_debug=off" \
-		-device pci-testdev,addr=10.0 -device pci-testdev,addr=11.0 \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:10.0,0000:00:12.0 dma_debug=off" \
+		$devs -device pci-testdev,addr=10.0 -device pci-testdev,addr=11.0 \
+		-device edu,addr=12.0 -device edu,addr=13.0 \
 		</dev/null || true
-	grep -a '^BENCHDEV' "$log" | tr -d '\r'
+	grep -a '^BENCHDEV\|^PGSIZES' "$log" | tr -d '\r'
 	grep -a '^BENCH ' "$log" | tr -d '\r' | awk '
 function median(k,   n, i, j, t, a) {
 	n = split(vals[k], a, " ")
@@ -37,15 +47,16 @@ function median(k,   n, i, j, t, a) {
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	cfg = f["granule"] " " f["threads"]
+	if (f["backend"] != "vcm") f["backend"] = "stock"
 	vals[f["backend"] " map " cfg] = vals[f["backend"] " map " cfg] " " f["map"]
 	vals[f["backend"] " unmap " cfg] = vals[f["backend"] " unmap " cfg] " " f["unmap"]
 }
 END {
-	printf "%-7s %-7s | %-17s | %-17s | %-13s\n", "pages", "threads", "direct map/unmap", "vcm map/unmap", "ratio vcm/dir"
+	printf "%-7s %-7s | %-17s | %-17s | %-13s\n", "pages", "threads", "stock map/unmap", "vcm map/unmap", "ratio vcm/stock"
 	split("1 1,1 2,16 1,16 2", order, ",")
 	for (c = 1; c <= 4; c++) {
 		cfg = order[c]; split(cfg, gt, " ")
-		dm = median("direct map " cfg); du = median("direct unmap " cfg)
+		dm = median("stock map " cfg); du = median("stock unmap " cfg)
 		vm = median("vcm map " cfg); vu = median("vcm unmap " cfg)
 		printf "%-7s %-7s | %7.1f / %7.1f | %7.1f / %7.1f | %5.2f / %5.2f\n", gt[1], gt[2], dm, du, vm, vu, dm ? vm / dm : 0, du ? vu / du : 0
 	}
