@@ -294,17 +294,24 @@ static ssize_t edu_isolation_write(struct file *file,
 	return ret ?: count;
 }
 
+/* Read one of the result strings of @edu, under its lock. */
+static ssize_t edu_read_result(struct edu *edu, const char *text,
+			       char __user *ubuf, size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&edu->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, text, strlen(text));
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
 static ssize_t edu_isolation_read(struct file *file, char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
 	struct edu *edu = file->private_data;
-	ssize_t ret;
 
-	mutex_lock(&edu->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, edu->isolation,
-				      strlen(edu->isolation));
-	mutex_unlock(&edu->lock);
-	return ret;
+	return edu_read_result(edu, edu->isolation, ubuf, count, ppos);
 }
 
 /*
@@ -390,13 +397,8 @@ static ssize_t edu_pgsizes_read(struct file *file, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
 	struct edu *edu = file->private_data;
-	ssize_t ret;
 
-	mutex_lock(&edu->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, edu->pgsizes,
-				      strlen(edu->pgsizes));
-	mutex_unlock(&edu->lock);
-	return ret;
+	return edu_read_result(edu, edu->pgsizes, ubuf, count, ppos);
 }
 
 static const struct file_operations edu_pgsizes_fops = {

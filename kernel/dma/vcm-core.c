@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/hash.h>
 #include <linux/iommu.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -584,6 +585,73 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 		}
 	}
 	return n;
+}
+
+/* ------------------------------------------------------------------------
+ * DMA segments of scatterlists, for the backends
+ */
+
+/**
+ * vcm_sg_can_extend() - may DMA segment @out grow by an entry?
+ * @dev: the device, whose segment limits apply
+ * @out: the last DMA segment so far
+ * @addr: device address of the entry
+ * @len: its length
+ *
+ * Return: true if the entry starts where @out ends and the grown segment
+ * stays within max_segment_size and does not cross the segment boundary.
+ */
+bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
+		       dma_addr_t addr, unsigned int len)
+{
+	dma_addr_t start = sg_dma_address(out);
+	unsigned long boundary = dma_get_seg_boundary(dev);
+
+	return addr == start + sg_dma_len(out) &&
+	       sg_dma_len(out) + len <= dma_get_max_seg_size(dev) &&
+	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
+}
+
+/**
+ * vcm_sg_emit() - add a mapped entry to the DMA segments of a list
+ * @assoc: the device, for its merge counter
+ * @sgl: the list, whose DMA fields are written in place: segment n goes
+ *	into entry n, which is never ahead of the entry being mapped
+ * @out: the last DMA segment so far, NULL before the first; updated
+ * @addr: device address of the entry
+ * @len: its length
+ * @merge: the entry continues *@out (the backend's verdict)
+ *
+ * Return: 1 if the entry started a new DMA segment, 0 if it was merged.
+ */
+int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		struct scatterlist **out, dma_addr_t addr, unsigned int len,
+		bool merge)
+{
+	if (merge) {
+		sg_dma_len(*out) += len;
+		vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
+		return 0;
+	}
+	*out = *out ? sg_next(*out) : sgl;
+	sg_dma_address(*out) = addr;
+	sg_dma_len(*out) = len;
+	return 1;
+}
+
+/**
+ * vcm_sg_end() - mark the end of the DMA segments of a mapped list
+ * @out: the last DMA segment
+ * @count: DMA segments
+ * @nents: entries of the list
+ *
+ * The entry after the last segment gets a zero DMA length: sync_sg and
+ * unmap_sg stop there, with or without a record of the mapping.
+ */
+void vcm_sg_end(struct scatterlist *out, int count, int nents)
+{
+	if (count < nents)
+		sg_dma_len(sg_next(out)) = 0;
 }
 
 /* ------------------------------------------------------------------------

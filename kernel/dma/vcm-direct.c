@@ -82,18 +82,6 @@ static void vcm_direct_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
 				 size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
 
-/* Can DMA segment @out grow by @len bytes at @addr? */
-static bool vcm_direct_can_merge(struct device *dev, struct scatterlist *out,
-				 dma_addr_t addr, unsigned int len)
-{
-	dma_addr_t start = sg_dma_address(out);
-	unsigned long boundary = dma_get_seg_boundary(dev);
-
-	return addr == start + sg_dma_len(out) &&
-	       sg_dma_len(out) + len <= dma_get_max_seg_size(dev) &&
-	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
-}
-
 static void vcm_direct_unmap_sg(struct vcm_assoc *assoc,
 				struct scatterlist *sgl, int nents,
 				int mapped, enum dma_data_direction dir,
@@ -111,10 +99,7 @@ static void vcm_direct_unmap_sg(struct vcm_assoc *assoc,
  * Map every entry, then fold an entry into the previous DMA segment when
  * the window makes them contiguous and the device's segment limits allow.
  * Bounced entries are never merged: their bounce slots must be given back
- * one by one.  The DMA segments are written over the list in place (entry
- * i's DMA fields are written only after entry i's CPU fields were read),
- * and the first unused entry gets a zero DMA length, which is where
- * sync_sg and unmap_sg stop.
+ * one by one.  See vcm_sg_emit() for how the DMA segments are written.
  */
 static int vcm_direct_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			     int nents, enum dma_data_direction dir,
@@ -137,22 +122,16 @@ static int vcm_direct_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			ret = -EIO;
 			goto unwind;
 		}
-		if (out && !bounced && !out_bounced &&
-		    vcm_direct_can_merge(dev, out, addr, s->length)) {
-			sg_dma_len(out) += s->length;
-			vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
-			continue;
+		if (vcm_sg_emit(assoc, sgl, &out, addr, s->length,
+				out && !bounced && !out_bounced &&
+				vcm_sg_can_extend(dev, out, addr, s->length))) {
+			out_bounced = bounced;
+			if (bounced)
+				vcm_stat_inc(assoc, VCM_STAT_BOUNCED);
+			count++;
 		}
-		out = out ? sg_next(out) : sgl;
-		sg_dma_address(out) = addr;
-		sg_dma_len(out) = s->length;
-		out_bounced = bounced;
-		if (bounced)
-			vcm_stat_inc(assoc, VCM_STAT_BOUNCED);
-		count++;
 	}
-	if (count < nents)
-		sg_dma_len(sg_next(out)) = 0;
+	vcm_sg_end(out, count, nents);
 	return count;
 
 unwind:

@@ -201,7 +201,12 @@ static void vcm_lazy_timeout(struct timer_list *t)
 	vcm_lazy_flush(vcm);
 }
 
-/* Queue an unmap; a full queue is flushed by the caller, at once. */
+/*
+ * Queue an unmap.  The caller that fills the queue flushes it at once; a
+ * caller that finds it full (another CPU filled it and is flushing, or is
+ * about to) flushes too before it queues, so an entry is never written
+ * past the end.
+ */
 static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
@@ -209,6 +214,11 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 	bool full;
 
 	spin_lock_irqsave(&vi->lazy_lock, flags);
+	while (vi->lazy_count == VCM_LAZY_ENTRIES) {
+		spin_unlock_irqrestore(&vi->lazy_lock, flags);
+		vcm_lazy_flush(vcm);
+		spin_lock_irqsave(&vi->lazy_lock, flags);
+	}
 	vi->queue[vi->lazy_count].iova = iova;
 	vi->queue[vi->lazy_count].size = size;
 	full = ++vi->lazy_count == VCM_LAZY_ENTRIES;
@@ -377,8 +387,6 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	struct vcm *vcm = to_vcm(assoc);
 	struct iova_domain *iovad = to_iovad(vcm);
 	int prot = vcm_iommu_prot(dev, dir, attrs);
-	unsigned int max_seg = dma_get_max_seg_size(dev);
-	unsigned long mask = dma_get_seg_boundary(dev);
 	struct scatterlist *s, *out = NULL;
 	dma_addr_t base;
 	size_t total;
@@ -403,24 +411,18 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 			arch_sync_dma_for_device(sg_phys(s), s->length, dir);
 
+		/*
+		 * An entry starting on a granule, right where the segment
+		 * ends, continues it: that end is then on a granule too.
+		 * Entry i's position was read above: out <= i.
+		 */
 		addr += off;
-		if (out && !off &&
-		    !iova_offset(iovad, sg_dma_address(out) + sg_dma_len(out)) &&
-		    addr == sg_dma_address(out) + sg_dma_len(out) &&
-		    sg_dma_len(out) + s->length <= max_seg &&
-		    !((sg_dma_address(out) ^ (addr + s->length - 1)) & ~mask)) {
-			sg_dma_len(out) += s->length;
-			vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
-			continue;
-		}
-		out = out ? sg_next(out) : sgl;
-		/* Entry i's position was read above; out <= i. */
-		sg_dma_address(out) = addr;
-		sg_dma_len(out) = s->length;
-		count++;
+		count += vcm_sg_emit(assoc, sgl, &out, addr, s->length,
+				     out && !off &&
+				     vcm_sg_can_extend(dev, out, addr,
+						       s->length));
 	}
-	if (count < nents)
-		sg_dma_len(sg_next(out)) = 0;
+	vcm_sg_end(out, count, nents);
 	return count;
 
 unwind:

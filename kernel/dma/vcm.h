@@ -425,6 +425,14 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       unsigned long attrs, gfp_t gfp);
 void vcm_res_destroy(struct vcm_res *res);
 
+/* vcm-core.c: DMA segments of scatterlists */
+bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
+		       dma_addr_t addr, unsigned int len);
+int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		struct scatterlist **out, dma_addr_t addr, unsigned int len,
+		bool merge);
+void vcm_sg_end(struct scatterlist *out, int count, int nents);
+
 /* vcm-core.c: the table of live streaming mappings */
 int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		  unsigned long key, size_t size, u32 nents,

@@ -5,11 +5,6 @@
 # nothing is asserted.
 source "$(dirname "$0")/../lib/common.sh"
 
-src=$VCM_SRC/tools/testing/selftests/dma/dma_map_benchmark.c
-gcc -static -O2 -I"$VCM_SRC/include/uapi" -I"$VCM_SRC/include" \
-	-o "$VCM_OUT/dma_map_benchmark" "$src" 2>/dev/null ||
-	gcc -static -O2 -idirafter "$VCM_SRC/include" \
-		-o "$VCM_OUT/dma_map_benchmark" "$src"
 bash "$VCM_REPO/tests/lib/initramfs.sh"
 
 # One boot per configuration; each boot measures the stock backend (on an

@@ -12,8 +12,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/ethcheck" \
 	"$VCM_REPO/tests/qemu/ethcheck.c"
 cp "$VCM_REPO/tests/qemu/init" "$stage/init"
 cp "$VCM_REPO/tests/qemu/workload.sh" "$stage/workload.sh"
-[ -x "$VCM_OUT/dma_map_benchmark" ] &&
-	cp "$VCM_OUT/dma_map_benchmark" "$stage/bin/"
+# The kernel's own benchmark tool, from the work tree.
+gcc -static -O2 -idirafter "$VCM_SRC/include" -o "$stage/bin/dma_map_benchmark" \
+	"$VCM_SRC/tools/testing/selftests/dma/dma_map_benchmark.c"
 cp "$VCM_REPO/tests/bench/bench.sh" "$stage/bench.sh"
 chmod +x "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
