@@ -13,6 +13,7 @@ boots=(
 	"no-iommu|dma=vcm|"
 	"no-iommu-notrack|dma=vcm,notrack|"
 	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
+	"vtd-strict-notrack|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
 	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0|-device intel-iommu,intremap=off"
 )
 for boot in "${boots[@]}"; do
