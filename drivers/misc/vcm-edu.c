@@ -11,6 +11,9 @@
  *   /sys/kernel/debug/vcm-edu/<device>/isolation  write a probe name (see
  *                                                 edu_isolation()); read:
  *                                                 what its DMA did
+ *   /sys/kernel/debug/vcm-edu/<device>/coherent   mmap: the coherent buffer,
+ *                                                 through dma_mmap_coherent(),
+ *                                                 filled with byte i = 7i + 3
  *   /sys/kernel/debug/vcm-edu/<device>/pgsizes    write N: allocate N KiB
  *                                                 coherent; read: how many
  *                                                 bytes each IOMMU page
@@ -408,6 +411,30 @@ static const struct file_operations edu_pgsizes_fops = {
 	.write	= edu_pgsizes_write,
 };
 
+/* User space sees the coherent buffer through the DMA API's mmap. */
+static int edu_coherent_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct edu *edu = file->private_data;
+	u8 *buf = edu->coh;
+	int i, ret;
+
+	if (vma->vm_end - vma->vm_start > PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&edu->lock);
+	for (i = 0; i < EDU_MAX_XFER; i++)
+		buf[i] = 7 * i + 3;
+	ret = dma_mmap_coherent(&edu->pdev->dev, vma, edu->coh, edu->coh_dma,
+				EDU_MAX_XFER);
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+static const struct file_operations edu_coherent_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.mmap	= edu_coherent_mmap,
+};
+
 static const struct file_operations edu_isolation_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
@@ -508,6 +535,12 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("isolation", 0600, edu->dir, edu,
 			    &edu_isolation_fops);
 	debugfs_create_file("pgsizes", 0600, edu->dir, edu, &edu_pgsizes_fops);
+	/*
+	 * debugfs' protecting proxy has no mmap; this test file does without
+	 * it (the driver must not be unbound while the buffer is mapped).
+	 */
+	debugfs_create_file_unsafe("coherent", 0400, edu->dir, edu,
+				   &edu_coherent_fops);
 	pci_set_drvdata(pdev, edu);
 	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
 		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);

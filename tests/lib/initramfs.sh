@@ -10,6 +10,8 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,mnt}
 cp /bin/busybox "$stage/bin/busybox"
 gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/ethcheck" \
 	"$VCM_REPO/tests/qemu/ethcheck.c"
+gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/mmapcheck" \
+	"$VCM_REPO/tests/qemu/mmapcheck.c"
 cp "$VCM_REPO/tests/qemu/init" "$stage/init"
 cp "$VCM_REPO/tests/qemu/workload.sh" "$stage/workload.sh"
 # The kernel's own benchmark tool, from the work tree.
