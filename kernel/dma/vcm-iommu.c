@@ -13,9 +13,9 @@
  * Invalidation is strict by default: iommu_unmap() syncs the IOTLB before
  * it returns, so when dma_unmap_*() or dma_free_*() returns, the device can
  * no longer reach the memory.  With "dma=vcm,lazy", streaming unmaps are
- * queued and done in batches, with one IOTLB sync per batch, at most
+ * queued and done in batches, with one IOTLB flush per batch, at most
  * VCM_LAZY_DELAY_MS later; an IOVA goes back to the allocator only after
- * the sync that invalidated it, so it is never reused while a stale IOTLB
+ * the flush that invalidated it, so it is never reused while a stale IOTLB
  * entry could still reach the old page.  Coherent frees are always strict.
  *
  * Locking: vcm->iommu.lazy_lock protects the lazy queue.  The IOVA
@@ -29,6 +29,11 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+/*
+ * iommu_put_pages_list() frees the page-table pages an IOMMU driver leaves
+ * on a queued gather; dma-iommu uses it for the same purpose.
+ */
+#include "../../drivers/iommu/iommu-pages.h"
 #include "vcm.h"
 
 #define VCM_LAZY_DELAY_MS	10
@@ -167,7 +172,13 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
  * Lazy invalidation
  */
 
-/* Unmap everything queued with one IOTLB sync, then free the IOVAs. */
+/*
+ * Unmap everything queued, invalidate the whole IOTLB once, then free the
+ * IOVAs.  The gather is marked queued, as dma-iommu's flush queue does, so
+ * that the IOMMU driver does not sync each time the next range is disjoint
+ * from the last one; the page-table pages it unlinked wait on the gather's
+ * freelist until the flush has made them unreachable.
+ */
 static void vcm_lazy_flush(struct vcm *vcm)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
@@ -185,9 +196,11 @@ static void vcm_lazy_flush(struct vcm *vcm)
 		return;
 
 	iommu_iotlb_gather_init(&gather);
+	gather.queued = true;
 	for (i = 0; i < n; i++)
 		vcm_iommu_unmap_fast(vcm, batch[i].iova, batch[i].size, &gather);
-	iommu_iotlb_sync(vi->domain, &gather);
+	iommu_flush_iotlb_all(vi->domain);
+	iommu_put_pages_list(&gather.freelist);
 	/* Only now can the addresses be handed out again. */
 	for (i = 0; i < n; i++)
 		vcm_iova_free(vcm, batch[i].iova, batch[i].size);
