@@ -157,7 +157,6 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	/* Zeroed once here, for CMA and buddy pages alike. */
 	memset(page_address(page), 0, size);
 	phys->size = size;
-	phys->flags |= VCM_PHYS_CONTIG;
 	phys->chunks[0].pfn = page_to_pfn(page);
 	phys->chunks[0].nr_pages = size >> PAGE_SHIFT;
 	vcm_phys_publish(phys);
@@ -240,8 +239,6 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 		goto fail;
 	memcpy(phys->chunks, tmp, n * sizeof(*tmp));
 	phys->size = size;
-	if (n == 1)
-		phys->flags |= VCM_PHYS_CONTIG;
 	for (i = 0; i < n; i++)
 		memset(pfn_to_kaddr(tmp[i].pfn), 0, tmp[i].nr_pages << PAGE_SHIFT);
 	kvfree(tmp);

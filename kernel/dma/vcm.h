@@ -244,7 +244,6 @@ struct vcm_chunk {
 
 /* vcm_phys.flags */
 #define VCM_PHYS_CMA		BIT(0)	/* chunk 0 came from dma_alloc_contiguous */
-#define VCM_PHYS_CONTIG		BIT(1)	/* exactly one chunk */
 
 /**
  * struct vcm_phys - a physical buffer
