@@ -18,8 +18,9 @@
  * the flush that invalidated it, so it is never reused while a stale IOTLB
  * entry could still reach the old page.  Coherent frees are always strict.
  *
- * Locking: vcm->iommu.lazy_lock protects the lazy queue.  The IOVA
- * allocator and the IOMMU page tables have their own locks.
+ * Locking: each per-CPU lazy queue has its own lock (the timer flushes
+ * them from any CPU).  The IOVA allocator and the IOMMU page tables have
+ * their own locks.
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -173,13 +174,13 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
  */
 
 /*
- * Unmap everything queued, invalidate the whole IOTLB once, then free the
- * IOVAs.  The gather is marked queued, as dma-iommu's flush queue does, so
- * that the IOMMU driver does not sync each time the next range is disjoint
- * from the last one; the page-table pages it unlinked wait on the gather's
- * freelist until the flush has made them unreachable.
+ * Unmap everything in one CPU's queue, invalidate the whole IOTLB once,
+ * then free the IOVAs.  The gather is marked queued, as dma-iommu's flush
+ * queue does, so that the IOMMU driver does not sync each time the next
+ * range is disjoint from the last one; the page-table pages it unlinked
+ * wait on the gather's freelist until the flush has made them unreachable.
  */
-static void vcm_lazy_flush(struct vcm *vcm)
+static void vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 	struct vcm_lazy_entry batch[VCM_LAZY_ENTRIES];
@@ -187,11 +188,11 @@ static void vcm_lazy_flush(struct vcm *vcm)
 	unsigned long flags;
 	unsigned int i, n;
 
-	spin_lock_irqsave(&vi->lazy_lock, flags);
-	n = vi->lazy_count;
-	memcpy(batch, vi->queue, n * sizeof(*batch));
-	vi->lazy_count = 0;
-	spin_unlock_irqrestore(&vi->lazy_lock, flags);
+	spin_lock_irqsave(&q->lock, flags);
+	n = q->count;
+	memcpy(batch, q->entry, n * sizeof(*batch));
+	q->count = 0;
+	spin_unlock_irqrestore(&q->lock, flags);
 	if (!n)
 		return;
 
@@ -207,6 +208,15 @@ static void vcm_lazy_flush(struct vcm *vcm)
 	atomic_long_add(n, &vi->lazy_flushed);
 }
 
+/* Complete every queued unmap of every CPU. */
+static void vcm_lazy_flush(struct vcm *vcm)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu.queues, cpu));
+}
+
 static void vcm_lazy_timeout(struct timer_list *t)
 {
 	struct vcm *vcm = from_timer(vcm, t, iommu.lazy_timer);
@@ -215,31 +225,34 @@ static void vcm_lazy_timeout(struct timer_list *t)
 }
 
 /*
- * Queue an unmap.  The caller that fills the queue flushes it at once; a
- * caller that finds it full (another CPU filled it and is flushing, or is
- * about to) flushes too before it queues, so an entry is never written
- * past the end.
+ * Queue an unmap on this CPU.  The queues are per CPU, as dma-iommu's
+ * are, for two reasons: unmapping CPUs do not contend on one lock, and a
+ * full queue is flushed by its own CPU, so an IOVA is never freed (and
+ * reused) by another CPU while the CPU that queued it has not yet returned
+ * to the DMA core, whose DMA-API debug hook retires the old mapping by
+ * that address afterwards.  Only the timer, at least VCM_LAZY_DELAY_MS
+ * later, flushes other CPUs' queues.
  */
 static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_lazy_queue *q;
 	unsigned long flags;
-	bool full;
 
-	spin_lock_irqsave(&vi->lazy_lock, flags);
-	while (vi->lazy_count == VCM_LAZY_ENTRIES) {
-		spin_unlock_irqrestore(&vi->lazy_lock, flags);
-		vcm_lazy_flush(vcm);
-		spin_lock_irqsave(&vi->lazy_lock, flags);
+	q = get_cpu_ptr(vi->queues);
+	spin_lock_irqsave(&q->lock, flags);
+	while (q->count == VCM_LAZY_ENTRIES) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		vcm_lazy_flush_queue(vcm, q);
+		spin_lock_irqsave(&q->lock, flags);
 	}
-	vi->queue[vi->lazy_count].iova = iova;
-	vi->queue[vi->lazy_count].size = size;
-	full = ++vi->lazy_count == VCM_LAZY_ENTRIES;
-	spin_unlock_irqrestore(&vi->lazy_lock, flags);
+	q->entry[q->count].iova = iova;
+	q->entry[q->count].size = size;
+	q->count++;
+	spin_unlock_irqrestore(&q->lock, flags);
+	put_cpu_ptr(vi->queues);
 
-	if (full)
-		vcm_lazy_flush(vcm);
-	else if (!timer_pending(&vi->lazy_timer))
+	if (!timer_pending(&vi->lazy_timer))
 		mod_timer(&vi->lazy_timer,
 			  jiffies + msecs_to_jiffies(VCM_LAZY_DELAY_MS));
 }
@@ -728,19 +741,26 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 	unsigned long order = __ffs(domain->pgsize_bitmap);
 	unsigned long base = max_t(unsigned long, 1,
 				   domain->geometry.aperture_start >> order);
-	int ret;
+	int cpu, ret;
 
 	ret = iova_cache_get();
 	if (ret)
 		return ret;
 	vi->domain = domain;
 	vi->lazy = lazy;
-	spin_lock_init(&vi->lazy_lock);
+	vi->queues = alloc_percpu(struct vcm_lazy_queue);
+	if (!vi->queues) {
+		iova_cache_put();
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(vi->queues, cpu)->lock);
 	timer_setup(&vi->lazy_timer, vcm_lazy_timeout, 0);
 	init_iova_domain(&vi->iovad, 1UL << order, base);
 	ret = iova_domain_init_rcaches(&vi->iovad);
 	if (ret) {
 		put_iova_domain(&vi->iovad);
+		free_percpu(vi->queues);
 		iova_cache_put();
 		return ret;
 	}
@@ -758,6 +778,7 @@ void vcm_iommu_destroy(struct vcm *vcm)
 
 	timer_shutdown_sync(&vi->lazy_timer);
 	vcm_lazy_flush(vcm);
+	free_percpu(vi->queues);
 	put_iova_domain(&vi->iovad);
 	iova_cache_put();
 	iommu_put_resv_regions(NULL, &vi->resv);

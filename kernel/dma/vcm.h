@@ -175,13 +175,23 @@ struct vcm_lazy_entry {
 };
 
 /**
+ * struct vcm_lazy_queue - one CPU's unmaps waiting for the next batch
+ * @lock: protects @count and @entry (the timer flushes from any CPU)
+ * @count: entries queued
+ * @entry: the unmaps
+ */
+struct vcm_lazy_queue {
+	spinlock_t lock;		/* see above */
+	unsigned int count;
+	struct vcm_lazy_entry entry[VCM_LAZY_ENTRIES];
+};
+
+/**
  * struct vcm_iommu - what a vcm of the iommu kind adds (vcm-iommu.c)
  * @domain: the device's default DMA domain, whose page tables VCM writes
  * @iovad: VCM's IOVA allocator for it
  * @lazy: streaming unmaps are invalidated in batches
- * @lazy_lock: protects @lazy_count and @queue
- * @lazy_count: entries queued
- * @queue: unmaps waiting for the next batch
+ * @queues: per-CPU queues of unmaps waiting for the next batch
  * @lazy_timer: bounds the wait of a queued unmap
  * @lazy_flushed: unmaps completed in batches
  * @resv: the IOMMU's reserved regions, kept out of @iovad
@@ -191,9 +201,7 @@ struct vcm_iommu {
 	struct iommu_domain *domain;
 	struct iova_domain iovad;
 	bool lazy;
-	spinlock_t lazy_lock;		/* see above */
-	unsigned int lazy_count;
-	struct vcm_lazy_entry queue[VCM_LAZY_ENTRIES];
+	struct vcm_lazy_queue __percpu *queues;
 	struct timer_list lazy_timer;
 	atomic_long_t lazy_flushed;
 	struct list_head resv;
