@@ -18,6 +18,9 @@
  *                                                 coherent; read: how many
  *                                                 bytes each IOMMU page
  *                                                 size maps
+ *   /sys/kernel/debug/vcm-edu/<device>/leak       write 1: behave like a
+ *                                                 buggy driver (see
+ *                                                 edu_leak())
  *
  * A round copies random data of random length (1..4095 bytes: QEMU 7.2
  * aborts on a transfer that ends exactly at the end of the buffer) to the
@@ -33,6 +36,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/random.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -411,6 +415,87 @@ static const struct file_operations edu_pgsizes_fops = {
 	.write	= edu_pgsizes_write,
 };
 
+static void edu_free_sgt(void *data)
+{
+	struct sg_table *sgt = data;
+	struct scatterlist *s;
+	int i;
+
+	for_each_sgtable_sg(sgt, s, i)
+		if (sg_page(s))
+			__free_page(sg_page(s));
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+/*
+ * Behave like a buggy driver, for the device removal test: map a page and
+ * a two-page scatterlist for streaming DMA and allocate a coherent buffer,
+ * and never undo any of it.  The memory of the list (pages and table) is
+ * freed with the driver's managed resources, as a driver's would be;
+ * whoever serves the device's DMA must tear down the mappings themselves
+ * when the driver is gone.  The mappings are DMA_TO_DEVICE and nothing
+ * ever runs a DMA with them.
+ */
+static int edu_leak(struct edu *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct sg_table *sgt;
+	struct scatterlist *s;
+	dma_addr_t handle;
+	int i, ret;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return -ENOMEM;
+	ret = sg_alloc_table(sgt, 2, GFP_KERNEL);
+	if (ret) {
+		kfree(sgt);
+		return ret;
+	}
+	for_each_sgtable_sg(sgt, s, i) {
+		struct page *page = alloc_page(GFP_KERNEL);
+
+		if (!page) {
+			edu_free_sgt(sgt);
+			return -ENOMEM;
+		}
+		sg_set_page(s, page, PAGE_SIZE, 0);
+	}
+	ret = devm_add_action_or_reset(dev, edu_free_sgt, sgt);
+	if (ret)
+		return ret;
+	ret = dma_map_sgtable(dev, sgt, DMA_TO_DEVICE, 0);
+	if (ret)
+		return ret;
+	handle = dma_map_page(dev, sg_page(sgt->sgl), 0, PAGE_SIZE,
+			      DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, handle))
+		return -ENOMEM;
+	if (!dma_alloc_coherent(dev, PAGE_SIZE, &handle, GFP_KERNEL))
+		return -ENOMEM;
+	dev_info(dev, "left 3 DMA objects mapped, on purpose\n");
+	return 0;
+}
+
+static ssize_t edu_leak_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	int ret;
+
+	mutex_lock(&edu->lock);
+	ret = edu_leak(edu);
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static const struct file_operations edu_leak_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_leak_write,
+};
+
 /* User space sees the coherent buffer through the DMA API's mmap. */
 static int edu_coherent_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -535,6 +620,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("isolation", 0600, edu->dir, edu,
 			    &edu_isolation_fops);
 	debugfs_create_file("pgsizes", 0600, edu->dir, edu, &edu_pgsizes_fops);
+	debugfs_create_file("leak", 0200, edu->dir, edu, &edu_leak_fops);
 	/*
 	 * debugfs' protecting proxy has no mmap; this test file does without
 	 * it (the driver must not be unbound while the buffer is mapped).

@@ -29,7 +29,9 @@ static struct kmem_cache *vcm_track_cache;
 
 /*
  * One live streaming mapping.  A page or resource is keyed by its address,
- * an sg list by the address of its first entry.
+ * an sg list by the address of its first entry; for a list, the record
+ * also keeps where its DMA segments start and end, so that a list left
+ * mapped can be torn down after its memory is gone.
  */
 struct vcm_track {
 	struct hlist_node node;
@@ -38,6 +40,8 @@ struct vcm_track {
 	u32 nents;
 	u8 kind;
 	u8 dir;
+	dma_addr_t sg_first;
+	dma_addr_t sg_end;
 };
 
 const char * const vcm_stat_names[VCM_NR_STATS] = {
@@ -209,6 +213,36 @@ static struct vcm_res *vcm_res_first_at(struct vcm *vcm, dma_addr_t addr)
 		}
 	}
 	return found;
+}
+
+/**
+ * vcm_res_covering_locked() - the reservation an address falls into
+ * @vcm: the address space
+ * @addr: a device address
+ *
+ * The last reservation starting at or below @addr, if @addr is inside it.
+ * In a vcm whose reservations do not overlap (the iommu kind) that is the
+ * one reservation covering @addr.  Caller holds vcm->lock.
+ *
+ * Return: the reservation or NULL.
+ */
+struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr)
+{
+	struct rb_node *n = vcm->res_tree.rb_node;
+	struct vcm_res *best = NULL;
+
+	lockdep_assert_held(&vcm->lock);
+	while (n) {
+		struct vcm_res *r = rb_entry(n, struct vcm_res, node);
+
+		if (addr < r->start) {
+			n = n->rb_left;
+		} else {
+			best = r;
+			n = n->rb_right;
+		}
+	}
+	return best && addr - best->start < best->size ? best : NULL;
 }
 
 /*
@@ -411,6 +445,8 @@ static struct vcm_track_bucket *vcm_track_bucket(struct vcm_assoc *assoc,
  * @dir: direction
  *
  * For a device attached without tracking, the mapping is only counted.
+ * An sg list is still the caller's to read here: its DMA segments are
+ * noted from it.
  *
  * Return: 0, or -ENOMEM when the record cannot be allocated; the caller
  * must then fail the mapping, which it would otherwise not be able to check.
@@ -435,6 +471,9 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	t->nents = nents;
 	t->kind = kind;
 	t->dir = dir;
+	if (kind == VCM_MAP_SG)
+		vcm_sg_dma_span((struct scatterlist *)key, nents >> 16,
+				&t->sg_first, &t->sg_end);
 
 	spin_lock_irqsave(&b->lock, flags);
 	hlist_add_head(&t->node, &b->head);
@@ -550,9 +589,11 @@ void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
 
 /*
  * Tear down the streaming mappings a driver left behind.  Pages and
- * resources are unmapped through the backend (giving back bounce slots).
- * An sg list is only forgotten: its memory may already be freed, and its
- * segments were never bounced unless the device's mask forced it.
+ * resources are unmapped through the backend (giving back bounce slots and
+ * IOVAs).  An sg list's memory may already be freed: the backend tears it
+ * down from the DMA range noted at map time.  In a one-to-one vcm that
+ * undoes nothing, as its segments were never bounced unless the device's
+ * mask forced it.
  */
 static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 {
@@ -579,6 +620,8 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 			if (t->kind != VCM_MAP_SG)
 				be->unmap_phys(assoc, t->key, t->size, t->dir,
 					       DMA_ATTR_SKIP_CPU_SYNC);
+			else if (be->teardown_sg)
+				be->teardown_sg(assoc, t->sg_first, t->sg_end);
 			vcm_live_add(assoc, -1, -(long)t->size);
 			kmem_cache_free(vcm_track_cache, t);
 			n++;
@@ -590,6 +633,25 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 /* ------------------------------------------------------------------------
  * DMA segments of scatterlists, for the backends
  */
+
+/**
+ * vcm_sg_dma_span() - where the DMA segments of a mapped list lie
+ * @sgl: the list
+ * @count: its DMA segments
+ * @first: set to the device address of the first segment
+ * @end: set to the end of the last segment
+ */
+void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
+		     dma_addr_t *end)
+{
+	struct scatterlist *s, *last = sgl;
+	int i;
+
+	for_each_sg(sgl, s, count, i)
+		last = s;
+	*first = sg_dma_address(sgl);
+	*end = sg_dma_address(last) + sg_dma_len(last);
+}
 
 /**
  * vcm_sg_can_extend() - may DMA segment @out grow by an entry?

@@ -30,10 +30,11 @@ static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
 	struct iommu_resv_region *r;
 	unsigned int i;
 
-	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld\n",
+	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld faults=%ld\n",
 		   vi->domain->type, vi->domain->pgsize_bitmap,
 		   vi->iovad.granule, vi->lazy,
-		   atomic_long_read(&vi->lazy_flushed));
+		   atomic_long_read(&vi->lazy_flushed),
+		   atomic_long_read(&vi->faults));
 	list_for_each_entry(r, &vi->resv, list)
 		seq_printf(m, "  reserved %pa+%#zx type=%d\n", &r->start,
 			   r->length, r->type);

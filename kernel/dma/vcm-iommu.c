@@ -18,9 +18,13 @@
  * the flush that invalidated it, so it is never reused while a stale IOTLB
  * entry could still reach the old page.  Coherent frees are always strict.
  *
+ * IOMMU faults reported by the IOMMU driver (report_iommu_fault()) are
+ * explained in VCM's log: which device and vcm, and what the address was.
+ *
  * Locking: each per-CPU lazy queue has its own lock (the timer flushes
  * them from any CPU).  The IOVA allocator and the IOMMU page tables have
- * their own locks.
+ * their own locks.  The per-CPU logs of unmaps take none (see
+ * vcm_iommu_log_unmap()).
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -169,6 +173,29 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
 	iommu_iotlb_sync(vcm->iommu.domain, &gather);
 }
 
+/*
+ * Note that [iova, iova + size) was given back, for fault reports.  Each
+ * CPU writes its own log, with interrupts off so that an unmap from an
+ * interrupt cannot take the same slot: no lock, no shared cache line on
+ * the unmap path.
+ */
+static void vcm_iommu_log_unmap(struct vcm *vcm, dma_addr_t iova, size_t size,
+				const char *what)
+{
+	struct vcm_unmap_log *log;
+	struct vcm_unmap_rec *rec;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	log = this_cpu_ptr(vcm->iommu.unmaps);
+	rec = &log->rec[log->next++ % VCM_UNMAP_LOG];
+	rec->iova = iova;
+	rec->size = size;
+	rec->when = jiffies;
+	rec->what = what;
+	local_irq_restore(flags);
+}
+
 /* ------------------------------------------------------------------------
  * Lazy invalidation
  */
@@ -260,6 +287,7 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 /* Give back a streaming range: now (strict) or in the next batch. */
 static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
+	vcm_iommu_log_unmap(vcm, iova, size, "streaming mapping");
 	if (vcm->iommu.lazy) {
 		vcm_lazy_queue(vcm, iova, size);
 		return;
@@ -460,33 +488,66 @@ unwind:
 }
 
 /*
- * The IOVA range of a mapped list starts at the first segment's granule
- * and ends where the last one's granule ends, which is where the layout
- * ended.
+ * Give back the IOVA range of a list whose segments are unmapped.  It
+ * starts at the first segment's granule and ends where the last one's
+ * granule ends, which is where the layout ended.
  */
+static void vcm_iommu_free_sg_range(struct vcm *vcm, dma_addr_t first,
+				    dma_addr_t end)
+{
+	struct iova_domain *iovad = to_iovad(vcm);
+	dma_addr_t start = first - iova_offset(iovad, first);
+
+	end = iova_align(iovad, end);
+	vcm_iommu_log_unmap(vcm, start, end - start, "scatterlist mapping");
+	vcm_iova_free(vcm, start, end - start);
+}
+
 static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
 			       struct scatterlist *sgl, int nents, int mapped,
 			       enum dma_data_direction dir,
 			       unsigned long attrs)
 {
 	struct vcm *vcm = to_vcm(assoc);
-	struct iova_domain *iovad = to_iovad(vcm);
-	struct scatterlist *s, *last = sgl;
-	dma_addr_t start, end;
+	struct scatterlist *s;
+	dma_addr_t first, end;
 	int i;
 
 	if (!mapped)
 		return;
-	for_each_sg(sgl, s, mapped, i) {
-		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		for_each_sg(sgl, s, mapped, i)
 			vcm_iommu_sync_for_cpu(assoc, sg_dma_address(s),
 					       sg_dma_len(s), dir);
-		last = s;
-	}
 	vcm_iommu_unmap_segments(vcm, sgl, mapped);
-	start = sg_dma_address(sgl) - iova_offset(iovad, sg_dma_address(sgl));
-	end = iova_align(iovad, sg_dma_address(last) + sg_dma_len(last));
-	vcm_iova_free(vcm, start, end - start);
+	vcm_sg_dma_span(sgl, mapped, &first, &end);
+	vcm_iommu_free_sg_range(vcm, first, end);
+}
+
+/*
+ * Unmap a list whose driver unbound without unmapping it, from its IOVA
+ * range alone.  The range may have unmapped gaps (entries moved up to a
+ * segment boundary), where iommu_unmap_fast() stops: step over a granule
+ * and go on.
+ */
+static void vcm_iommu_teardown_sg(struct vcm_assoc *assoc, dma_addr_t first,
+				  dma_addr_t end)
+{
+	struct vcm *vcm = to_vcm(assoc);
+	struct iova_domain *iovad = to_iovad(vcm);
+	dma_addr_t pos = first - iova_offset(iovad, first);
+	dma_addr_t stop = iova_align(iovad, end);
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	while (pos < stop) {
+		size_t done = iommu_unmap_fast(vcm->iommu.domain, pos,
+					       stop - pos, &gather);
+
+		pos += done ?: iovad->granule;
+	}
+	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	vcm_iommu_free_sg_range(vcm, first, end);
 }
 
 static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
@@ -546,6 +607,15 @@ unwind:
 	return ret;
 }
 
+static const char *vcm_res_what(const struct vcm_res *res)
+{
+	if (res->flags & VCM_RES_COHERENT)
+		return "coherent buffer";
+	if (res->flags & VCM_RES_PAGES)
+		return "dma_alloc_pages buffer";
+	return "native mapping";
+}
+
 /* Always strict: a device must not reach a buffer that was freed. */
 static void vcm_iommu_unbind(struct vcm_res *res)
 {
@@ -555,6 +625,7 @@ static void vcm_iommu_unbind(struct vcm_res *res)
 	unsigned int i;
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
+	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
 	for (i = 0; i < phys->nr_chunks; i++) {
 		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
 
@@ -628,6 +699,7 @@ const struct vcm_backend vcm_iommu_backend = {
 	.unmap_phys		= vcm_iommu_unmap_phys,
 	.map_sg			= vcm_iommu_map_sg,
 	.unmap_sg		= vcm_iommu_unmap_sg,
+	.teardown_sg		= vcm_iommu_teardown_sg,
 	.sync_for_cpu		= vcm_iommu_sync_for_cpu,
 	.sync_for_device	= vcm_iommu_sync_for_device,
 	.map_resource		= vcm_iommu_map_resource,
@@ -639,6 +711,120 @@ const struct vcm_backend vcm_iommu_backend = {
 	.opt_mapping_size	= vcm_iommu_opt_mapping_size,
 	.merge_boundary		= vcm_iommu_merge_boundary,
 };
+
+/* ------------------------------------------------------------------------
+ * IOMMU faults
+ *
+ * A device that faults in a domain of VCM's is most often a device that
+ * was told to use an address its driver already gave back.  The IOMMU
+ * driver's own report names the device and the address; VCM adds what the
+ * address was: inside a live reservation, mapped (then the access lacked
+ * permission, e.g. a write to a DMA_TO_DEVICE mapping), or inside one of
+ * the last VCM_UNMAP_LOG ranges some CPU unmapped, and how long ago.
+ */
+
+/*
+ * The most recent logged unmap that covered @iova.  The logs are read
+ * while their CPUs may be writing them: a record being overwritten can be
+ * seen half old, half new.  That costs the report some accuracy in a race
+ * the report does not need to win, and keeps the unmap path free of locks.
+ */
+static bool vcm_iommu_find_unmap(struct vcm *vcm, dma_addr_t iova,
+				 struct vcm_unmap_rec *found)
+{
+	bool hit = false;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct vcm_unmap_log *log = per_cpu_ptr(vcm->iommu.unmaps, cpu);
+
+		for (i = 0; i < VCM_UNMAP_LOG; i++) {
+			/* Racy by design, see above. */
+			struct vcm_unmap_rec rec = data_race(log->rec[i]);
+
+			if (!rec.size || iova < rec.iova ||
+			    iova - rec.iova >= rec.size)
+				continue;
+			if (!hit || time_after(rec.when, found->when))
+				*found = rec;
+			hit = true;
+		}
+	}
+	return hit;
+}
+
+/**
+ * vcm_iommu_fault_explain() - what a faulting address is to a vcm
+ * @vcm: the vcm, of the iommu kind
+ * @iova: the address the device used
+ * @buf: filled with a description for the log
+ * @len: size of @buf
+ *
+ * Callable from the interrupt handler of the IOMMU.
+ *
+ * Return: the class of the address.
+ */
+enum vcm_fault_class vcm_iommu_fault_explain(struct vcm *vcm, dma_addr_t iova,
+					     char *buf, size_t len)
+{
+	struct vcm_unmap_rec rec;
+	enum vcm_fault_class class = VCM_FAULT_UNKNOWN;
+	struct vcm_res *res;
+	unsigned long flags;
+	phys_addr_t phys;
+
+	spin_lock_irqsave(&vcm->lock, flags);
+	res = vcm_res_covering_locked(vcm, iova);
+	if (res) {
+		snprintf(buf, len, "inside live %s %pad+%#zx of %s",
+			 vcm_res_what(res), &res->start, res->size,
+			 dev_name(res->owner->dev));
+		class = VCM_FAULT_RES;
+	}
+	spin_unlock_irqrestore(&vcm->lock, flags);
+	if (class != VCM_FAULT_UNKNOWN)
+		return class;
+
+	phys = iommu_iova_to_phys(vcm->iommu.domain, iova);
+	if (phys) {
+		snprintf(buf, len, "mapped to %pa, without this permission",
+			 &phys);
+		return VCM_FAULT_MAPPED;
+	}
+	if (vcm_iommu_find_unmap(vcm, iova, &rec)) {
+		snprintf(buf, len, "inside %s %pad+%#zx, unmapped %u ms ago",
+			 rec.what, &rec.iova, rec.size,
+			 jiffies_to_msecs(jiffies - rec.when));
+		return VCM_FAULT_UNMAPPED;
+	}
+	snprintf(buf, len, "not mapped by VCM (or not in the last %u unmaps of each CPU)",
+		 VCM_UNMAP_LOG);
+	return VCM_FAULT_UNKNOWN;
+}
+
+/*
+ * The domain's fault handler (iommu_set_fault_handler()), called by the
+ * IOMMU driver from its fault interrupt.  It only reports: -ENOSYS, which
+ * report_iommu_fault() defines as "no handler took it", tells the driver
+ * to go on with its own report and recovery.
+ */
+static int vcm_iommu_fault(struct iommu_domain *domain, struct device *dev,
+			   unsigned long iova, int flags, void *token)
+{
+	struct vcm *vcm = token;
+	char what[128];
+
+	/* Cleared by vcm_iommu_destroy() under a report in progress. */
+	if (!vcm)
+		return -ENOSYS;
+	atomic_long_inc(&vcm->iommu.faults);
+	vcm_iommu_fault_explain(vcm, iova, what, sizeof(what));
+	dev_err_ratelimited(dev, "vcm: %s: IOMMU %s fault at IOVA %#lx: %s\n",
+			    vcm->name, flags & IOMMU_FAULT_WRITE ? "write" : "read",
+			    iova, what);
+	return -ENOSYS;
+}
 
 /* ------------------------------------------------------------------------
  * Setting up a vcm of the iommu kind
@@ -748,24 +934,36 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 		return ret;
 	vi->domain = domain;
 	vi->lazy = lazy;
+	ret = -ENOMEM;
 	vi->queues = alloc_percpu(struct vcm_lazy_queue);
-	if (!vi->queues) {
-		iova_cache_put();
-		return -ENOMEM;
-	}
+	if (!vi->queues)
+		goto err_cache;
+	vi->unmaps = alloc_percpu(struct vcm_unmap_log);
+	if (!vi->unmaps)
+		goto err_queues;
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(vi->queues, cpu)->lock);
 	timer_setup(&vi->lazy_timer, vcm_lazy_timeout, 0);
 	init_iova_domain(&vi->iovad, 1UL << order, base);
 	ret = iova_domain_init_rcaches(&vi->iovad);
-	if (ret) {
-		put_iova_domain(&vi->iovad);
-		free_percpu(vi->queues);
-		iova_cache_put();
-		return ret;
-	}
+	if (ret)
+		goto err_iovad;
 	vcm_iommu_reserve_regions(vcm, dev);
+	/* Someone else's handler (a driver that owns the domain) stays. */
+	if (!domain->handler) {
+		iommu_set_fault_handler(domain, vcm_iommu_fault, vcm);
+		vi->fault_handler = true;
+	}
 	return 0;
+
+err_iovad:
+	put_iova_domain(&vi->iovad);
+	free_percpu(vi->unmaps);
+err_queues:
+	free_percpu(vi->queues);
+err_cache:
+	iova_cache_put();
+	return ret;
 }
 
 /**
@@ -776,8 +974,17 @@ void vcm_iommu_destroy(struct vcm *vcm)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 
+	if (vi->fault_handler) {
+		iommu_set_fault_handler(vi->domain, NULL, NULL);
+		/*
+		 * Fault handlers run in interrupt context: once every CPU
+		 * has passed a quiescent state, none can still hold @vcm.
+		 */
+		synchronize_rcu();
+	}
 	timer_shutdown_sync(&vi->lazy_timer);
 	vcm_lazy_flush(vcm);
+	free_percpu(vi->unmaps);
 	free_percpu(vi->queues);
 	put_iova_domain(&vi->iovad);
 	iova_cache_put();

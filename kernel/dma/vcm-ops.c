@@ -321,8 +321,10 @@ static void vcm_unmap_resource(struct device *dev, dma_addr_t addr,
 	struct vcm_assoc *assoc = to_assoc(dev);
 
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_RESOURCE);
-	/* Nothing was set up for MMIO: retiring the record is all. */
-	vcm_track_del(assoc, VCM_MAP_RESOURCE, addr, &size, NULL, dir);
+	/* MMIO is never bounced or synced; an IOVA must be given back. */
+	if (vcm_track_del(assoc, VCM_MAP_RESOURCE, addr, &size, NULL, dir))
+		to_backend(assoc)->unmap_phys(assoc, addr, size, dir,
+					      attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 static void vcm_sync_single_for_cpu(struct device *dev, dma_addr_t addr,

@@ -795,6 +795,12 @@ static void vcm_test_iommu_map_page(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
 	KUNIT_EXPECT_LE(test, addr + PAGE_SIZE - 1, DMA_BIT_MASK(28));
 	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	/* MMIO gets an IOVA too, and gives it back. */
+	addr = dma_map_resource(t->dev, 0xfe000000, 100, DMA_FROM_DEVICE, 0);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, f->live, PAGE_SIZE);
+	dma_unmap_resource(t->dev, addr, 100, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
 	KUNIT_EXPECT_EQ(test, dma_get_merge_boundary(t->dev), PAGE_SIZE - 1);
 	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(t->dev),
 			iova_rcache_range());
@@ -961,6 +967,102 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 			1);
 	__free_page(page);
 }
+
+/*
+ * A driver that unbinds with mappings live: VCM takes every one out of the
+ * page tables, a scatterlist (whose memory is gone) from the IOVA range it
+ * noted, a resource from its record.
+ */
+static void vcm_test_iommu_teardown(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-iteardown",
+						       VCM_ATTACH_TRACK, &f);
+	unsigned long before = vcm_test_nr_phys();
+	struct scatterlist *sgl = kunit_kcalloc(test, 4, sizeof(*sgl),
+						GFP_KERNEL);
+	struct page *pages[4];
+	dma_addr_t handle;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
+	sg_init_table(sgl, 4);
+	for (i = 0; i < 4; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	}
+	t->parms.max_segment_size = 2 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, dma_map_sg(t->dev, sgl, 4, DMA_TO_DEVICE), 2);
+	handle = dma_map_page(t->dev, pages[0], 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, handle));
+	handle = dma_map_resource(t->dev, 0xfe000000, PAGE_SIZE,
+				  DMA_TO_DEVICE, 0);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, handle));
+	KUNIT_ASSERT_NOT_NULL(test, dma_alloc_coherent(t->dev, SZ_8K, &handle,
+						       GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, f->live, 4 * PAGE_SIZE + 2 * PAGE_SIZE + SZ_8K);
+	/* The list's memory is gone before the driver unbinds. */
+	memset(sgl, 0, 4 * sizeof(*sgl));
+
+	vcm_detach_device(t->dev);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_LEAKED), 4);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	for (i = 0; i < 4; i++)
+		__free_page(pages[i]);
+}
+
+/* Fault reports say what the faulting address was to VCM. */
+static void vcm_test_iommu_fault(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-ifault",
+						       VCM_ATTACH_TRACK, &f);
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct vcm *vcm = t->assoc->vcm;
+	dma_addr_t addr, handle;
+	char what[128];
+	void *cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_PTR_EQ(test, f->domain.handler_token, (void *)vcm);
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_FROM_DEVICE);
+	/* The driver (report_iommu_fault()) goes on with its own report. */
+	KUNIT_EXPECT_EQ(test, -ENOSYS,
+			report_iommu_fault(&f->domain, t->dev, addr + 8,
+					   IOMMU_FAULT_WRITE));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->iommu.faults), 1);
+	KUNIT_EXPECT_EQ(test, VCM_FAULT_UNMAPPED,
+			vcm_iommu_fault_explain(vcm, addr + 8, what,
+						sizeof(what)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(what, "streaming mapping"));
+
+	cpu = dma_alloc_coherent(t->dev, 3 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, VCM_FAULT_RES,
+			vcm_iommu_fault_explain(vcm, handle + 2 * PAGE_SIZE,
+						what, sizeof(what)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(what, "live coherent buffer"));
+	/* One byte past the end is not the buffer's. */
+	KUNIT_EXPECT_NE(test, VCM_FAULT_RES,
+			vcm_iommu_fault_explain(vcm, handle + 3 * PAGE_SIZE,
+						what, sizeof(what)));
+	dma_free_coherent(t->dev, 3 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, VCM_FAULT_UNMAPPED,
+			vcm_iommu_fault_explain(vcm, handle + PAGE_SIZE, what,
+						sizeof(what)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(what, "coherent buffer"));
+	/* Far from anything VCM handed out. */
+	KUNIT_EXPECT_EQ(test, VCM_FAULT_UNKNOWN,
+			vcm_iommu_fault_explain(vcm, DMA_BIT_MASK(40), what,
+						sizeof(what)));
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
 #endif /* CONFIG_DMA_VCM_IOMMU */
 
 static struct kunit_case vcm_test_cases[] = {
@@ -994,6 +1096,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_map_fails_halfway),
 	KUNIT_CASE(vcm_test_iommu_sg),
 	KUNIT_CASE(vcm_test_iommu_lazy),
+	KUNIT_CASE(vcm_test_iommu_teardown),
+	KUNIT_CASE(vcm_test_iommu_fault),
 #endif
 	{}
 };

@@ -119,6 +119,8 @@ struct vcm_res;
  * @unmap_phys: undo @map_phys
  * @map_sg: map a scatterlist, merging what the device allows
  * @unmap_sg: undo @map_sg
+ * @teardown_sg: undo @map_sg of a list that is gone, from the device
+ *	addresses of its first segment and of the end of its last (optional)
  * @sync_for_cpu: hand a streaming mapping back to the CPU
  * @sync_for_device: hand a streaming mapping to the device
  * @map_resource: map an MMIO range
@@ -146,6 +148,8 @@ struct vcm_backend {
 	void (*unmap_sg)(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			 int nents, int mapped, enum dma_data_direction dir,
 			 unsigned long attrs);
+	void (*teardown_sg)(struct vcm_assoc *assoc, dma_addr_t first,
+			    dma_addr_t end);
 	void (*sync_for_cpu)(struct vcm_assoc *assoc, dma_addr_t addr,
 			     size_t size, enum dma_data_direction dir);
 	void (*sync_for_device)(struct vcm_assoc *assoc, dma_addr_t addr,
@@ -186,6 +190,43 @@ struct vcm_lazy_queue {
 	struct vcm_lazy_entry entry[VCM_LAZY_ENTRIES];
 };
 
+#define VCM_UNMAP_LOG		16
+
+/**
+ * struct vcm_unmap_rec - an IOVA range given back, for fault reports
+ * @iova: start, granule aligned
+ * @size: bytes
+ * @when: jiffies at the unmap
+ * @what: what the range was ("streaming mapping", ...)
+ */
+struct vcm_unmap_rec {
+	dma_addr_t iova;
+	size_t size;
+	unsigned long when;
+	const char *what;
+};
+
+/**
+ * struct vcm_unmap_log - the last VCM_UNMAP_LOG unmaps of one CPU
+ * @next: slot of the next record, modulo VCM_UNMAP_LOG
+ * @rec: the records
+ *
+ * Written by its CPU with interrupts off; read by fault reports from any
+ * CPU without synchronisation (see vcm_iommu_find_unmap()).
+ */
+struct vcm_unmap_log {
+	unsigned int next;
+	struct vcm_unmap_rec rec[VCM_UNMAP_LOG];
+};
+
+/* What a faulting IOVA is to its vcm: vcm_iommu_fault_explain(). */
+enum vcm_fault_class {
+	VCM_FAULT_RES,		/* inside a live reservation */
+	VCM_FAULT_MAPPED,	/* mapped: the access lacked permission */
+	VCM_FAULT_UNMAPPED,	/* inside a range unmapped recently */
+	VCM_FAULT_UNKNOWN,	/* never mapped, or unmapped long ago */
+};
+
 /**
  * struct vcm_iommu - what a vcm of the iommu kind adds (vcm-iommu.c)
  * @domain: the device's default DMA domain, whose page tables VCM writes
@@ -196,6 +237,9 @@ struct vcm_lazy_queue {
  * @lazy_flushed: unmaps completed in batches
  * @resv: the IOMMU's reserved regions, kept out of @iovad
  * @mapped: bytes of reservations mapped, by log2 of the IOMMU page size
+ * @unmaps: per-CPU log of recent unmaps, to explain faults
+ * @faults: IOMMU faults reported to VCM
+ * @fault_handler: VCM installed the domain's fault handler
  */
 struct vcm_iommu {
 	struct iommu_domain *domain;
@@ -206,6 +250,9 @@ struct vcm_iommu {
 	atomic_long_t lazy_flushed;
 	struct list_head resv;
 	atomic_long_t mapped[BITS_PER_LONG];
+	struct vcm_unmap_log __percpu *unmaps;
+	atomic_long_t faults;
+	bool fault_handler;
 };
 
 /**
@@ -425,6 +472,7 @@ void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
 struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
 			     unsigned int flags);
 void vcm_res_put_back(struct vcm_res *res);
+struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr);
 struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 				 unsigned int flags);
 struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
@@ -439,6 +487,8 @@ int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		struct scatterlist **out, dma_addr_t addr, unsigned int len,
 		bool merge);
 void vcm_sg_end(struct scatterlist *out, int count, int nents);
+void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
+		     dma_addr_t *end);
 
 /* vcm-core.c: the table of live streaming mappings */
 int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
@@ -479,6 +529,8 @@ void vcm_iommu_destroy(struct vcm *vcm);
 void vcm_iommu_flush(struct vcm *vcm);
 size_t vcm_iommu_opt_mapping_size(void);
 void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end);
+enum vcm_fault_class vcm_iommu_fault_explain(struct vcm *vcm, dma_addr_t iova,
+					     char *buf, size_t len);
 #else
 static inline const char *vcm_iommu_usable(struct device *dev)
 {

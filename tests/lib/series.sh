@@ -34,13 +34,15 @@ add() {	# add <subject> <body> <repo files...>
 	git commit -qs -m "$subject" -m "$body"
 }
 
-add "dma-vcm: Virtual Contiguous Memory core and one-to-one backend" \
+add "dma-vcm: Virtual Contiguous Memory core, one-to-one and IOMMU backends" \
 "VCM keeps every device address space, device, physical buffer and
 mapping in a graph and serves it to unmodified drivers as a dma_map_ops
-provider, switched on with dma=vcm.  See Documentation/core-api/dma-vcm.rst." \
+provider, switched on with dma=vcm.  Behind a translating IOMMU, VCM
+owns the IOVAs of the device's domain and writes its page tables.  See
+Documentation/core-api/dma-vcm.rst." \
 	include/linux/dma-vcm.h kernel/dma/vcm.h kernel/dma/vcm-core.c \
-	kernel/dma/vcm-phys.c kernel/dma/vcm-direct.c kernel/dma/vcm-ops.c \
-	kernel/dma/vcm-debugfs.c
+	kernel/dma/vcm-phys.c kernel/dma/vcm-direct.c kernel/dma/vcm-iommu.c \
+	kernel/dma/vcm-ops.c kernel/dma/vcm-debugfs.c
 git am -q "$VCM_REPO/patches/0001-dma-vcm-Kconfig-and-build-glue.patch"
 add "dma-vcm: KUnit tests" \
 "Every dma_map_ops member of the one-to-one backend, driven through the
@@ -61,5 +63,8 @@ git add -A
 git commit -qs -m "Documentation: dma-vcm" \
 	-m "The core-api page of VCM, and dma=vcm in kernel-parameters.txt."
 
-git format-patch -q -o "$VCM_OUT/series" HEAD~5
+# The IOMMU drivers' fault reports, which VCM's fault handler explains.
+git am -q "$VCM_REPO"/patches/000[45]-*.patch
+
+git format-patch -q -o "$VCM_OUT/series" "$(git rev-list --max-parents=0 HEAD)"
 ls "$VCM_OUT/series"
