@@ -21,6 +21,10 @@
  *   /sys/kernel/debug/vcm-edu/<device>/leak       write 1: behave like a
  *                                                 buggy driver (see
  *                                                 edu_leak())
+ *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
+ *                                                 next probe allocates its
+ *                                                 coherent buffer, then
+ *                                                 returns -EPROBE_DEFER
  *
  * A round copies random data of random length (1..4095 bytes: QEMU 7.2
  * aborts on a transfer that ends exactly at the end of the buffer) to the
@@ -585,6 +589,45 @@ DEFINE_SHOW_ATTRIBUTE(edu_result);
 
 static struct dentry *edu_debugfs_root;
 
+/* The device whose next probe defers (edu_defer_lock). */
+static char edu_defer_name[32];
+static DEFINE_SPINLOCK(edu_defer_lock);
+
+static ssize_t edu_defer_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char name[sizeof(edu_defer_name)];
+	ssize_t len;
+
+	len = strncpy_from_user(name, ubuf, min(count, sizeof(name) - 1));
+	if (len < 0)
+		return len;
+	name[len] = 0;
+	spin_lock(&edu_defer_lock);
+	strscpy(edu_defer_name, strim(name), sizeof(edu_defer_name));
+	spin_unlock(&edu_defer_lock);
+	return count;
+}
+
+static const struct file_operations edu_defer_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_defer_write,
+};
+
+/* Should this probe defer?  Each request defers one probe. */
+static bool edu_defer_once(struct pci_dev *pdev)
+{
+	bool defer;
+
+	spin_lock(&edu_defer_lock);
+	defer = !strcmp(edu_defer_name, pci_name(pdev));
+	if (defer)
+		edu_defer_name[0] = 0;
+	spin_unlock(&edu_defer_lock);
+	return defer;
+}
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
@@ -613,6 +656,10 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				       GFP_KERNEL);
 	if (!edu->coh)
 		return -ENOMEM;
+	/* A probe that defers late, with managed DMA memory to give back. */
+	if (edu_defer_once(pdev))
+		return dev_err_probe(dev, -EPROBE_DEFER,
+				     "deferring this probe, as asked\n");
 
 	edu->dir = debugfs_create_dir(pci_name(pdev), edu_debugfs_root);
 	debugfs_create_file("run", 0200, edu->dir, edu, &edu_run_fops);
@@ -656,6 +703,8 @@ static struct pci_driver edu_driver = {
 static int __init edu_init(void)
 {
 	edu_debugfs_root = debugfs_create_dir("vcm-edu", NULL);
+	debugfs_create_file("defer", 0200, edu_debugfs_root, NULL,
+			    &edu_defer_fops);
 	return pci_register_driver(&edu_driver);
 }
 module_init(edu_init);

@@ -561,6 +561,12 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "served by %s\n",
 				 assoc->vcm->name);
 		break;
+	/*
+	 * BUS_NOTIFY_DRIVER_NOT_BOUND (a probe failed or deferred) comes
+	 * before the driver core releases the probe's managed resources,
+	 * which are VCM's to free: the device stays attached, and the next
+	 * bind finds it so.
+	 */
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		vcm_detach_device(dev);
 		if (vcm_verbose)

@@ -116,6 +116,37 @@ rebind_test() {
 	check edu-rebind $r "unbound=$s1 rebound=$s2 vcm=$v $out"
 }
 
+# Probe deferral: the edu driver's next probe allocates its (managed)
+# coherent buffer and returns -EPROBE_DEFER.  The driver core frees that
+# buffer after telling the bus the probe failed: VCM keeps the device
+# until then, so the free goes to VCM and nothing is left behind.  The
+# retry (triggered by the next successful bind anywhere, here the second
+# e1000e's) must find the device on VCM and working.
+deferral_test() {
+	[ -n "$edu" ] || return
+	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
+	echo "$edu" > $DEBUG/vcm-edu/defer
+	echo "$edu" > /sys/bus/pci/drivers_probe
+	s1=$(vcm_field "$edu" state); m=$(vcm_field "$edu" live_maps)
+	a=$(grep -c "owner=$edu" $DEBUG/vcm/allocations)
+	l=$(vcm_field "$edu" err_leaked)
+	deferred=$(grep -c "^$edu" $DEBUG/devices_deferred)
+	echo "$eth2" > /sys/bus/pci/drivers/e1000e/unbind
+	echo "$eth2" > /sys/bus/pci/drivers/e1000e/bind
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -e /sys/bus/pci/drivers/vcm-edu/$edu ] && break
+		sleep 0.5
+	done
+	s2=$(vcm_field "$edu" state); v=$(vcm_field "$edu" vcm)
+	echo 2 > $DEBUG/vcm-edu/$edu/run
+	out=$(cat $DEBUG/vcm-edu/$edu/result)
+	case "$s1 $deferred $m $a $l $s2 $v $out" in
+	"active 1 0 0 0 active $1"*"coherent_ok=2 streaming_ok=2 failed=0"*) r=0 ;;
+	*) r=1 ;;
+	esac
+	check edu-probe-deferral $r "deferred: state=$s1 on_deferred_list=$deferred live_maps=$m buffers=$a leaked=$l; retried: state=$s2 vcm=$v $out"
+}
+
 # The isolation proof.  The edu driver runs one probe per write and says
 # which IOVA its DMA used and whether the data landed; the IOMMU's fault
 # report in the kernel log (cleared before each probe) must name that IOVA.
@@ -258,12 +289,14 @@ stock)
 direct)
 	through_vcm direct-
 	rebind_test direct-
+	deferral_test direct-
 	unbind_clean
 	;;
 vtd|viommu)
 	through_vcm iommu-
 	isolation_test
 	rebind_test iommu-
+	deferral_test iommu-
 	# VT-d maps 2 MiB pages: a 4 MiB coherent buffer must use them all.
 	# (virtio-iommu's page sizes are the host's choice: QEMU offers 4 KiB.)
 	if [ "$mode" = vtd ]; then
