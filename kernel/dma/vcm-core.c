@@ -779,6 +779,48 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev,
 	return assoc;
 }
 
+/* Reasons vcm_group_check() gives, by return value. */
+static const char * const vcm_group_blockers[] = {
+	[1] = "IOMMU group has a device excluded by vcm.exclude=",
+	[2] = "IOMMU group has a device bound to a driver outside VCM",
+};
+
+static int vcm_group_check(struct device *other, void *dev)
+{
+	struct vcm_assoc *a;
+
+	if (other == dev)
+		return 0;
+	if (vcm_excluded(other))
+		return 1;
+	a = vcm_assoc_find(other);
+	if (READ_ONCE(other->driver) && (!a || a->state != VCM_ASSOC_ACTIVE))
+		return 2;
+	return 0;
+}
+
+/*
+ * The devices of an IOMMU group share one domain, whose IOVAs either
+ * dma-iommu or VCM hands out, never both.  VCM therefore takes a device
+ * behind an IOMMU only if no other device of its group is excluded from
+ * VCM (it would bind to dma-iommu) or bound to a driver VCM does not
+ * serve.  Every bind goes through vcm_graph_lock, so the answer holds
+ * until the next attach.
+ */
+static const char *vcm_group_blocker(struct device *dev)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+	int ret = 0;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	if (group) {
+		ret = iommu_group_for_each_dev(group, dev, vcm_group_check);
+		iommu_group_put(group);
+	}
+	return ret > 0 && ret < ARRAY_SIZE(vcm_group_blockers) ?
+	       vcm_group_blockers[ret] : NULL;
+}
+
 /* Why VCM cannot serve @dev, or NULL if it can. */
 static const char *vcm_cannot_serve(struct vcm_assoc *assoc,
 				    struct iommu_domain *domain)
@@ -788,7 +830,7 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc,
 	if (!dev->dma_mask)
 		return "not a DMA master";
 	if (assoc->behind_iommu && !domain)
-		return vcm_iommu_usable(dev);
+		return vcm_iommu_usable(dev) ?: vcm_group_blocker(dev);
 	if (dev->dma_iommu)
 		return "joined a translating IOMMU after VCM first saw it";
 	if (dev->dma_ops && dev->dma_ops->map_page != vcm_dma_ops.map_page)
@@ -878,6 +920,22 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 }
 
 /* Take out of @vcm's tree the first reservation @assoc still owns. */
+/* Does @assoc own a reservation in its vcm? */
+static bool vcm_res_owns_any(struct vcm_assoc *assoc)
+{
+	struct vcm *vcm = assoc->vcm;
+	unsigned long irqflags;
+	struct rb_node *node;
+	bool found = false;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	for (node = rb_first(&vcm->res_tree); node && !found;
+	     node = rb_next(node))
+		found = rb_entry(node, struct vcm_res, node)->owner == assoc;
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return found;
+}
+
 static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
 {
 	struct vcm *vcm = assoc->vcm;
@@ -973,6 +1031,28 @@ void vcm_detach_device(struct device *dev)
 	mutex_lock(&vcm_graph_lock);
 	assoc = vcm_assoc_find(dev);
 	if (assoc)
+		vcm_detach_locked(assoc);
+	mutex_unlock(&vcm_graph_lock);
+}
+
+/**
+ * vcm_detach_unused_device() - give a device its backend back if it is unused
+ * @dev: the device, whose driver failed to probe
+ *
+ * The driver core tells the bus that a probe failed before it releases the
+ * probe's managed resources, and those buffers must come back to VCM.  A
+ * device that holds nothing of VCM's can go back to its original backend
+ * right away; one that does stays attached (the next bind finds it so, and
+ * its unbind or removal tears down whatever a buggy probe left).
+ */
+void vcm_detach_unused_device(struct device *dev)
+{
+	struct vcm_assoc *assoc;
+
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_find(dev);
+	if (assoc && assoc->state == VCM_ASSOC_ACTIVE &&
+	    !vcm_live_maps(assoc) && !vcm_res_owns_any(assoc))
 		vcm_detach_locked(assoc);
 	mutex_unlock(&vcm_graph_lock);
 }

@@ -7,8 +7,9 @@
  * the vcm has its own IOVA allocator (the kernel's iova.c, with its per-CPU
  * rcache), seeded with the IOMMU's reserved regions and the host bridge's
  * windows, and writes the page tables with iommu_map()/iommu_unmap().
- * Because two allocators in one domain would hand out the same addresses,
- * VCM only takes domains whose IOMMU group has a single device.
+ * The devices of one IOMMU group share its domain, hence one vcm.  Because
+ * two allocators in one domain would hand out the same addresses, VCM
+ * takes a group only as a whole (see vcm_group_blocker()).
  *
  * Invalidation is strict by default: iommu_unmap() syncs the IOTLB before
  * it returns, so when dma_unmap_*() or dma_free_*() returns, the device can
@@ -852,11 +853,17 @@ void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
  */
 static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 {
+	struct iommu_group *group = iommu_group_get(dev);
 	struct iommu_resv_region *r;
 
 	INIT_LIST_HEAD(&vcm->iommu.resv);
-	if (dev->iommu)
+	/* The regions of every device of the group share the domain. */
+	if (group) {
+		iommu_get_group_resv_regions(group, &vcm->iommu.resv);
+		iommu_group_put(group);
+	} else if (dev->iommu) {
 		iommu_get_resv_regions(dev, &vcm->iommu.resv);
+	}
 	list_for_each_entry(r, &vcm->iommu.resv, list) {
 		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE ||
 		    r->type == IOMMU_RESV_DIRECT || r->type == IOMMU_RESV_MSI ||
@@ -878,12 +885,6 @@ static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 	}
 }
 
-static int vcm_iommu_group_count(struct device *dev, void *data)
-{
-	(*(int *)data)++;
-	return 0;
-}
-
 /**
  * vcm_iommu_usable() - can VCM own the IOVA space of a device's domain?
  * @dev: a device whose DMA goes through dma-iommu
@@ -893,21 +894,12 @@ static int vcm_iommu_group_count(struct device *dev, void *data)
 const char *vcm_iommu_usable(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-	struct iommu_group *group;
-	int n = 0;
 
 	if (!domain || !iommu_is_dma_domain(domain) ||
 	    !(domain->type & __IOMMU_DOMAIN_PAGING))
 		return "IOMMU domain is not a DMA domain";
 	if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted)
 		return "untrusted device needs bounce buffering";
-	group = iommu_group_get(dev);
-	if (group) {
-		iommu_group_for_each_dev(group, &n, vcm_iommu_group_count);
-		iommu_group_put(group);
-	}
-	if (n != 1)
-		return "IOMMU group shared with other devices";
 	return NULL;
 }
 

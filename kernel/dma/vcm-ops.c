@@ -524,7 +524,13 @@ const struct dma_map_ops vcm_iommu_dma_ops =
  * dma=vcm and the bus notifiers
  */
 
-static bool vcm_excluded(struct device *dev)
+/**
+ * vcm_excluded() - did the administrator keep a device off VCM?
+ * @dev: the device
+ *
+ * Return: true if vcm.exclude= names @dev.
+ */
+bool vcm_excluded(struct device *dev)
 {
 	const char *name = dev_name(dev), *p = vcm_exclude;
 	size_t len = strlen(name);
@@ -561,12 +567,9 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "served by %s\n",
 				 assoc->vcm->name);
 		break;
-	/*
-	 * BUS_NOTIFY_DRIVER_NOT_BOUND (a probe failed or deferred) comes
-	 * before the driver core releases the probe's managed resources,
-	 * which are VCM's to free: the device stays attached, and the next
-	 * bind finds it so.
-	 */
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* the probe failed or deferred */
+		vcm_detach_unused_device(dev);
+		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		vcm_detach_device(dev);
 		if (vcm_verbose)

@@ -639,6 +639,38 @@ static void vcm_test_teardown_leftovers(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * A failed probe: the device goes back to its backend only once nothing
+ * of VCM's is left to free (managed buffers are released after the
+ * notification).
+ */
+static void vcm_test_failed_probe(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-noprobe");
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t handle, addr;
+	void *cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	cpu = dma_alloc_coherent(t->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	vcm_detach_unused_device(t->dev);
+	KUNIT_EXPECT_EQ(test, t->assoc->state, VCM_ASSOC_ACTIVE);
+	dma_free_coherent(t->dev, PAGE_SIZE, cpu, handle);
+
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	vcm_detach_unused_device(t->dev);
+	KUNIT_EXPECT_EQ(test, t->assoc->state, VCM_ASSOC_ACTIVE);
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+
+	vcm_detach_unused_device(t->dev);
+	KUNIT_EXPECT_EQ(test, t->assoc->state, VCM_ASSOC_IDLE);
+	KUNIT_EXPECT_FALSE(test, dev_is_vcm(t->dev));
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
+
 static void vcm_test_untracked(struct kunit *test)
 {
 	struct device *dev = kunit_device_register(test, "vcm-notrack");
@@ -1088,6 +1120,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_native_share),
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
+	KUNIT_CASE(vcm_test_failed_probe),
 	KUNIT_CASE(vcm_test_untracked),
 #ifdef CONFIG_DMA_VCM_IOMMU
 	KUNIT_CASE(vcm_test_iommu_map_page),

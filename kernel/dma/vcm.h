@@ -466,6 +466,7 @@ struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
 					   struct iommu_domain *domain,
 					   unsigned int flags);
 void vcm_detach_device(struct device *dev);
+void vcm_detach_unused_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
 void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
@@ -556,6 +557,9 @@ static inline size_t vcm_iommu_opt_mapping_size(void)
 	return SIZE_MAX;
 }
 #endif
+
+/* vcm-ops.c */
+bool vcm_excluded(struct device *dev);
 
 /* vcm-debugfs.c */
 void vcm_debugfs_init(void);

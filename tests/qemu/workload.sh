@@ -116,6 +116,48 @@ rebind_test() {
 	check edu-rebind $r "unbound=$s1 rebound=$s2 vcm=$v $out"
 }
 
+# Two edu devices behind a PCIe-to-PCI bridge: their DMA carries the
+# bridge's requester ID, so they form one IOMMU group with one domain,
+# which VCM must take as a whole: both on one vcm of the iommu kind, and
+# DMA right on both at once.
+group_test() {
+	set -- $gedu
+	if [ $# != 2 ]; then
+		check iommu-group-shared 1 "edu devices behind the bridge: $gedu"
+		return
+	fi
+	g1=$(basename "$(readlink /sys/bus/pci/devices/$1/iommu_group)")
+	g2=$(basename "$(readlink /sys/bus/pci/devices/$2/iommu_group)")
+	v1=$(vcm_field "$1" vcm); v2=$(vcm_field "$2" vcm)
+	n=$(awk -v v="$v1" '/^[a-z]/ {p = $1 == v; next} p && $1 == "device" {n++}
+			    END {print n + 0}' $DEBUG/vcm/vcms)
+	echo 20 > $DEBUG/vcm-edu/$1/run & echo 20 > $DEBUG/vcm-edu/$2/run
+	wait
+	o1=$(cat $DEBUG/vcm-edu/$1/result); o2=$(cat $DEBUG/vcm-edu/$2/result)
+	ok="rounds=20 coherent_ok=20 streaming_ok=20 failed=0"
+	[ -n "$g1" ] && [ "$g1" = "$g2" ] && [ "$v1" = "$v2" ] &&
+		[ "${v1#iommu-}" != "$v1" ] && [ "$n" = 2 ] &&
+		[ "$o1" = "$ok" ] && [ "$o2" = "$ok" ]
+	check iommu-group-shared $? "group=$g1/$g2 vcm=$v1/$v2 devices_on_vcm=$n $1: $o1; $2: $o2"
+}
+
+# vtd-lazy boots with vcm.exclude= naming the first bridged edu device.
+# Its group partner must then stay off VCM too (dma-iommu hands out the
+# IOVAs of their shared domain), and both must still do DMA right.
+group_exclusion_test() {
+	set -- $gedu
+	s1=$(vcm_field "$1" state); s2=$(vcm_field "$2" state)
+	why=$(grep "^$2 " $DEBUG/vcm/devices | sed -n 's/.* reason="\(.*\)"/\1/p')
+	echo 5 > $DEBUG/vcm-edu/$1/run & echo 5 > $DEBUG/vcm-edu/$2/run
+	wait
+	o1=$(cat $DEBUG/vcm-edu/$1/result); o2=$(cat $DEBUG/vcm-edu/$2/result)
+	ok="rounds=5 coherent_ok=5 streaming_ok=5 failed=0"
+	[ -z "$s1" ] && [ "$s2" = declined ] &&
+		[ "$why" = "IOMMU group has a device excluded by vcm.exclude=" ] &&
+		[ "$o1" = "$ok" ] && [ "$o2" = "$ok" ]
+	check iommu-group-excluded-as-a-whole $? "$1: state=${s1:-excluded} $o1; $2: state=$s2 reason=\"$why\" $o2"
+}
+
 # Probe deferral: the edu driver's next probe allocates its (managed)
 # coherent buffer and returns -EPROBE_DEFER.  The driver core frees that
 # buffer after telling the bus the probe failed: VCM keeps the device
@@ -200,7 +242,7 @@ isolation_test() {
 # Unbind the drivers of the devices under test (not a virtio-iommu: the
 # IOMMU must outlive the devices behind it).
 unbind_all() {
-	for bdf in $nvme $vblk $eth $eth2 $edu; do
+	for bdf in $nvme $vblk $eth $eth2 $edu $gedu; do
 		d=/sys/bus/pci/devices/$bdf/driver
 		[ -e "$d" ] && echo "$bdf" > "$d/unbind"
 	done
@@ -219,6 +261,8 @@ bdf_behind() {
 nvme=$(bdf_of nvme); vblk=$(bdf_behind /sys/block/vda/device)
 eth=$(bdf_behind /sys/class/net/eth0/device)
 eth2=$(bdf_behind /sys/class/net/eth1/device); edu=$(bdf_of vcm-edu)
+# The edu devices behind the PCIe-to-PCI bridge (the scenarios put two there).
+gedu=$(ls /sys/bus/pci/drivers/vcm-edu | grep '^0000:' | grep -v "^$edu\$" | tr '\n' ' ')
 
 # Network and edu first: their drivers refill receive buffers with atomic
 # allocations, which a page cache full of test data can starve.
@@ -240,7 +284,9 @@ through_vcm() {	# through_vcm <vcm name prefix>
 
 unbind_clean() {
 	unbind_all
-	for bdf in $nvme $vblk $eth $eth2 $edu; do
+	# vtd-lazy keeps the bridged edu devices off VCM (group_exclusion_test).
+	[ "$mode" = vtd-lazy ] && g= || g=$gedu
+	for bdf in $nvme $vblk $eth $eth2 $edu $g; do
 		s=$(vcm_field "$bdf" state); m=$(vcm_field "$bdf" live_maps)
 		l=$(vcm_field "$bdf" err_leaked); u=$(vcm_field "$bdf" err_unknown_handle)
 		[ "$s" = idle ] && [ "$m" = 0 ] && [ "$l" = 0 ] && [ "$u" = 0 ]
@@ -296,6 +342,9 @@ vtd|viommu)
 	through_vcm iommu-
 	isolation_test
 	rebind_test iommu-
+	# QEMU's virtio-iommu (VIOT) only translates the root bus, so the
+	# bridged devices are one-to-one there.
+	[ "$mode" = vtd ] && group_test
 	deferral_test iommu-
 	# VT-d maps 2 MiB pages: a 4 MiB coherent buffer must use them all.
 	# (virtio-iommu's page sizes are the host's choice: QEMU offers 4 KiB.)
@@ -310,6 +359,7 @@ vtd|viommu)
 	;;
 vtd-lazy)
 	through_vcm iommu-
+	group_exclusion_test
 	# Two CPUs unmapping at once fill and flush the lazy queue
 	# concurrently (this once overran it).
 	t=$(ls -d /sys/bus/pci/devices/* | while read -r d; do
