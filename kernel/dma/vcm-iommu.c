@@ -941,6 +941,12 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 	if (ret)
 		goto err_iovad;
 	vcm_iommu_reserve_regions(vcm, dev);
+	/*
+	 * In lazy mode dma-iommu may still have unmapped addresses waiting
+	 * for their IOTLB flush: VCM could hand out the same addresses
+	 * before it comes, so flush now.
+	 */
+	iommu_flush_iotlb_all(domain);
 	/* Someone else's handler (a driver that owns the domain) stays. */
 	if (!domain->handler) {
 		iommu_set_fault_handler(domain, vcm_iommu_fault, vcm);
@@ -966,7 +972,8 @@ void vcm_iommu_destroy(struct vcm *vcm)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 
-	if (vi->fault_handler) {
+	/* Only VCM's own handler goes; one set meanwhile by others stays. */
+	if (vi->fault_handler && vi->domain->handler == vcm_iommu_fault) {
 		iommu_set_fault_handler(vi->domain, NULL, NULL);
 		/*
 		 * Fault handlers run in interrupt context: once every CPU

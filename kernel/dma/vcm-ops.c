@@ -34,9 +34,12 @@ static bool vcm_verbose __ro_after_init;
 static bool vcm_notrack __ro_after_init;
 static bool vcm_lazy __ro_after_init;
 
-/* Comma-separated device names (dev_name()) that keep their backend. */
+/*
+ * Comma-separated device names (dev_name()) that keep their backend.
+ * Writable at run time: readers hold kernel_param_lock().
+ */
 static char *vcm_exclude;
-module_param_named(exclude, vcm_exclude, charp, 0444);
+module_param_named(exclude, vcm_exclude, charp, 0644);
 MODULE_PARM_DESC(exclude, "devices (by name, comma-separated) VCM leaves alone");
 
 static struct vcm_assoc *to_assoc(struct device *dev)
@@ -532,17 +535,20 @@ const struct dma_map_ops vcm_iommu_dma_ops =
  */
 bool vcm_excluded(struct device *dev)
 {
-	const char *name = dev_name(dev), *p = vcm_exclude;
+	const char *name = dev_name(dev), *p;
 	size_t len = strlen(name);
+	bool found = false;
 
-	while (p && *p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
+	kernel_param_lock(THIS_MODULE);
+	for (p = vcm_exclude; p && *p && !found; p = strchr(p, ',')) {
+		if (*p == ',')
 			p++;
+		/* A value written through sysfs ends in a newline. */
+		found = !strncmp(p, name, len) &&
+			(p[len] == ',' || p[len] == '\n' || !p[len]);
 	}
-	return false;
+	kernel_param_unlock(THIS_MODULE);
+	return found;
 }
 
 static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of "make bench": the kernel's dma_map_benchmark on two
-# pci-testdev devices, one left on the stock backend (vcm.exclude=:
-# dma-direct, or dma-iommu under an IOMMU) and one on VCM, alternating, so
-# both run under the same conditions.  Prints
+# Guest side of "make bench": the kernel's dma_map_benchmark on one
+# pci-testdev, bound alternately with the device excluded from VCM
+# (/sys/module/vcm/parameters/exclude: the stock backend, dma-direct or
+# dma-iommu under an IOMMU) and served by VCM, so that both run on the same
+# device, IOMMU and conditions.  Prints
 # "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.." (us).
-# With two edu devices (the same split), also how a 4 MiB coherent buffer
-# is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
-DIRECT=0000:00:10.0
-VCM=0000:00:11.0
+# With two edu devices (the first excluded at boot), also how a 4 MiB
+# coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
+DEV=0000:00:10.0
+EXCLUDE=/sys/module/vcm/parameters/exclude
 base=direct
 [ -n "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ] && base=dma-iommu
 
@@ -28,8 +29,13 @@ unbind() {
 }
 
 for rep in 1 2 3; do
-	for b in $base:$DIRECT vcm:$VCM; do
-		name=${b%%:*}; bdf=${b#*:}
+	for name in $base vcm; do
+		bdf=$DEV
+		if [ "$name" = vcm ]; then
+			echo > $EXCLUDE
+		else
+			echo "$bdf,0000:00:12.0" > $EXCLUDE
+		fi
 		bind "$bdf"
 		if [ "$rep" = 1 ]; then
 			echo "BENCHDEV $name $bdf $(grep "^$bdf " /sys/kernel/debug/vcm/devices | cut -d' ' -f1-4)"

@@ -116,6 +116,30 @@ rebind_test() {
 	check edu-rebind $r "unbound=$s1 rebound=$s2 vcm=$v $out"
 }
 
+# vcm.exclude= written at run time applies from the next bind: the device
+# leaves VCM (its counters stop), still does DMA right, and comes back
+# when the list no longer names it.
+exclude_test() {
+	[ -n "$edu" ] || return
+	x=/sys/module/vcm/parameters/exclude
+	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
+	echo "0000:ff:00.0,$edu" > $x
+	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/bind
+	s1=$(vcm_field "$edu" state); n1=$(vcm_field "$edu" map_page)
+	echo 2 > $DEBUG/vcm-edu/$edu/run
+	o1=$(cat $DEBUG/vcm-edu/$edu/result)
+	n2=$(vcm_field "$edu" map_page)
+	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
+	echo > $x
+	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/bind
+	s2=$(vcm_field "$edu" state)
+	case "$s1 $n1 $n2 $s2 $o1" in
+	"idle $n1 $n1 active "*"coherent_ok=2 streaming_ok=2 failed=0"*) r=0 ;;
+	*) r=1 ;;
+	esac
+	check vcm-exclude-at-run-time $r "excluded: state=$s1 map_page=$n1->$n2 $o1; let back in: state=$s2"
+}
+
 # Two edu devices behind a PCIe-to-PCI bridge: their DMA carries the
 # bridge's requester ID, so they form one IOMMU group with one domain,
 # which VCM must take as a whole: both on one vcm of the iommu kind, and
@@ -335,6 +359,7 @@ stock)
 direct)
 	through_vcm direct-
 	rebind_test direct-
+	exclude_test
 	deferral_test direct-
 	unbind_clean
 	;;
