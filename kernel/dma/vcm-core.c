@@ -27,21 +27,10 @@ LIST_HEAD(vcm_assoc_list);
 static unsigned int vcm_next_id;
 static struct kmem_cache *vcm_track_cache;
 
-/*
- * One live streaming mapping.  A page or resource is keyed by its address,
- * an sg list by the address of its first entry; for a list, the record
- * also keeps where its DMA segments start and end, so that a list left
- * mapped can be torn down after its memory is gone.
- */
+/* A record that found no free slot, chained in a bucket of the assoc. */
 struct vcm_track {
 	struct hlist_node node;
-	unsigned long key;
-	size_t size;
-	u32 nents;
-	u8 kind;
-	u8 dir;
-	dma_addr_t sg_first;
-	dma_addr_t sg_end;
+	struct vcm_track_rec rec;
 };
 
 const char * const vcm_stat_names[VCM_NR_STATS] = {
@@ -424,15 +413,147 @@ void vcm_res_destroy(struct vcm_res *res)
  *
  * Every streaming mapping is recorded so that unmap can be checked (unknown
  * handle, double unmap, size or direction mismatch) and so that mappings
- * still live when the driver unbinds can be reported and torn down.
- * Buckets have their own locks: two CPUs mapping for one device rarely
- * touch the same bucket.
+ * still live when the driver unbinds can be reported and torn down.  A
+ * page or resource is keyed by its device address, an sg list by the
+ * address of the list; the same address may be mapped more than once.
+ *
+ * The mapping paths are hot, so records first go to a small open-addressed
+ * array of slots per device, without a lock or an allocation: a record
+ * may take any of the VCM_TRACK_PROBE slots from its hash on.  A slot is
+ * claimed by moving its state from EMPTY to BUSY with cmpxchg; the owner
+ * writes the record and publishes it with a release store of LIVE.  A
+ * record is taken the same way, LIVE to BUSY, and the slot is given back
+ * with a release store of EMPTY.  Between a reader's look at a LIVE slot
+ * and its cmpxchg, the slot may have been taken and refilled with another
+ * record: the taker checks the key again once it owns the slot, and puts
+ * back what it did not want.
+ *
+ * When the slots near the hash are all taken (many mappings in flight),
+ * the record goes to a bucket of chained records, allocated, with a lock
+ * per bucket: two CPUs mapping for one device rarely touch one bucket.
  */
 
 static struct vcm_track_bucket *vcm_track_bucket(struct vcm_assoc *assoc,
 						 unsigned long key)
 {
 	return &assoc->track[hash_long(key, VCM_TRACK_BITS)];
+}
+
+static struct vcm_track_slot *vcm_track_slot(struct vcm_assoc *assoc,
+					     unsigned long key, unsigned int i)
+{
+	unsigned long h = hash_long(key, VCM_TRACK_SLOT_BITS) + i;
+
+	return &assoc->slots[h & (ARRAY_SIZE(assoc->slots) - 1)];
+}
+
+/* Change a slot's state once the record is written or read. */
+static void vcm_slot_set(struct vcm_track_slot *slot, unsigned int state)
+{
+	/* Orders the record accesses before; pairs with vcm_slot_live(). */
+	smp_store_release(&slot->state, state);
+}
+
+static bool vcm_slot_live(struct vcm_track_slot *slot)
+{
+	/* Pairs with vcm_slot_set(): the record of a LIVE slot is complete. */
+	return smp_load_acquire(&slot->state) == VCM_SLOT_LIVE;
+}
+
+static bool vcm_track_slot_add(struct vcm_assoc *assoc,
+			       const struct vcm_track_rec *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCM_TRACK_PROBE; i++) {
+		struct vcm_track_slot *slot = vcm_track_slot(assoc, rec->key, i);
+		unsigned int old = VCM_SLOT_EMPTY;
+
+		if (READ_ONCE(slot->state) != VCM_SLOT_EMPTY ||
+		    !try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+			continue;
+		slot->rec = *rec;
+		vcm_slot_set(slot, VCM_SLOT_LIVE);
+		return true;
+	}
+	return false;
+}
+
+/* Is @rec the mapping the driver describes, to the last detail? */
+static bool vcm_track_exact(const struct vcm_track_rec *rec, size_t size,
+			    const u32 *nents, enum dma_data_direction dir)
+{
+	return rec->size == size && rec->dir == dir &&
+	       (!nents || (rec->nents & 0xffff) == (*nents & 0xffff));
+}
+
+/*
+ * Take a LIVE slot holding @want's key and kind (and, if @exact, its
+ * size, entries and direction) into *@rec; the slot becomes EMPTY.
+ */
+static bool vcm_track_slot_take(struct vcm_assoc *assoc,
+				const struct vcm_track_rec *want,
+				const u32 *nents, bool exact,
+				struct vcm_track_rec *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCM_TRACK_PROBE; i++) {
+		struct vcm_track_slot *slot = vcm_track_slot(assoc, want->key,
+							     i);
+		unsigned int old = VCM_SLOT_LIVE;
+
+		if (!vcm_slot_live(slot) ||
+		    READ_ONCE(slot->rec.key) != want->key ||
+		    !try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+			continue;
+		/* Ours now, and stable: is it still the one we saw? */
+		if (slot->rec.key == want->key && slot->rec.kind == want->kind &&
+		    (!exact || vcm_track_exact(&slot->rec, want->size, nents,
+					       want->dir))) {
+			*rec = slot->rec;
+			vcm_slot_set(slot, VCM_SLOT_EMPTY);
+			return true;
+		}
+		vcm_slot_set(slot, VCM_SLOT_LIVE);
+	}
+	return false;
+}
+
+/* Take the chained record that matches best, if any, into *@rec. */
+static bool vcm_track_chain_take(struct vcm_assoc *assoc,
+				 const struct vcm_track_rec *want,
+				 const u32 *nents, struct vcm_track_rec *rec)
+{
+	struct vcm_track_bucket *b = vcm_track_bucket(assoc, want->key);
+	struct vcm_track *t, *match = NULL;
+	unsigned long flags;
+
+	/*
+	 * An unmap follows its map, which the driver made visible to this
+	 * CPU when it handed the address over: an empty bucket is empty.
+	 */
+	if (hlist_empty(&b->head))
+		return false;
+	spin_lock_irqsave(&b->lock, flags);
+	hlist_for_each_entry(t, &b->head, node) {
+		if (t->rec.key != want->key || t->rec.kind != want->kind)
+			continue;
+		if (!match)
+			match = t;
+		if (vcm_track_exact(&t->rec, want->size, nents, want->dir)) {
+			match = t;
+			break;
+		}
+	}
+	if (match)
+		hlist_del(&match->node);
+	spin_unlock_irqrestore(&b->lock, flags);
+	if (!match)
+		return false;
+	*rec = match->rec;
+	kmem_cache_free(vcm_track_cache, match);
+	return true;
 }
 
 /**
@@ -455,7 +576,11 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		  unsigned long key, size_t size, u32 nents,
 		  enum dma_data_direction dir)
 {
-	struct vcm_track_bucket *b = vcm_track_bucket(assoc, key);
+	struct vcm_track_rec rec = {
+		.key = key, .size = size, .nents = nents, .kind = kind,
+		.dir = dir,
+	};
+	struct vcm_track_bucket *b;
 	struct vcm_track *t;
 	unsigned long flags;
 
@@ -463,21 +588,20 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		vcm_live_add(assoc, 1, size);
 		return 0;
 	}
-	t = kmem_cache_alloc(vcm_track_cache, GFP_ATOMIC | __GFP_NOWARN);
-	if (!t)
-		return -ENOMEM;
-	t->key = key;
-	t->size = size;
-	t->nents = nents;
-	t->kind = kind;
-	t->dir = dir;
 	if (kind == VCM_MAP_SG)
 		vcm_sg_dma_span((struct scatterlist *)key, nents >> 16,
-				&t->sg_first, &t->sg_end);
-
-	spin_lock_irqsave(&b->lock, flags);
-	hlist_add_head(&t->node, &b->head);
-	spin_unlock_irqrestore(&b->lock, flags);
+				&rec.sg_first, &rec.sg_end);
+	if (!vcm_track_slot_add(assoc, &rec)) {
+		t = kmem_cache_alloc(vcm_track_cache,
+				     GFP_ATOMIC | __GFP_NOWARN);
+		if (!t)
+			return -ENOMEM;
+		t->rec = rec;
+		b = vcm_track_bucket(assoc, key);
+		spin_lock_irqsave(&b->lock, flags);
+		hlist_add_head(&t->node, &b->head);
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
 	vcm_live_add(assoc, 1, size);
 	return 0;
 }
@@ -506,56 +630,51 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		   unsigned long key, size_t *size, u32 *nents,
 		   enum dma_data_direction dir)
 {
-	struct vcm_track_bucket *b = vcm_track_bucket(assoc, key);
-	struct vcm_track *t, *match = NULL;
-	unsigned long flags;
+	struct vcm_track_rec want = {
+		.key = key, .size = *size, .kind = kind, .dir = dir,
+	}, rec;
 
 	if (assoc->untracked) {
 		vcm_live_add(assoc, -1, -(long)*size);
 		return true;
 	}
 
-	spin_lock_irqsave(&b->lock, flags);
-	hlist_for_each_entry(t, &b->head, node) {
-		if (t->key != key || t->kind != kind)
-			continue;
-		if (!match)
-			match = t;
-		if (t->size == *size && t->dir == dir &&
-		    (!nents || (t->nents & 0xffff) == (*nents & 0xffff))) {
-			match = t;
-			break;
-		}
-	}
-	if (match)
-		hlist_del(&match->node);
-	spin_unlock_irqrestore(&b->lock, flags);
-
-	if (!match) {
+	if (!vcm_track_slot_take(assoc, &want, nents, true, &rec) &&
+	    !vcm_track_chain_take(assoc, &want, nents, &rec) &&
+	    !vcm_track_slot_take(assoc, &want, nents, false, &rec)) {
 		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
 			   "unmap of %s %#lx (%zu bytes) that is not mapped (double unmap?)\n",
 			   vcm_map_kind_names[kind], key, *size);
 		return false;
 	}
-	if (kind != VCM_MAP_SG && match->size != *size)
+	if (kind != VCM_MAP_SG && rec.size != *size)
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
 			   "unmap of %s %#lx with size %zu, mapped with %zu\n",
-			   vcm_map_kind_names[kind], key, *size, match->size);
-	if (nents && (match->nents & 0xffff) != (*nents & 0xffff))
+			   vcm_map_kind_names[kind], key, *size, rec.size);
+	if (nents && (rec.nents & 0xffff) != (*nents & 0xffff))
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
 			   "unmap of sg %#lx with %u entries, mapped with %u\n",
-			   key, *nents & 0xffff, match->nents & 0xffff);
-	if (match->dir != dir)
+			   key, *nents & 0xffff, rec.nents & 0xffff);
+	if (rec.dir != dir)
 		vcm_report(assoc, VCM_ERR_DIR_MISMATCH,
 			   "unmap of %s %#lx with direction %d, mapped with %d\n",
-			   vcm_map_kind_names[kind], key, dir, match->dir);
+			   vcm_map_kind_names[kind], key, dir, rec.dir);
 
-	*size = match->size;
+	*size = rec.size;
 	if (nents)
-		*nents = match->nents;
-	vcm_live_add(assoc, -1, -(long)match->size);
-	kmem_cache_free(vcm_track_cache, match);
+		*nents = rec.nents;
+	vcm_live_add(assoc, -1, -(long)rec.size);
 	return true;
+}
+
+static void vcm_show_rec(struct seq_file *m, const struct vcm_track_rec *rec,
+			 unsigned long *sg)
+{
+	if (rec->kind == VCM_MAP_SG)
+		(*sg)++;
+	else
+		seq_printf(m, "    iova %#lx+%#zx %s\n", rec->key, rec->size,
+			   vcm_map_kind_names[rec->kind]);
 }
 
 /**
@@ -564,23 +683,27 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
  * @assoc: the device
  *
  * Pages and resources are listed by address; sg lists only by count, as
- * their record is keyed by the list.
+ * their record is keyed by the list.  The slots are read without taking
+ * them: a record retired meanwhile may still show.
  */
 void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
 {
 	unsigned long flags, sg = 0;
+	struct vcm_track_rec rec;
 	struct vcm_track *t;
 	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(assoc->slots); i++) {
+		if (!vcm_slot_live(&assoc->slots[i]))
+			continue;
+		/* A snapshot for debugfs: racy by design, see above. */
+		rec = data_race(assoc->slots[i].rec);
+		vcm_show_rec(m, &rec, &sg);
+	}
 	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
 		spin_lock_irqsave(&assoc->track[i].lock, flags);
-		hlist_for_each_entry(t, &assoc->track[i].head, node) {
-			if (t->kind == VCM_MAP_SG)
-				sg++;
-			else
-				seq_printf(m, "    iova %#lx+%#zx %s\n", t->key,
-					   t->size, vcm_map_kind_names[t->kind]);
-		}
+		hlist_for_each_entry(t, &assoc->track[i].head, node)
+			vcm_show_rec(m, &t->rec, &sg);
 		spin_unlock_irqrestore(&assoc->track[i].lock, flags);
 	}
 	if (sg)
@@ -588,21 +711,49 @@ void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
 }
 
 /*
- * Tear down the streaming mappings a driver left behind.  Pages and
+ * Tear down one streaming mapping a driver left behind.  Pages and
  * resources are unmapped through the backend (giving back bounce slots and
  * IOVAs).  An sg list's memory may already be freed: the backend tears it
  * down from the DMA range noted at map time.  In a one-to-one vcm that
  * undoes nothing, as its segments were never bounced unless the device's
  * mask forced it.
  */
-static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
+static void vcm_track_teardown(struct vcm_assoc *assoc,
+			       const struct vcm_track_rec *rec)
 {
 	const struct vcm_backend *be = assoc->vcm->backend;
+
+	vcm_report(assoc, VCM_ERR_LEAKED,
+		   "%s %#lx (%zu bytes) still mapped at unbind, unmapping\n",
+		   vcm_map_kind_names[rec->kind], rec->key, rec->size);
+	if (rec->kind != VCM_MAP_SG)
+		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
+			       DMA_ATTR_SKIP_CPU_SYNC);
+	else if (be->teardown_sg)
+		be->teardown_sg(assoc, rec->sg_first, rec->sg_end);
+	vcm_live_add(assoc, -1, -(long)rec->size);
+}
+
+/* Tear down every streaming mapping left; return how many there were. */
+static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
+{
 	unsigned long n = 0;
 	struct vcm_track *t;
 	struct hlist_node *tmp;
 	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(assoc->slots); i++) {
+		struct vcm_track_slot *slot = &assoc->slots[i];
+		unsigned int old = VCM_SLOT_LIVE;
+		struct vcm_track_rec rec;
+
+		if (!try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+			continue;
+		rec = slot->rec;
+		vcm_slot_set(slot, VCM_SLOT_EMPTY);
+		vcm_track_teardown(assoc, &rec);
+		n++;
+	}
 	for (i = 0; i < ARRAY_SIZE(assoc->track); i++) {
 		struct vcm_track_bucket *b = &assoc->track[i];
 		unsigned long flags;
@@ -613,16 +764,7 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 		spin_unlock_irqrestore(&b->lock, flags);
 
 		hlist_for_each_entry_safe(t, tmp, &dead, node) {
-			vcm_report(assoc, VCM_ERR_LEAKED,
-				   "%s %#lx (%zu bytes) still mapped at unbind, unmapping\n",
-				   vcm_map_kind_names[t->kind], t->key,
-				   t->size);
-			if (t->kind != VCM_MAP_SG)
-				be->unmap_phys(assoc, t->key, t->size, t->dir,
-					       DMA_ATTR_SKIP_CPU_SYNC);
-			else if (be->teardown_sg)
-				be->teardown_sg(assoc, t->sg_first, t->sg_end);
-			vcm_live_add(assoc, -1, -(long)t->size);
+			vcm_track_teardown(assoc, &t->rec);
 			kmem_cache_free(vcm_track_cache, t);
 			n++;
 		}

@@ -176,25 +176,23 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
 
 /*
  * Note that [iova, iova + size) was given back, for fault reports.  Each
- * CPU writes its own log, with interrupts off so that an unmap from an
- * interrupt cannot take the same slot: no lock, no shared cache line on
- * the unmap path.
+ * CPU writes its own log, so writers never share a cache line; the slot is
+ * claimed with one per-CPU increment, so that an unmap from an interrupt
+ * takes the next slot instead of this one.  No lock, no interrupts off.
  */
 static void vcm_iommu_log_unmap(struct vcm *vcm, dma_addr_t iova, size_t size,
 				const char *what)
 {
-	struct vcm_unmap_log *log;
+	struct vcm_unmap_log *log = get_cpu_ptr(vcm->iommu.unmaps);
 	struct vcm_unmap_rec *rec;
-	unsigned long flags;
 
-	local_irq_save(flags);
-	log = this_cpu_ptr(vcm->iommu.unmaps);
-	rec = &log->rec[log->next++ % VCM_UNMAP_LOG];
+	rec = &log->rec[this_cpu_inc_return(vcm->iommu.unmaps->next) %
+			VCM_UNMAP_LOG];
 	rec->iova = iova;
 	rec->size = size;
 	rec->when = jiffies;
 	rec->what = what;
-	local_irq_restore(flags);
+	put_cpu_ptr(vcm->iommu.unmaps);
 }
 
 /* ------------------------------------------------------------------------

@@ -671,6 +671,48 @@ static void vcm_test_failed_probe(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * More mappings in flight than there are record slots: the rest go to the
+ * chains, and every unmap, in any order, finds its own record.  The same
+ * page mapped twice with different sizes keeps the two apart.
+ */
+static void vcm_test_many_mappings(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-many");
+	const int n = 4 * ARRAY_SIZE(t->assoc->slots);
+	struct page *block = alloc_pages(GFP_KERNEL, 3);
+	dma_addr_t *addr = kunit_kcalloc(test, n, sizeof(*addr), GFP_KERNEL);
+	dma_addr_t a, b;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	for (i = 0; i < n; i++) {
+		addr[i] = dma_map_page(t->dev, block, i * 64, 64,
+				       DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr[i]));
+	}
+	KUNIT_EXPECT_EQ(test, vcm_live(t), n);
+	/* Odd ones first, then even ones backwards, then one twice. */
+	for (i = 1; i < n; i += 2)
+		dma_unmap_page(t->dev, addr[i], 64, DMA_TO_DEVICE);
+	for (i = n - 2; i >= 0; i -= 2)
+		dma_unmap_page(t->dev, addr[i], 64, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	vcm_test_no_errors(test, t);
+	dma_unmap_page(t->dev, addr[0], 64, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_UNKNOWN_HANDLE), 1);
+
+	a = dma_map_page(t->dev, block, 0, 128, DMA_TO_DEVICE);
+	b = dma_map_page(t->dev, block, 0, 256, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, a, b);
+	dma_unmap_page(t->dev, b, 256, DMA_TO_DEVICE);
+	dma_unmap_page(t->dev, a, 128, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_SIZE_MISMATCH), 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
+	__free_pages(block, 3);
+}
+
 static void vcm_test_untracked(struct kunit *test)
 {
 	struct device *dev = kunit_device_register(test, "vcm-notrack");
@@ -1121,6 +1163,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
 	KUNIT_CASE(vcm_test_failed_probe),
+	KUNIT_CASE(vcm_test_many_mappings),
 	KUNIT_CASE(vcm_test_untracked),
 #ifdef CONFIG_DMA_VCM_IOMMU
 	KUNIT_CASE(vcm_test_iommu_map_page),

@@ -100,8 +100,52 @@ enum vcm_map_kind {
 	VCM_MAP_RESOURCE,
 };
 
-#define VCM_TRACK_BITS	8
+/**
+ * struct vcm_track_rec - what VCM remembers of a live streaming mapping
+ * @key: device address (page, resource) or address of the sg list
+ * @size: bytes mapped
+ * @sg_first: for an sg list, device address of its first DMA segment ...
+ * @sg_end: ... and end of its last, to tear it down once the list is gone
+ * @nents: for an sg list: entries passed in (high 16 bits: segments out)
+ * @kind: enum vcm_map_kind
+ * @dir: enum dma_data_direction
+ */
+struct vcm_track_rec {
+	unsigned long key;
+	size_t size;
+	dma_addr_t sg_first;
+	dma_addr_t sg_end;
+	u32 nents;
+	u8 kind;
+	u8 dir;
+};
 
+#define VCM_TRACK_SLOT_BITS	6
+#define VCM_TRACK_PROBE		8
+#define VCM_TRACK_BITS		8
+
+/* vcm_track_slot.state */
+enum {
+	VCM_SLOT_EMPTY,
+	VCM_SLOT_BUSY,		/* being written or being taken */
+	VCM_SLOT_LIVE,		/* @rec is complete and stable */
+};
+
+/**
+ * struct vcm_track_slot - a lock-free place for one record
+ * @state: VCM_SLOT_*, changed with cmpxchg (see vcm-core.c)
+ * @rec: the record, owned by whoever moved @state to VCM_SLOT_BUSY
+ */
+struct vcm_track_slot {
+	unsigned int state;
+	struct vcm_track_rec rec;
+};
+
+/**
+ * struct vcm_track_bucket - overflow records of one hash value
+ * @lock: protects @head
+ * @head: records (struct vcm_track in vcm-core.c)
+ */
 struct vcm_track_bucket {
 	spinlock_t lock;		/* protects head */
 	struct hlist_head head;
@@ -211,8 +255,9 @@ struct vcm_unmap_rec {
  * @next: slot of the next record, modulo VCM_UNMAP_LOG
  * @rec: the records
  *
- * Written by its CPU with interrupts off; read by fault reports from any
- * CPU without synchronisation (see vcm_iommu_find_unmap()).
+ * Written by its CPU, which claims a slot per record; read by fault
+ * reports from any CPU without synchronisation (see
+ * vcm_iommu_find_unmap()).
  */
 struct vcm_unmap_log {
 	unsigned int next;
@@ -391,7 +436,9 @@ enum vcm_assoc_state {
  * @vcm_node: entry in @vcm's list of devices (vcm_graph_lock)
  * @cnt: per-CPU counters, so that counting costs no atomic operation on
  *	the mapping paths; read them with vcm_stat_read()
- * @track: live streaming mappings, hashed by address or sg list
+ * @slots: live streaming mappings, in lock-free slots hashed by address
+ *	or sg list ...
+ * @track: ... and, where the slots near the hash are taken, in chains
  */
 struct vcm_assoc {
 	const struct dma_map_ops ops;
@@ -405,6 +452,7 @@ struct vcm_assoc {
 	struct list_head node;
 	struct list_head vcm_node;
 	struct vcm_counters __percpu *cnt;
+	struct vcm_track_slot slots[1 << VCM_TRACK_SLOT_BITS];
 	struct vcm_track_bucket track[1 << VCM_TRACK_BITS];
 };
 
