@@ -199,55 +199,93 @@ static void vcm_iommu_log_unmap(struct vcm *vcm, dma_addr_t iova, size_t size,
  * Lazy invalidation
  */
 
+static void vcm_lazy_arm(struct vcm *vcm)
+{
+	struct timer_list *timer = &vcm->iommu.lazy_timer;
+
+	if (!timer_pending(timer))
+		mod_timer(timer, jiffies + msecs_to_jiffies(VCM_LAZY_DELAY_MS));
+}
+
 /*
  * Unmap everything in one CPU's queue, invalidate the whole IOTLB once,
  * then free the IOVAs.  The gather is marked queued, as dma-iommu's flush
  * queue does, so that the IOMMU driver does not sync each time the next
  * range is disjoint from the last one; the page-table pages it unlinked
  * wait on the gather's freelist until the flush has made them unreachable.
+ *
+ * One flusher at a time owns the queue's batch (bit 0 of q->flushing; a
+ * bit, not a lock, because the owner may be interrupted by an unmap that
+ * finds the queue full and must not wait for it).  The heavy work runs
+ * with interrupts on: q->lock is held only to move the entries.
+ *
+ * Return: false if someone else is flushing the queue and @wait is false.
  */
-static void vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q)
+static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
+				 bool wait)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
-	struct vcm_lazy_entry batch[VCM_LAZY_ENTRIES];
 	struct iommu_iotlb_gather gather;
 	unsigned long flags;
 	unsigned int i, n;
 
+	while (test_and_set_bit_lock(0, &q->flushing)) {
+		if (!wait)
+			return false;
+		cond_resched();
+	}
 	spin_lock_irqsave(&q->lock, flags);
 	n = q->count;
-	memcpy(batch, q->entry, n * sizeof(*batch));
+	memcpy(q->batch, q->entry, n * sizeof(*q->batch));
 	q->count = 0;
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (!n)
-		return;
 
-	iommu_iotlb_gather_init(&gather);
-	gather.queued = true;
-	for (i = 0; i < n; i++)
-		vcm_iommu_unmap_fast(vcm, batch[i].iova, batch[i].size, &gather);
-	iommu_flush_iotlb_all(vi->domain);
-	iommu_put_pages_list(&gather.freelist);
-	/* Only now can the addresses be handed out again. */
-	for (i = 0; i < n; i++)
-		vcm_iova_free(vcm, batch[i].iova, batch[i].size);
-	atomic_long_add(n, &vi->lazy_flushed);
+	if (n) {
+		iommu_iotlb_gather_init(&gather);
+		gather.queued = true;
+		for (i = 0; i < n; i++)
+			vcm_iommu_unmap_fast(vcm, q->batch[i].iova,
+					     q->batch[i].size, &gather);
+		iommu_flush_iotlb_all(vi->domain);
+		iommu_put_pages_list(&gather.freelist);
+		/* Only now can the addresses be handed out again. */
+		for (i = 0; i < n; i++)
+			vcm_iova_free(vcm, q->batch[i].iova, q->batch[i].size);
+		atomic_long_add(n, &vi->lazy_flushed);
+	}
+	clear_bit_unlock(0, &q->flushing);
+	return true;
 }
 
-/* Complete every queued unmap of every CPU. */
+/* Complete every queued unmap of every CPU; may sleep. */
 static void vcm_lazy_flush(struct vcm *vcm)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu.queues, cpu));
+		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu.queues, cpu),
+				     true);
 }
 
+/*
+ * Flush what waited.  A queue another CPU is flushing may have had
+ * entries added after that flush took its batch: look again later, so
+ * that no unmap waits unboundedly.
+ */
 static void vcm_lazy_timeout(struct timer_list *t)
 {
 	struct vcm *vcm = from_timer(vcm, t, iommu.lazy_timer);
+	bool again = false;
+	int cpu;
 
-	vcm_lazy_flush(vcm);
+	for_each_possible_cpu(cpu) {
+		struct vcm_lazy_queue *q = per_cpu_ptr(vcm->iommu.queues, cpu);
+
+		if (!vcm_lazy_flush_queue(vcm, q, false))
+			again = true;
+	}
+	if (again)
+		vcm_lazy_arm(vcm);
 }
 
 /*
@@ -269,7 +307,16 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 	spin_lock_irqsave(&q->lock, flags);
 	while (q->count == VCM_LAZY_ENTRIES) {
 		spin_unlock_irqrestore(&q->lock, flags);
-		vcm_lazy_flush_queue(vcm, q);
+		if (!vcm_lazy_flush_queue(vcm, q, false)) {
+			/*
+			 * This CPU interrupted its own flush of the queue,
+			 * or the timer is flushing it: do this one now.
+			 */
+			put_cpu_ptr(vi->queues);
+			vcm_iommu_unmap_range(vcm, iova, size);
+			vcm_iova_free(vcm, iova, size);
+			return;
+		}
 		spin_lock_irqsave(&q->lock, flags);
 	}
 	q->entry[q->count].iova = iova;
@@ -277,10 +324,7 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 	q->count++;
 	spin_unlock_irqrestore(&q->lock, flags);
 	put_cpu_ptr(vi->queues);
-
-	if (!timer_pending(&vi->lazy_timer))
-		mod_timer(&vi->lazy_timer,
-			  jiffies + msecs_to_jiffies(VCM_LAZY_DELAY_MS));
+	vcm_lazy_arm(vcm);
 }
 
 /* Give back a streaming range: now (strict) or in the next batch. */

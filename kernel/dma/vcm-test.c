@@ -1025,7 +1025,11 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-iz",
 			VCM_ATTACH_TRACK | VCM_ATTACH_LAZY, &f);
 	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t *addrs = kunit_kcalloc(test, VCM_LAZY_ENTRIES + 1,
+					  sizeof(*addrs), GFP_KERNEL);
 	dma_addr_t addr;
+	long flushed;
+	int i, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
@@ -1039,6 +1043,33 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test,
 			atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed),
 			1);
+
+	/*
+	 * A full queue is flushed by its CPU, in one batch: however the
+	 * timer cut in, no more than a queue's worth waits.
+	 */
+	KUNIT_ASSERT_NOT_NULL(test, addrs);
+	flushed = atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed);
+	migrate_disable();
+	for (i = 0; i <= VCM_LAZY_ENTRIES; i++) {
+		addrs[i] = dma_map_page(t->dev, page, 0, PAGE_SIZE,
+					DMA_TO_DEVICE);
+		if (dma_mapping_error(t->dev, addrs[i]))
+			break;
+	}
+	for (n = i, i = 0; i < n; i++)
+		dma_unmap_page(t->dev, addrs[i], PAGE_SIZE, DMA_TO_DEVICE);
+	migrate_enable();
+	KUNIT_ASSERT_EQ(test, n, VCM_LAZY_ENTRIES + 1);
+	flushed = atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed) -
+		  flushed;
+	KUNIT_EXPECT_GE(test, flushed, 1);
+	KUNIT_EXPECT_LE(test, f->live, VCM_LAZY_ENTRIES * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, f->live + flushed * PAGE_SIZE,
+			(VCM_LAZY_ENTRIES + 1) * PAGE_SIZE);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	vcm_test_no_errors(test, t);
 	__free_page(page);
 }
 

@@ -210,7 +210,7 @@ struct vcm_backend {
 	unsigned long (*merge_boundary)(struct vcm_assoc *assoc);
 };
 
-#define VCM_LAZY_ENTRIES	32
+#define VCM_LAZY_ENTRIES	128
 
 /**
  * struct vcm_lazy_entry - a streaming range waiting for its invalidation
@@ -227,11 +227,15 @@ struct vcm_lazy_entry {
  * @lock: protects @count and @entry (the timer flushes from any CPU)
  * @count: entries queued
  * @entry: the unmaps
+ * @flushing: bit 0 is held by whoever flushes the queue, and owns @batch
+ * @batch: the entries being flushed
  */
 struct vcm_lazy_queue {
 	spinlock_t lock;		/* see above */
 	unsigned int count;
 	struct vcm_lazy_entry entry[VCM_LAZY_ENTRIES];
+	unsigned long flushing;
+	struct vcm_lazy_entry batch[VCM_LAZY_ENTRIES];
 };
 
 #define VCM_UNMAP_LOG		16
