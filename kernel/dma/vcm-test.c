@@ -811,6 +811,20 @@ static const struct iommu_domain_ops vcm_fake_ops = {
 	.iova_to_phys	= vcm_fake_iova_to_phys,
 };
 
+/* An sg list of @n whole pages, one an entry; the caller frees them. */
+static void vcm_test_sg_pages(struct kunit *test, struct scatterlist *sgl,
+			      struct page **pages, int n)
+{
+	int i;
+
+	sg_init_table(sgl, n);
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	}
+}
+
 /* A KUnit device behind its own fake IOMMU domain (4 KiB and 2 MiB pages). */
 static struct vcm_test_dev *vcm_test_iommu_device(struct kunit *test,
 						  const char *name,
@@ -962,12 +976,7 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->live, SZ_4M);
 	dma_free_coherent(t->dev, SZ_4M, cpu, again);
 
-	sg_init_table(sgl, 4);
-	for (i = 0; i < 4; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
-		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
-	}
+	vcm_test_sg_pages(test, sgl, pages, 4);
 	/* The third entry of an sg list fails to map. */
 	f->budget = 2 * PAGE_SIZE;
 	KUNIT_EXPECT_EQ(test, dma_map_sg(t->dev, sgl, 4, DMA_TO_DEVICE), 0);
@@ -986,14 +995,8 @@ static void vcm_test_iommu_sg(struct kunit *test)
 	struct page *pages[4];
 	int i, n;
 
-	sg_init_table(sgl, 4);
-	for (i = 0; i < 4; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
-	}
 	/* Whole pages, wherever they are, become one IOVA-contiguous run. */
-	for (i = 0; i < 3; i++)
-		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+	vcm_test_sg_pages(test, sgl, pages, 4);
 	/* An entry not starting on a granule cannot join it. */
 	sg_set_page(&sgl[3], pages[3], 1000, 24);
 	n = dma_map_sg(t->dev, sgl, 4, DMA_BIDIRECTIONAL);
@@ -1091,12 +1094,7 @@ static void vcm_test_iommu_teardown(struct kunit *test)
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, sgl);
-	sg_init_table(sgl, 4);
-	for (i = 0; i < 4; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
-		sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
-	}
+	vcm_test_sg_pages(test, sgl, pages, 4);
 	t->parms.max_segment_size = 2 * PAGE_SIZE;
 	KUNIT_ASSERT_EQ(test, dma_map_sg(t->dev, sgl, 4, DMA_TO_DEVICE), 2);
 	handle = dma_map_page(t->dev, pages[0], 0, PAGE_SIZE, DMA_TO_DEVICE);
