@@ -183,6 +183,14 @@ static void vcm_res_insert_locked(struct vcm *vcm, struct vcm_res *res)
 	vcm->nr_res++;
 }
 
+/* Take @res out of @vcm's tree.  Caller holds vcm->lock. */
+static void vcm_res_unlink_locked(struct vcm *vcm, struct vcm_res *res)
+{
+	rb_erase(&res->node, &vcm->res_tree);
+	RB_CLEAR_NODE(&res->node);
+	vcm->nr_res--;
+}
+
 /* First reservation starting at @addr, or NULL.  Caller holds vcm->lock. */
 static struct vcm_res *vcm_res_first_at(struct vcm *vcm, dma_addr_t addr)
 {
@@ -273,11 +281,8 @@ struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
 
 	spin_lock_irqsave(&vcm->lock, irqflags);
 	res = vcm_res_find_locked(assoc, addr, flags);
-	if (res) {
-		rb_erase(&res->node, &vcm->res_tree);
-		RB_CLEAR_NODE(&res->node);
-		vcm->nr_res--;
-	}
+	if (res)
+		vcm_res_unlink_locked(vcm, res);
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
 	return res;
 }
@@ -374,10 +379,8 @@ static void vcm_res_unbind(struct vcm_res *res)
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&vcm->lock, irqflags);
-	if (!RB_EMPTY_NODE(&res->node)) {
-		rb_erase(&res->node, &vcm->res_tree);
-		vcm->nr_res--;
-	}
+	if (!RB_EMPTY_NODE(&res->node))
+		vcm_res_unlink_locked(vcm, res);
 	spin_lock(&phys->lock);
 	list_del(&res->phys_node);
 	spin_unlock(&phys->lock);
@@ -1061,41 +1064,40 @@ struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
 	return vcm_attach_device_domain(dev, NULL, flags);
 }
 
-/* Take out of @vcm's tree the first reservation @assoc still owns. */
+/* The first reservation @assoc owns in its vcm.  Caller holds vcm->lock. */
+static struct vcm_res *vcm_res_first_owned_locked(struct vcm_assoc *assoc)
+{
+	struct rb_node *node;
+
+	for (node = rb_first(&assoc->vcm->res_tree); node; node = rb_next(node))
+		if (rb_entry(node, struct vcm_res, node)->owner == assoc)
+			return rb_entry(node, struct vcm_res, node);
+	return NULL;
+}
+
 /* Does @assoc own a reservation in its vcm? */
 static bool vcm_res_owns_any(struct vcm_assoc *assoc)
 {
-	struct vcm *vcm = assoc->vcm;
 	unsigned long irqflags;
-	struct rb_node *node;
-	bool found = false;
+	bool found;
 
-	spin_lock_irqsave(&vcm->lock, irqflags);
-	for (node = rb_first(&vcm->res_tree); node && !found;
-	     node = rb_next(node))
-		found = rb_entry(node, struct vcm_res, node)->owner == assoc;
-	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	spin_lock_irqsave(&assoc->vcm->lock, irqflags);
+	found = vcm_res_first_owned_locked(assoc);
+	spin_unlock_irqrestore(&assoc->vcm->lock, irqflags);
 	return found;
 }
 
+/* Take out of @vcm's tree the first reservation @assoc still owns. */
 static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
 {
 	struct vcm *vcm = assoc->vcm;
-	struct vcm_res *res = NULL;
 	unsigned long irqflags;
-	struct rb_node *node;
+	struct vcm_res *res;
 
 	spin_lock_irqsave(&vcm->lock, irqflags);
-	for (node = rb_first(&vcm->res_tree); node; node = rb_next(node)) {
-		res = rb_entry(node, struct vcm_res, node);
-		if (res->owner == assoc) {
-			rb_erase(node, &vcm->res_tree);
-			RB_CLEAR_NODE(node);
-			vcm->nr_res--;
-			break;
-		}
-		res = NULL;
-	}
+	res = vcm_res_first_owned_locked(assoc);
+	if (res)
+		vcm_res_unlink_locked(vcm, res);
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
 	return res;
 }

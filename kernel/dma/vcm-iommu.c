@@ -296,8 +296,11 @@ static void vcm_lazy_timeout(struct timer_list *t)
  * to the DMA core, whose DMA-API debug hook retires the old mapping by
  * that address afterwards.  Only the timer, at least VCM_LAZY_DELAY_MS
  * later, flushes other CPUs' queues.
+ *
+ * Return: false if the queue is full and being flushed by someone else;
+ * the caller then unmaps the range itself.
  */
-static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
+static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 	struct vcm_lazy_queue *q;
@@ -310,12 +313,10 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 		if (!vcm_lazy_flush_queue(vcm, q, false)) {
 			/*
 			 * This CPU interrupted its own flush of the queue,
-			 * or the timer is flushing it: do this one now.
+			 * or the timer is flushing it: no room to wait for.
 			 */
 			put_cpu_ptr(vi->queues);
-			vcm_iommu_unmap_range(vcm, iova, size);
-			vcm_iova_free(vcm, iova, size);
-			return;
+			return false;
 		}
 		spin_lock_irqsave(&q->lock, flags);
 	}
@@ -325,16 +326,18 @@ static void vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 	spin_unlock_irqrestore(&q->lock, flags);
 	put_cpu_ptr(vi->queues);
 	vcm_lazy_arm(vcm);
+	return true;
 }
 
-/* Give back a streaming range: now (strict) or in the next batch. */
+/*
+ * Give back a streaming range: in the next batch (lazy, when the queue
+ * takes it), else now.
+ */
 static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	vcm_iommu_log_unmap(vcm, iova, size, "streaming mapping");
-	if (vcm->iommu.lazy) {
-		vcm_lazy_queue(vcm, iova, size);
+	if (vcm->iommu.lazy && vcm_lazy_queue(vcm, iova, size))
 		return;
-	}
 	vcm_iommu_unmap_range(vcm, iova, size);
 	vcm_iova_free(vcm, iova, size);
 }
@@ -419,13 +422,16 @@ static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
  * there may be padding between them, so they are unmapped one by one,
  * with one IOTLB sync for all.  Lists are always unmapped strictly, even
  * in lazy mode.
+ *
+ * Return: the device address where the last segment ends.
  */
-static void vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
-				     int count)
+static dma_addr_t vcm_iommu_unmap_segments(struct vcm *vcm,
+					   struct scatterlist *sgl, int count)
 {
 	struct iova_domain *iovad = to_iovad(vcm);
 	struct iommu_iotlb_gather gather;
 	struct scatterlist *s;
+	dma_addr_t end = 0;
 	int i;
 
 	iommu_iotlb_gather_init(&gather);
@@ -433,11 +439,12 @@ static void vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
 		dma_addr_t a = sg_dma_address(s) -
 			       iova_offset(iovad, sg_dma_address(s));
 
-		vcm_iommu_unmap_fast(vcm, a,
-				     iova_align(iovad, sg_dma_address(s) +
-						sg_dma_len(s)) - a, &gather);
+		end = sg_dma_address(s) + sg_dma_len(s);
+		vcm_iommu_unmap_fast(vcm, a, iova_align(iovad, end) - a,
+				     &gather);
 	}
 	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	return end;
 }
 
 /*
@@ -553,7 +560,7 @@ static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
 {
 	struct vcm *vcm = to_vcm(assoc);
 	struct scatterlist *s;
-	dma_addr_t first, end;
+	dma_addr_t end;
 	int i;
 
 	if (!mapped)
@@ -562,9 +569,8 @@ static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
 		for_each_sg(sgl, s, mapped, i)
 			vcm_iommu_sync_for_cpu(assoc, sg_dma_address(s),
 					       sg_dma_len(s), dir);
-	vcm_iommu_unmap_segments(vcm, sgl, mapped);
-	vcm_sg_dma_span(sgl, mapped, &first, &end);
-	vcm_iommu_free_sg_range(vcm, first, end);
+	end = vcm_iommu_unmap_segments(vcm, sgl, mapped);
+	vcm_iommu_free_sg_range(vcm, sg_dma_address(sgl), end);
 }
 
 /*
@@ -607,6 +613,21 @@ static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
  * Reservations: a buffer of chunks at one IOVA range
  */
 
+/* Account all chunks of @phys, mapped one after the other from @iova. */
+static void vcm_iommu_account_chunks(struct vcm *vcm, dma_addr_t iova,
+				     struct vcm_phys *phys, long sign)
+{
+	unsigned int i;
+
+	for (i = 0; i < phys->nr_chunks; i++) {
+		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+
+		vcm_iommu_account(vcm, iova, PFN_PHYS(phys->chunks[i].pfn), len,
+				  sign);
+		iova += len;
+	}
+}
+
 static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res)
 {
 	struct device *dev = assoc->dev;
@@ -630,22 +651,16 @@ static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res)
 					  len, prot, GFP_KERNEL);
 		if (ret)
 			goto unwind;
-		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len, 1);
 		pos += len;
 	}
+	vcm_iommu_account_chunks(vcm, iova, phys, 1);
 	res->start = iova;
 	return 0;
 
 unwind:
-	/* Chunks 0..i-1 are mapped, chunk i and the rest are not. */
-	while (i--) {
-		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
-
-		pos -= len;
-		vcm_iommu_unmap_range(vcm, pos, len);
-		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len,
-				  -1);
-	}
+	/* The chunks before chunk i are mapped, up to @pos. */
+	if (pos > iova)
+		vcm_iommu_unmap_range(vcm, iova, pos - iova);
 	vcm_iova_free(vcm, iova, res->size);
 	return ret;
 }
@@ -663,19 +678,10 @@ static const char *vcm_res_what(const struct vcm_res *res)
 static void vcm_iommu_unbind(struct vcm_res *res)
 {
 	struct vcm *vcm = res->vcm;
-	struct vcm_phys *phys = res->phys;
-	dma_addr_t pos = res->start;
-	unsigned int i;
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
 	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
-	for (i = 0; i < phys->nr_chunks; i++) {
-		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
-
-		vcm_iommu_account(vcm, pos, PFN_PHYS(phys->chunks[i].pfn), len,
-				  -1);
-		pos += len;
-	}
+	vcm_iommu_account_chunks(vcm, res->start, res->phys, -1);
 	vcm_iova_free(vcm, res->start, res->size);
 }
 

@@ -81,14 +81,27 @@ net_test() {
 	check e1000e-frames $? "$out"
 }
 
+# edu_run <rounds> <device>: run edu DMA rounds; print the device's totals.
+edu_run() {
+	echo "$1" > $DEBUG/vcm-edu/$2/run
+	cat $DEBUG/vcm-edu/$2/result
+}
+
+# edu_run_pair <rounds> <device> <device>: the same on two devices at
+# once; their totals go to $o1 and $o2.
+edu_run_pair() {
+	echo "$1" > $DEBUG/vcm-edu/$2/run & echo "$1" > $DEBUG/vcm-edu/$3/run
+	wait
+	o1=$(cat $DEBUG/vcm-edu/$2/result); o2=$(cat $DEBUG/vcm-edu/$3/result)
+}
+
 edu_test() {
 	e=$(ls -d $DEBUG/vcm-edu/0000:* 2>/dev/null | head -n1)
 	if [ -z "$e" ]; then
 		check edu-present 1 "no vcm-edu device"
 		return
 	fi
-	echo 12 > $e/run
-	out=$(cat $e/result)
+	out=$(edu_run 12 "${e##*/}")
 	case "$out" in
 	*"coherent_ok=12 streaming_ok=12 failed=0"*) check edu-dma 0 "$out" ;;
 	*) check edu-dma 1 "$out" ;;
@@ -106,9 +119,7 @@ rebind_test() {
 	s1=$(vcm_field "$edu" state)
 	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/bind
 	s2=$(vcm_field "$edu" state); v=$(vcm_field "$edu" vcm)
-	e=$DEBUG/vcm-edu/$edu
-	echo 2 > $e/run
-	out=$(cat $e/result)
+	out=$(edu_run 2 "$edu")
 	case "$s1 $s2 $v $out" in
 	"idle active $1"*"coherent_ok=2 streaming_ok=2 failed=0"*) r=0 ;;
 	*) r=1 ;;
@@ -126,8 +137,7 @@ exclude_test() {
 	echo "0000:ff:00.0,$edu" > $x
 	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/bind
 	s1=$(vcm_field "$edu" state); n1=$(vcm_field "$edu" map_page)
-	echo 2 > $DEBUG/vcm-edu/$edu/run
-	o1=$(cat $DEBUG/vcm-edu/$edu/result)
+	o1=$(edu_run 2 "$edu")
 	n2=$(vcm_field "$edu" map_page)
 	echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
 	echo > $x
@@ -155,9 +165,7 @@ group_test() {
 	v1=$(vcm_field "$1" vcm); v2=$(vcm_field "$2" vcm)
 	n=$(awk -v v="$v1" '/^[a-z]/ {p = $1 == v; next} p && $1 == "device" {n++}
 			    END {print n + 0}' $DEBUG/vcm/vcms)
-	echo 20 > $DEBUG/vcm-edu/$1/run & echo 20 > $DEBUG/vcm-edu/$2/run
-	wait
-	o1=$(cat $DEBUG/vcm-edu/$1/result); o2=$(cat $DEBUG/vcm-edu/$2/result)
+	edu_run_pair 20 "$1" "$2"
 	ok="rounds=20 coherent_ok=20 streaming_ok=20 failed=0"
 	[ -n "$g1" ] && [ "$g1" = "$g2" ] && [ "$v1" = "$v2" ] &&
 		[ "${v1#iommu-}" != "$v1" ] && [ "$n" = 2 ] &&
@@ -172,9 +180,7 @@ group_exclusion_test() {
 	set -- $gedu
 	s1=$(vcm_field "$1" state); s2=$(vcm_field "$2" state)
 	why=$(grep "^$2 " $DEBUG/vcm/devices | sed -n 's/.* reason="\(.*\)"/\1/p')
-	echo 5 > $DEBUG/vcm-edu/$1/run & echo 5 > $DEBUG/vcm-edu/$2/run
-	wait
-	o1=$(cat $DEBUG/vcm-edu/$1/result); o2=$(cat $DEBUG/vcm-edu/$2/result)
+	edu_run_pair 5 "$1" "$2"
 	ok="rounds=5 coherent_ok=5 streaming_ok=5 failed=0"
 	[ -z "$s1" ] && [ "$s2" = declined ] &&
 		[ "$why" = "IOMMU group has a device excluded by vcm.exclude=" ] &&
@@ -204,8 +210,7 @@ deferral_test() {
 		sleep 0.5
 	done
 	s2=$(vcm_field "$edu" state); v=$(vcm_field "$edu" vcm)
-	echo 2 > $DEBUG/vcm-edu/$edu/run
-	out=$(cat $DEBUG/vcm-edu/$edu/result)
+	out=$(edu_run 2 "$edu")
 	case "$s1 $deferred $m $a $l $s2 $v $out" in
 	"active 1 0 0 0 active $1"*"coherent_ok=2 streaming_ok=2 failed=0"*) r=0 ;;
 	*) r=1 ;;
