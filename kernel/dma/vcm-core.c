@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/hash.h>
 #include <linux/iommu.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -331,14 +332,17 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
  * @assoc: the device
  * @phys: the buffer; the reservation takes its own reference
  * @flags: VCM_RES_* kind
+ * @dir: the direction of the DMA it serves, which sets the IOMMU
+ *	permissions (DMA_BIDIRECTIONAL for coherent buffers)
  * @attrs: DMA_ATTR_* of the request
- * @gfp: allocation context
+ * @gfp: allocation context, down to the IOMMU page tables
  *
  * Return: the reservation, with its device address in ->start, or an
  * ERR_PTR() from the backend (-ERANGE: the device cannot reach the buffer).
  */
 struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       struct vcm_phys *phys, unsigned int flags,
+			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp)
 {
 	struct vcm *vcm = assoc->vcm;
@@ -354,8 +358,9 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 	res->owner = assoc;
 	res->size = phys->size;
 	res->flags = flags;
+	res->dir = dir;
 	res->attrs = attrs;
-	ret = vcm->backend->bind(assoc, res);
+	ret = vcm->backend->bind(assoc, res, gfp);
 	if (ret) {
 		kfree(res);
 		return ERR_PTR(ret);
@@ -431,6 +436,14 @@ void vcm_res_destroy(struct vcm_res *res)
  * record: the taker checks the key again once it owns the slot, and puts
  * back what it did not want.
  *
+ * A slot is BUSY only for the few instructions that copy a record, with
+ * interrupts off, so that no holder can be interrupted by a caller on its
+ * own CPU.  An unmap that finds nothing but saw a BUSY slot among its
+ * probes looks again: the slot may hold its record (another unmap of the
+ * same address took it to check and is about to put it back), and the
+ * same address is legitimately mapped twice in a one-to-one vcm.  Only an
+ * unmap that saw no BUSY slot may call the address unmapped.
+ *
  * When the slots near the hash are all taken (many mappings in flight),
  * the record goes to a bucket of chained records, allocated, with a lock
  * per bucket: two CPUs mapping for one device rarely touch one bucket.
@@ -466,17 +479,23 @@ static bool vcm_slot_live(struct vcm_track_slot *slot)
 static bool vcm_track_slot_add(struct vcm_assoc *assoc,
 			       const struct vcm_track_rec *rec)
 {
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < VCM_TRACK_PROBE; i++) {
 		struct vcm_track_slot *slot = vcm_track_slot(assoc, rec->key, i);
 		unsigned int old = VCM_SLOT_EMPTY;
 
-		if (READ_ONCE(slot->state) != VCM_SLOT_EMPTY ||
-		    !try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+		if (READ_ONCE(slot->state) != VCM_SLOT_EMPTY)
 			continue;
+		local_irq_save(flags);
+		if (!try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY)) {
+			local_irq_restore(flags);
+			continue;
+		}
 		slot->rec = *rec;
 		vcm_slot_set(slot, VCM_SLOT_LIVE);
+		local_irq_restore(flags);
 		return true;
 	}
 	return false;
@@ -492,33 +511,46 @@ static bool vcm_track_exact(const struct vcm_track_rec *rec, size_t size,
 
 /*
  * Take a LIVE slot holding @want's key and kind (and, if @exact, its
- * size, entries and direction) into *@rec; the slot becomes EMPTY.
+ * size, entries and direction) into *@rec; the slot becomes EMPTY.  Sets
+ * *@busy if a slot it probed was BUSY (see above).
  */
 static bool vcm_track_slot_take(struct vcm_assoc *assoc,
 				const struct vcm_track_rec *want,
 				const u32 *nents, bool exact,
-				struct vcm_track_rec *rec)
+				struct vcm_track_rec *rec, bool *busy)
 {
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < VCM_TRACK_PROBE; i++) {
 		struct vcm_track_slot *slot = vcm_track_slot(assoc, want->key,
 							     i);
 		unsigned int old = VCM_SLOT_LIVE;
+		bool match;
 
-		if (!vcm_slot_live(slot) ||
-		    READ_ONCE(slot->rec.key) != want->key ||
-		    !try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+		if (!vcm_slot_live(slot)) {
+			*busy |= READ_ONCE(slot->state) == VCM_SLOT_BUSY;
 			continue;
-		/* Ours now, and stable: is it still the one we saw? */
-		if (slot->rec.key == want->key && slot->rec.kind == want->kind &&
-		    (!exact || vcm_track_exact(&slot->rec, want->size, nents,
-					       want->dir))) {
-			*rec = slot->rec;
-			vcm_slot_set(slot, VCM_SLOT_EMPTY);
-			return true;
 		}
-		vcm_slot_set(slot, VCM_SLOT_LIVE);
+		if (READ_ONCE(slot->rec.key) != want->key)
+			continue;
+		local_irq_save(flags);
+		if (!try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY)) {
+			local_irq_restore(flags);
+			*busy = true;
+			continue;
+		}
+		/* Ours now, and stable: is it still the one we saw? */
+		match = slot->rec.key == want->key &&
+			slot->rec.kind == want->kind &&
+			(!exact || vcm_track_exact(&slot->rec, want->size, nents,
+						   want->dir));
+		if (match)
+			*rec = slot->rec;
+		vcm_slot_set(slot, match ? VCM_SLOT_EMPTY : VCM_SLOT_LIVE);
+		local_irq_restore(flags);
+		if (match)
+			return true;
 	}
 	return false;
 }
@@ -642,13 +674,22 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		return true;
 	}
 
-	if (!vcm_track_slot_take(assoc, &want, nents, true, &rec) &&
-	    !vcm_track_chain_take(assoc, &want, nents, &rec) &&
-	    !vcm_track_slot_take(assoc, &want, nents, false, &rec)) {
-		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
-			   "unmap of %s %#lx (%zu bytes) that is not mapped (double unmap?)\n",
-			   vcm_map_kind_names[kind], key, *size);
-		return false;
+	for (;;) {
+		bool busy = false;
+
+		if (vcm_track_slot_take(assoc, &want, nents, true, &rec, &busy) ||
+		    vcm_track_chain_take(assoc, &want, nents, &rec) ||
+		    vcm_track_slot_take(assoc, &want, nents, false, &rec,
+					&busy))
+			break;
+		if (!busy) {
+			vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+				   "unmap of %s %#lx (%zu bytes) that is not mapped (double unmap?)\n",
+				   vcm_map_kind_names[kind], key, *size);
+			return false;
+		}
+		/* A BUSY slot is released within a few instructions. */
+		cpu_relax();
 	}
 	if (kind != VCM_MAP_SG && rec.size != *size)
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
@@ -749,11 +790,16 @@ static unsigned long vcm_track_flush(struct vcm_assoc *assoc)
 		struct vcm_track_slot *slot = &assoc->slots[i];
 		unsigned int old = VCM_SLOT_LIVE;
 		struct vcm_track_rec rec;
+		unsigned long flags;
 
-		if (!try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY))
+		local_irq_save(flags);
+		if (!try_cmpxchg(&slot->state, &old, VCM_SLOT_BUSY)) {
+			local_irq_restore(flags);
 			continue;
+		}
 		rec = slot->rec;
 		vcm_slot_set(slot, VCM_SLOT_EMPTY);
+		local_irq_restore(flags);
 		vcm_track_teardown(assoc, &rec);
 		n++;
 	}
@@ -936,28 +982,61 @@ static int vcm_group_check(struct device *other, void *dev)
 
 	if (other == dev)
 		return 0;
+	a = vcm_assoc_find(other);
+	if (a && a->state == VCM_ASSOC_ACTIVE)
+		return 0;
 	if (vcm_excluded(other))
 		return 1;
-	a = vcm_assoc_find(other);
-	if (READ_ONCE(other->driver) && (!a || a->state != VCM_ASSOC_ACTIVE))
+	if (READ_ONCE(other->driver))
 		return 2;
 	return 0;
 }
 
 /*
- * The devices of an IOMMU group share one domain, whose IOVAs either
- * dma-iommu or VCM hands out, never both.  VCM therefore takes a device
- * behind an IOMMU only if no other device of its group is excluded from
- * VCM (it would bind to dma-iommu) or bound to a driver VCM does not
- * serve.  Every bind goes through vcm_graph_lock, so the answer holds
- * until the next attach.
+ * The vcm that owns the IOVA space of @dev's IOMMU domain, if VCM serves
+ * some device of its group: then VCM, and nobody else, must serve @dev.
+ */
+static struct vcm *vcm_domain_owner(struct device *dev)
+{
+	struct iommu_domain *domain;
+	struct vcm *vcm;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	if (!dev->dma_iommu)
+		return NULL;
+	domain = iommu_get_domain_for_dev(dev);
+	list_for_each_entry(vcm, &vcm_list, node)
+		if (vcm->kind == VCM_KIND_IOMMU && vcm->iommu.domain == domain)
+			return vcm;
+	return NULL;
+}
+
+/*
+ * One IOVA allocator per domain, decided per IOMMU group.  The devices of
+ * a group share one domain, whose IOVAs either dma-iommu or VCM hands out,
+ * never both:
+ *
+ * - While VCM serves a device of the group, VCM owns the domain, and every
+ *   device of the group that binds is VCM's, even one vcm.exclude= names
+ *   (vcm_attach_device_domain() says so): dma-iommu would allocate from
+ *   its own allocator in a domain whose page tables VCM writes.
+ * - Otherwise VCM takes the group only if no other device of it is bound
+ *   to a driver outside VCM or excluded (it would bind to dma-iommu).
+ * - When the group's last device leaves VCM, the vcm dies and hands the
+ *   domain back with no mapping of VCM's left (vcm_iommu_destroy()).
+ *
+ * Every bind goes through vcm_graph_lock, so the answer holds until the
+ * next attach.
  */
 static const char *vcm_group_blocker(struct device *dev)
 {
-	struct iommu_group *group = iommu_group_get(dev);
+	struct iommu_group *group;
 	int ret = 0;
 
 	lockdep_assert_held(&vcm_graph_lock);
+	if (vcm_domain_owner(dev))
+		return NULL;
+	group = iommu_group_get(dev);
 	if (group) {
 		ret = iommu_group_for_each_dev(group, dev, vcm_group_check);
 		iommu_group_put(group);
@@ -985,6 +1064,20 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc,
 	return NULL;
 }
 
+/*
+ * A device vcm.exclude= names keeps its backend, unless VCM owns its IOMMU
+ * domain (see vcm_group_blocker()).  Return: true if it stays excluded.
+ */
+static bool vcm_exclusion_holds(struct device *dev)
+{
+	if (!vcm_domain_owner(dev)) {
+		dev_info(dev, VCM_PREFIX "excluded by vcm.exclude=\n");
+		return true;
+	}
+	dev_notice(dev, VCM_PREFIX "vcm.exclude= not honoured: VCM serves its IOMMU group, and a domain has one IOVA allocator; unbind the whole group to hand it back\n");
+	return false;
+}
+
 /**
  * vcm_attach_device_domain() - put a device on VCM, behind a given domain
  * @dev: the device, whose driver is about to probe
@@ -993,7 +1086,8 @@ static const char *vcm_cannot_serve(struct vcm_assoc *assoc,
  *	it, else a one-to-one window); tests pass a domain of their own
  * @flags: VCM_ATTACH_TRACK to record every streaming mapping, to check
  *	every unmap (without it mappings are only counted); VCM_ATTACH_LAZY
- *	to batch IOTLB invalidation if the device is behind an IOMMU
+ *	to batch IOTLB invalidation if the device is behind an IOMMU;
+ *	VCM_ATTACH_EXCLUDED if vcm.exclude= names the device
  *
  * Idempotent: a device already on VCM keeps its association.  A device VCM
  * cannot serve keeps its backend, with one notice.
@@ -1010,6 +1104,10 @@ struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
 	struct vcm *vcm;
 
 	mutex_lock(&vcm_graph_lock);
+	if ((flags & VCM_ATTACH_EXCLUDED) && vcm_exclusion_holds(dev)) {
+		assoc = NULL;
+		goto out;
+	}
 	assoc = vcm_assoc_find(dev) ?:
 		vcm_assoc_alloc(dev, domain || dev->dma_iommu);
 	if (!assoc) {
@@ -1102,13 +1200,49 @@ static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
 	return res;
 }
 
+/*
+ * Can @dev no longer start a DMA?  Only a PCI function with bus mastering
+ * off says so (its driver's pci_disable_device() or pci_clear_master(); a
+ * pcim_enable_device() driver gets that from devres before the unbind
+ * notification).  Of any other device nothing is known.
+ */
+static bool vcm_device_stopped(struct device *dev)
+{
+	return dev_is_pci(dev) && !to_pci_dev(dev)->is_busmaster;
+}
+
+/*
+ * A coherent buffer left behind: unmapped and freed, unless the device may
+ * still reach it.  Behind an IOMMU the unmap (strict) cuts the device off;
+ * in a one-to-one vcm the device reaches the pages at their physical
+ * address whatever VCM does, so unless the device is known to be stopped
+ * the memory is quarantined, never freed.
+ */
+static void vcm_teardown_buffer(struct vcm_assoc *assoc, struct vcm_res *res)
+{
+	if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
+	    !vcm_device_stopped(assoc->dev)) {
+		vcm_report(assoc, VCM_ERR_LEAKED,
+			   "buffer %pad (%zu bytes) still allocated at unbind: quarantined, the device may still write it\n",
+			   &res->start, res->size);
+		vcm_phys_quarantine(res->phys);
+	} else {
+		vcm_report(assoc, VCM_ERR_LEAKED,
+			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
+			   &res->start, res->size);
+	}
+	vcm_res_destroy(res);
+}
+
 /**
  * vcm_teardown_assoc() - release everything a device still holds in its vcm
  * @assoc: the device, whose driver is gone
  *
  * Streaming mappings, coherent buffers and native mappings left behind are
  * reported one by one and released: with the driver gone nobody can use
- * them, and keeping them would leak.
+ * them, and keeping them would leak.  Memory the device may still write is
+ * quarantined instead (vcm_teardown_buffer()).  Caller holds
+ * vcm_graph_lock, which orders this against vcm_unmap().
  *
  * Return: how many objects were left behind.
  */
@@ -1117,24 +1251,22 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 	unsigned long n = vcm_track_flush(assoc);
 	struct vcm_res *res;
 
+	lockdep_assert_held(&vcm_graph_lock);
 	while ((res = vcm_res_take_any(assoc))) {
 		n++;
-		if (res->flags & VCM_RES_NATIVE) {
-			/*
-			 * Its holder will still call vcm_unmap(): unmap it
-			 * from the device now, free it then.
-			 */
-			vcm_report(assoc, VCM_ERR_LEAKED,
-				   "native mapping %pad (%zu bytes) still live at unbind, unmapping\n",
-				   &res->start, res->size);
-			vcm_res_unbind(res);
-			res->flags |= VCM_RES_DEAD;
+		if (!(res->flags & VCM_RES_NATIVE)) {
+			vcm_teardown_buffer(assoc, res);
 			continue;
 		}
+		/*
+		 * Its holder will still call vcm_unmap(): unmap it from the
+		 * device now, free it then.
+		 */
 		vcm_report(assoc, VCM_ERR_LEAKED,
-			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
+			   "native mapping %pad (%zu bytes) still live at unbind, unmapping\n",
 			   &res->start, res->size);
-		vcm_res_destroy(res);
+		vcm_res_unbind(res);
+		res->flags |= VCM_RES_DEAD;
 	}
 	return n;
 }
@@ -1329,16 +1461,23 @@ EXPORT_SYMBOL_GPL(vcm_phys_size);
 struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
 			     enum dma_data_direction dir)
 {
-	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_assoc *assoc;
 	struct vcm_res *res;
 
-	if (!assoc)
-		return ERR_PTR(-ENODEV);
 	if (!valid_dma_direction(dir))
 		return ERR_PTR(-EINVAL);
-	res = vcm_res_create(assoc, phys, VCM_RES_NATIVE, 0, GFP_KERNEL);
-	if (!IS_ERR(res))
-		res->dir = dir;
+	/*
+	 * Under the graph lock the device cannot be torn down meanwhile:
+	 * a reservation is never added to a device VCM has let go.
+	 */
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_of(dev);
+	if (assoc && assoc->state == VCM_ASSOC_ACTIVE)
+		res = vcm_res_create(assoc, phys, VCM_RES_NATIVE, dir, 0,
+				     GFP_KERNEL);
+	else
+		res = ERR_PTR(-ENODEV);
+	mutex_unlock(&vcm_graph_lock);
 	return res;
 }
 EXPORT_SYMBOL_GPL(vcm_map_phys);
@@ -1358,12 +1497,18 @@ EXPORT_SYMBOL_GPL(vcm_res_addr);
 /**
  * vcm_unmap() - remove a mapping made by vcm_map_phys()
  * @res: the mapping; the buffer is freed if this was its last user
+ *
+ * If the mapping's device went away first, VCM unmapped it from the device
+ * then (vcm_teardown_assoc()); this only frees it.  The graph lock orders
+ * the two, so the mapping is unbound exactly once.
  */
 void vcm_unmap(struct vcm_res *res)
 {
 	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)))
 		return;
+	mutex_lock(&vcm_graph_lock);
 	vcm_res_destroy(res);
+	mutex_unlock(&vcm_graph_lock);
 }
 EXPORT_SYMBOL_GPL(vcm_unmap);
 

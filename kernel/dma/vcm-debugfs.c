@@ -5,8 +5,11 @@
  *   vcms         every address space, with its devices and reservations
  *   devices      one line per device VCM has seen: state, vcm, live
  *                streaming mappings and bytes, call and error counters
- *   allocations  every live physical buffer: size, chunks, owner, mappings
+ *   allocations  every live physical buffer: size, chunks, owner, mappings,
+ *                and whether it is quarantined
  *   errors       driver errors, summed over all devices
+ *   fail_iommu_map/
+ *                fault injection into the IOMMU page tables
  *
  * Lines are "key=value" pairs after a name, so that scripts can read them.
  * The graph is read under its own locks; seq_file buffers the output, so no
@@ -113,10 +116,11 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
 	list_for_each_entry(phys, &vcm_phys_list, node) {
-		seq_printf(m, "phys size=%zu chunks=%u owner=%s cma=%d refs=%u",
+		seq_printf(m, "phys size=%zu chunks=%u owner=%s cma=%d quarantined=%d refs=%u",
 			   phys->size, phys->nr_chunks,
 			   phys->owner ? dev_name(phys->owner) : "-",
 			   !!(phys->flags & VCM_PHYS_CMA),
+			   !!(phys->flags & VCM_PHYS_QUARANTINED),
 			   kref_read(&phys->kref));
 		for (i = 0; i < phys->nr_chunks; i++)
 			seq_printf(m, " chunk=%#lx+%lu", phys->chunks[i].pfn,
@@ -162,4 +166,5 @@ void vcm_debugfs_init(void)
 	debugfs_create_file("allocations", 0400, dir, NULL,
 			    &vcm_allocations_fops);
 	debugfs_create_file("errors", 0400, dir, NULL, &vcm_errors_fops);
+	vcm_iommu_debugfs_init(dir);
 }

@@ -164,7 +164,8 @@ static dma_addr_t vcm_direct_map_resource(struct vcm_assoc *assoc,
  * are checked against the coherent mask, native mappings against the
  * streaming mask.
  */
-static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res)
+static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res,
+			   gfp_t gfp)
 {
 	struct device *dev = assoc->dev;
 	struct vcm_phys *phys = res->phys;

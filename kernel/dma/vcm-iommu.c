@@ -13,11 +13,14 @@
  *
  * Invalidation is strict by default: iommu_unmap() syncs the IOTLB before
  * it returns, so when dma_unmap_*() or dma_free_*() returns, the device can
- * no longer reach the memory.  With "dma=vcm,lazy", streaming unmaps are
- * queued and done in batches, with one IOTLB flush per batch, at most
- * VCM_LAZY_DELAY_MS later; an IOVA goes back to the allocator only after
- * the flush that invalidated it, so it is never reused while a stale IOTLB
- * entry could still reach the old page.  Coherent frees are always strict.
+ * no longer reach the memory.  With "dma=vcm,lazy", a streaming unmap
+ * still clears the page table entries at once, but the IOTLB invalidation
+ * is batched, one flush per batch, at most VCM_LAZY_DELAY_MS later; an
+ * IOVA (and any page-table page the unmap unlinked) goes back only after
+ * the flush, so it is never reused while a stale IOTLB entry could still
+ * reach the old page.  That is dma-iommu's flush-queue guarantee: in the
+ * window, a device can use a translation its IOTLB already cached, and no
+ * other.  Coherent frees are always strict.
  *
  * IOMMU faults reported by the IOMMU driver (report_iommu_fault()) are
  * explained in VCM's log: which device and vcm, and what the address was.
@@ -30,6 +33,7 @@
 #define pr_fmt(fmt) "vcm: " fmt
 
 #include <linux/dma-map-ops.h>
+#include <linux/fault-inject.h>
 #include <linux/iommu.h>
 #include <linux/iova.h>
 #include <linux/pci.h>
@@ -80,29 +84,38 @@ static int vcm_iommu_prot(struct device *dev, enum dma_data_direction dir,
 
 /*
  * Allocate @size bytes (a multiple of the granule) of IOVA below @limit.
- * PCI devices get addresses below 4 GiB first, as with dma-iommu: many
- * devices and bridges handle 32-bit addresses better (SAC vs DAC cycles),
- * and it keeps the rcache effective.  Only if that fails is the whole
- * mask tried, flushing the rcaches.
+ * As dma-iommu does (iommu_dma_alloc_iova()), PCI devices get addresses
+ * below 4 GiB first: enough hardware and firmware still mishandles 64-bit
+ * addresses, and it keeps the rcache effective.  The same per-device latch
+ * decides: iommu_setup_dma_ops() sets dev->iommu->pci_32bit_workaround
+ * unless "iommu.forcedac=1", and the first time the 32-bit space is full
+ * it is cleared for good, with dma-iommu's notice, so that a device does
+ * not pay two allocator walks per mapping from then on.
  *
  * Return: the IOVA, or 0.
  */
 static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
 				 u64 limit)
 {
+	struct device *dev = assoc->dev;
 	struct vcm *vcm = to_vcm(assoc);
 	struct iova_domain *iovad = to_iovad(vcm);
 	unsigned long shift = iova_shift(iovad);
-	unsigned long len = size >> shift, pfn = 0;
+	unsigned long len = size >> shift, pfn;
 
-	limit = min_not_zero(limit, assoc->dev->bus_dma_limit);
+	limit = min_not_zero(limit, dev->bus_dma_limit);
 	if (vcm->iommu.domain->geometry.force_aperture)
 		limit = min_t(u64, limit, vcm->iommu.domain->geometry.aperture_end);
-	if (dev_is_pci(assoc->dev) && limit > DMA_BIT_MASK(32))
+	if (limit > DMA_BIT_MASK(32) && dev->iommu &&
+	    dev->iommu->pci_32bit_workaround) {
 		pfn = alloc_iova_fast(iovad, len, DMA_BIT_MASK(32) >> shift,
 				      false);
-	if (!pfn)
-		pfn = alloc_iova_fast(iovad, len, limit >> shift, true);
+		if (pfn)
+			return (dma_addr_t)pfn << shift;
+		dev->iommu->pci_32bit_workaround = false;
+		dev_notice(dev, "Using %d-bit DMA addresses\n", bits_per(limit));
+	}
+	pfn = alloc_iova_fast(iovad, len, limit >> shift, true);
 	return (dma_addr_t)pfn << shift;
 }
 
@@ -144,11 +157,31 @@ static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
 	}
 }
 
+/*
+ * Failures of the IOMMU page tables on demand, for the fault-injection
+ * tests: /sys/kernel/debug/vcm/fail_iommu_map/ (the usual fault_attr
+ * files, see Documentation/fault-injection/fault-injection.rst), with
+ * CONFIG_FAULT_INJECTION_DEBUG_FS.  Off until a probability is written.
+ */
+static DECLARE_FAULT_ATTR(vcm_fail_iommu_map);
+
+/**
+ * vcm_iommu_debugfs_init() - add the IOMMU backend's files to VCM's debugfs
+ * @dir: /sys/kernel/debug/vcm/
+ */
+void vcm_iommu_debugfs_init(struct dentry *dir)
+{
+	/* Without fault injection there is nothing to create. */
+	fault_create_debugfs_attr("fail_iommu_map", dir, &vcm_fail_iommu_map);
+}
+
 /* Map [phys, phys + size) at iova; sizes and addresses granule aligned. */
 static int vcm_iommu_map_range(struct vcm *vcm, dma_addr_t iova,
 			       phys_addr_t phys, size_t size, int prot,
 			       gfp_t gfp)
 {
+	if (should_fail(&vcm_fail_iommu_map, size))
+		return -ENOMEM;
 	return iommu_map(vcm->iommu.domain, iova, phys, size, prot, gfp);
 }
 
@@ -172,6 +205,33 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
 	iommu_iotlb_gather_init(&gather);
 	vcm_iommu_unmap_fast(vcm, iova, size, &gather);
 	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+}
+
+/*
+ * Unmap [iova, iova + size) where anything is mapped in it: a range may
+ * have unmapped holes (an sg entry moved up to a segment boundary), where
+ * iommu_unmap_fast() stops, so step over a granule and go on.
+ *
+ * Return: bytes unmapped.
+ */
+static size_t vcm_iommu_unmap_holey(struct vcm *vcm, dma_addr_t iova,
+				    size_t size)
+{
+	struct iova_domain *iovad = to_iovad(vcm);
+	struct iommu_iotlb_gather gather;
+	dma_addr_t pos = iova, stop = iova + size;
+	size_t total = 0;
+
+	iommu_iotlb_gather_init(&gather);
+	while (pos < stop) {
+		size_t done = iommu_unmap_fast(vcm->iommu.domain, pos,
+					       stop - pos, &gather);
+
+		total += done;
+		pos += done ?: iovad->granule;
+	}
+	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	return total;
 }
 
 /*
@@ -208,11 +268,11 @@ static void vcm_lazy_arm(struct vcm *vcm)
 }
 
 /*
- * Unmap everything in one CPU's queue, invalidate the whole IOTLB once,
- * then free the IOVAs.  The gather is marked queued, as dma-iommu's flush
- * queue does, so that the IOMMU driver does not sync each time the next
- * range is disjoint from the last one; the page-table pages it unlinked
- * wait on the gather's freelist until the flush has made them unreachable.
+ * Invalidate the whole IOTLB once for everything in one CPU's queue, then
+ * free the page-table pages the unmaps unlinked and the IOVAs.  The page
+ * table entries were cleared at unmap time (vcm_iommu_release()): only
+ * stale IOTLB entries can still reach the old pages, exactly as with
+ * dma-iommu's flush queue.
  *
  * One flusher at a time owns the queue's batch (bit 0 of q->flushing; a
  * bit, not a lock, because the owner may be interrupted by an unmap that
@@ -225,9 +285,9 @@ static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
 				 bool wait)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
-	struct iommu_iotlb_gather gather;
 	unsigned long flags;
 	unsigned int i, n;
+	LIST_HEAD(freelist);
 
 	while (test_and_set_bit_lock(0, &q->flushing)) {
 		if (!wait)
@@ -238,16 +298,12 @@ static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
 	n = q->count;
 	memcpy(q->batch, q->entry, n * sizeof(*q->batch));
 	q->count = 0;
+	list_splice_init(&q->freelist, &freelist);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (n) {
-		iommu_iotlb_gather_init(&gather);
-		gather.queued = true;
-		for (i = 0; i < n; i++)
-			vcm_iommu_unmap_fast(vcm, q->batch[i].iova,
-					     q->batch[i].size, &gather);
 		iommu_flush_iotlb_all(vi->domain);
-		iommu_put_pages_list(&gather.freelist);
+		iommu_put_pages_list(&freelist);
 		/* Only now can the addresses be handed out again. */
 		for (i = 0; i < n; i++)
 			vcm_iova_free(vcm, q->batch[i].iova, q->batch[i].size);
@@ -289,18 +345,20 @@ static void vcm_lazy_timeout(struct timer_list *t)
 }
 
 /*
- * Queue an unmap on this CPU.  The queues are per CPU, as dma-iommu's
- * are, for two reasons: unmapping CPUs do not contend on one lock, and a
- * full queue is flushed by its own CPU, so an IOVA is never freed (and
- * reused) by another CPU while the CPU that queued it has not yet returned
- * to the DMA core, whose DMA-API debug hook retires the old mapping by
- * that address afterwards.  Only the timer, at least VCM_LAZY_DELAY_MS
- * later, flushes other CPUs' queues.
+ * Queue an unmapped range on this CPU, with the page-table pages its unmap
+ * unlinked.  The queues are per CPU, as dma-iommu's are, for two reasons:
+ * unmapping CPUs do not contend on one lock, and a full queue is flushed
+ * by its own CPU, so an IOVA is never freed (and reused) by another CPU
+ * while the CPU that queued it has not yet returned to the DMA core, whose
+ * DMA-API debug hook retires the old mapping by that address afterwards.
+ * Only the timer, at least VCM_LAZY_DELAY_MS later, flushes other CPUs'
+ * queues.
  *
  * Return: false if the queue is full and being flushed by someone else;
- * the caller then unmaps the range itself.
+ * the caller then flushes the range itself.
  */
-static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
+static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size,
+			   struct list_head *freelist)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 	struct vcm_lazy_queue *q;
@@ -323,6 +381,7 @@ static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 	q->entry[q->count].iova = iova;
 	q->entry[q->count].size = size;
 	q->count++;
+	list_splice_init(freelist, &q->freelist);
 	spin_unlock_irqrestore(&q->lock, flags);
 	put_cpu_ptr(vi->queues);
 	vcm_lazy_arm(vcm);
@@ -330,15 +389,30 @@ static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size)
 }
 
 /*
- * Give back a streaming range: in the next batch (lazy, when the queue
- * takes it), else now.
+ * Give back a streaming range.  Its page table entries are cleared now in
+ * either mode, so that from here on no new translation can reach the
+ * page.  Strict: the IOTLB is invalidated and the IOVA freed before the
+ * caller returns.  Lazy: the invalidation and the IOVA free wait for the
+ * next batch (as in dma-iommu's flush queue: a translation the IOTLB
+ * already cached stays usable until then, and nothing more).
  */
 static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
+	struct iommu_iotlb_gather gather;
+
 	vcm_iommu_log_unmap(vcm, iova, size, "streaming mapping");
-	if (vcm->iommu.lazy && vcm_lazy_queue(vcm, iova, size))
+	iommu_iotlb_gather_init(&gather);
+	gather.queued = vcm->iommu.lazy;
+	vcm_iommu_unmap_fast(vcm, iova, size, &gather);
+	if (gather.queued &&
+	    vcm_lazy_queue(vcm, iova, size, &gather.freelist))
 		return;
-	vcm_iommu_unmap_range(vcm, iova, size);
+	if (gather.queued)
+		/* A queued gather recorded no range: flush everything. */
+		iommu_flush_iotlb_all(vcm->iommu.domain);
+	else
+		iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	iommu_put_pages_list(&gather.freelist);
 	vcm_iova_free(vcm, iova, size);
 }
 
@@ -402,6 +476,37 @@ static void vcm_iommu_sync_for_device(struct vcm_assoc *assoc,
 		return;
 	arch_sync_dma_for_device(iommu_iova_to_phys(to_vcm(assoc)->iommu.domain,
 						    addr), size, dir);
+}
+
+/*
+ * A DMA segment of a list may merge CPU entries that are nowhere near each
+ * other in physical memory, so a list is synced by its CPU entries, as
+ * dma-iommu does (iommu_dma_sync_sg_for_cpu()), never by its segments.
+ */
+static void vcm_iommu_sync_sg_for_cpu(struct vcm_assoc *assoc,
+				      struct scatterlist *sgl, int nents,
+				      enum dma_data_direction dir)
+{
+	struct scatterlist *s;
+	int i;
+
+	if (dev_is_dma_coherent(assoc->dev))
+		return;
+	for_each_sg(sgl, s, nents, i)
+		arch_sync_dma_for_cpu(sg_phys(s), s->length, dir);
+}
+
+static void vcm_iommu_sync_sg_for_device(struct vcm_assoc *assoc,
+					 struct scatterlist *sgl, int nents,
+					 enum dma_data_direction dir)
+{
+	struct scatterlist *s;
+	int i;
+
+	if (dev_is_dma_coherent(assoc->dev))
+		return;
+	for_each_sg(sgl, s, nents, i)
+		arch_sync_dma_for_device(sg_phys(s), s->length, dir);
 }
 
 static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
@@ -559,16 +664,12 @@ static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
 			       unsigned long attrs)
 {
 	struct vcm *vcm = to_vcm(assoc);
-	struct scatterlist *s;
 	dma_addr_t end;
-	int i;
 
 	if (!mapped)
 		return;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		for_each_sg(sgl, s, mapped, i)
-			vcm_iommu_sync_for_cpu(assoc, sg_dma_address(s),
-					       sg_dma_len(s), dir);
+		vcm_iommu_sync_sg_for_cpu(assoc, sgl, nents, dir);
 	end = vcm_iommu_unmap_segments(vcm, sgl, mapped);
 	vcm_iommu_free_sg_range(vcm, sg_dma_address(sgl), end);
 }
@@ -585,17 +686,8 @@ static void vcm_iommu_teardown_sg(struct vcm_assoc *assoc, dma_addr_t first,
 	struct vcm *vcm = to_vcm(assoc);
 	struct iova_domain *iovad = to_iovad(vcm);
 	dma_addr_t pos = first - iova_offset(iovad, first);
-	dma_addr_t stop = iova_align(iovad, end);
-	struct iommu_iotlb_gather gather;
 
-	iommu_iotlb_gather_init(&gather);
-	while (pos < stop) {
-		size_t done = iommu_unmap_fast(vcm->iommu.domain, pos,
-					       stop - pos, &gather);
-
-		pos += done ?: iovad->granule;
-	}
-	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	vcm_iommu_unmap_holey(vcm, pos, iova_align(iovad, end) - pos);
 	vcm_iommu_free_sg_range(vcm, first, end);
 }
 
@@ -628,15 +720,15 @@ static void vcm_iommu_account_chunks(struct vcm *vcm, dma_addr_t iova,
 	}
 }
 
-static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res)
+static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
+			  gfp_t gfp)
 {
 	struct device *dev = assoc->dev;
 	struct vcm *vcm = to_vcm(assoc);
 	struct vcm_phys *phys = res->phys;
 	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
 						 dev->coherent_dma_mask;
-	int prot = vcm_iommu_prot(dev, res->flags & VCM_RES_NATIVE ?
-				  res->dir : DMA_BIDIRECTIONAL, res->attrs);
+	int prot = vcm_iommu_prot(dev, res->dir, res->attrs);
 	dma_addr_t iova, pos;
 	unsigned int i;
 	int ret;
@@ -647,8 +739,13 @@ static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res)
 	for (i = 0, pos = iova; i < phys->nr_chunks; i++) {
 		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
 
+		/*
+		 * The caller's gfp reaches the page tables: a GFP_ATOMIC
+		 * dma_alloc_coherent() (dma_pool_alloc() in an interrupt
+		 * handler) must not sleep allocating one.
+		 */
 		ret = vcm_iommu_map_range(vcm, pos, PFN_PHYS(phys->chunks[i].pfn),
-					  len, prot, GFP_KERNEL);
+					  len, prot, gfp);
 		if (ret)
 			goto unwind;
 		pos += len;
@@ -751,6 +848,8 @@ const struct vcm_backend vcm_iommu_backend = {
 	.teardown_sg		= vcm_iommu_teardown_sg,
 	.sync_for_cpu		= vcm_iommu_sync_for_cpu,
 	.sync_for_device	= vcm_iommu_sync_for_device,
+	.sync_sg_for_cpu	= vcm_iommu_sync_sg_for_cpu,
+	.sync_sg_for_device	= vcm_iommu_sync_sg_for_device,
 	.map_resource		= vcm_iommu_map_resource,
 	.bind			= vcm_iommu_bind,
 	.unbind			= vcm_iommu_unbind,
@@ -884,25 +983,90 @@ static int vcm_iommu_fault(struct iommu_domain *domain, struct device *dev,
  * @vcm: the vcm, of the iommu kind
  * @start: first address
  * @end: last address (inclusive)
+ *
+ * The range is remembered as not VCM's: when the vcm hands its domain back,
+ * VCM unmaps what it mapped and leaves these (direct mappings the IOMMU
+ * core made, say) alone.
+ *
+ * Return: 0 or -ENOMEM.
  */
-void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
+int vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
 {
+	struct vcm_iommu *vi = &vcm->iommu;
 	struct iova_domain *iovad = to_iovad(vcm);
+	struct vcm_iova_range *kept;
 
-	if (end >= start)
-		reserve_iova(iovad, iova_pfn(iovad, start), iova_pfn(iovad, end));
+	if (end < start)
+		return 0;
+	kept = krealloc_array(vi->kept, vi->nr_kept + 1, sizeof(*kept),
+			      GFP_KERNEL);
+	if (!kept)
+		return -ENOMEM;
+	vi->kept = kept;
+	kept[vi->nr_kept].lo = iova_pfn(iovad, start);
+	kept[vi->nr_kept].hi = iova_pfn(iovad, end);
+	if (!reserve_iova(iovad, kept[vi->nr_kept].lo, kept[vi->nr_kept].hi))
+		return -ENOMEM;
+	vi->nr_kept++;
+	return 0;
+}
+
+/*
+ * What a PCI device must not be given, as dma-iommu keeps out of its
+ * allocator (iova_reserve_pci_windows(), which is static, hence this
+ * copy): the host bridge's memory windows, where a DMA would be taken as
+ * peer-to-peer, and everything outside the bridge's inbound dma-ranges,
+ * which the bridge would not forward.  KUnit checks it against the
+ * bridge-less case; the QEMU scenarios' q35 bridge has no dma-ranges.
+ */
+static int vcm_iommu_reserve_pci(struct vcm *vcm, struct pci_dev *pdev)
+{
+	struct pci_host_bridge *bridge = pci_find_host_bridge(pdev->bus);
+	struct resource_entry *w;
+	phys_addr_t start = 0, end;
+	int ret;
+
+	resource_list_for_each_entry(w, &bridge->windows) {
+		if (resource_type(w->res) != IORESOURCE_MEM)
+			continue;
+		ret = vcm_iommu_reserve(vcm, w->res->start - w->offset,
+					w->res->end - w->offset);
+		if (ret)
+			return ret;
+	}
+	/* dma-iommu sorted the list already when it set the domain up. */
+	resource_list_for_each_entry(w, &bridge->dma_ranges) {
+		end = w->res->start - w->offset;
+		if (end < start) {
+			pci_err(pdev, "vcm: overlapping dma-ranges at %pa\n",
+				&end);
+			return -EINVAL;
+		}
+		/* As dma-iommu: through the page of the window's start. */
+		if (end > start) {
+			ret = vcm_iommu_reserve(vcm, start, end);
+			if (ret)
+				return ret;
+		}
+		start = w->res->end - w->offset + 1;
+		if (w->node.next == &bridge->dma_ranges && start)
+			return vcm_iommu_reserve(vcm, start,
+						 ~(phys_addr_t)0);
+	}
+	return 0;
 }
 
 /*
  * Keep out of the allocator what the device must not be given: the
  * IOMMU's reserved regions (the MSI window, RMRR/IVMD direct mappings) and,
- * for PCI, the host bridge's memory windows, where a DMA would be taken as
- * peer-to-peer.  The regions are kept for debugfs.
+ * for PCI, what the host bridge would not pass (vcm_iommu_reserve_pci()).
+ * The regions are kept for debugfs.
  */
-static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
+static int vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 {
 	struct iommu_group *group = iommu_group_get(dev);
 	struct iommu_resv_region *r;
+	int ret;
 
 	INIT_LIST_HEAD(&vcm->iommu.resv);
 	/* The regions of every device of the group share the domain. */
@@ -913,24 +1077,16 @@ static void vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 		iommu_get_resv_regions(dev, &vcm->iommu.resv);
 	}
 	list_for_each_entry(r, &vcm->iommu.resv, list) {
-		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE ||
-		    r->type == IOMMU_RESV_DIRECT || r->type == IOMMU_RESV_MSI ||
-		    r->type == IOMMU_RESV_SW_MSI || r->type == IOMMU_RESV_RESERVED)
-			vcm_iommu_reserve(vcm, r->start,
-					  r->start + r->length - 1);
+		if (r->type != IOMMU_RESV_DIRECT_RELAXABLE &&
+		    r->type != IOMMU_RESV_DIRECT && r->type != IOMMU_RESV_MSI &&
+		    r->type != IOMMU_RESV_SW_MSI &&
+		    r->type != IOMMU_RESV_RESERVED)
+			continue;
+		ret = vcm_iommu_reserve(vcm, r->start, r->start + r->length - 1);
+		if (ret)
+			return ret;
 	}
-
-	if (dev_is_pci(dev)) {
-		struct pci_host_bridge *bridge =
-			pci_find_host_bridge(to_pci_dev(dev)->bus);
-		struct resource_entry *w;
-
-		resource_list_for_each_entry(w, &bridge->windows)
-			if (resource_type(w->res) == IORESOURCE_MEM)
-				vcm_iommu_reserve(vcm,
-						  w->res->start - w->offset,
-						  w->res->end - w->offset);
-	}
+	return dev_is_pci(dev) ? vcm_iommu_reserve_pci(vcm, to_pci_dev(dev)) : 0;
 }
 
 /**
@@ -981,14 +1137,20 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 	vi->unmaps = alloc_percpu(struct vcm_unmap_log);
 	if (!vi->unmaps)
 		goto err_queues;
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(vi->queues, cpu)->lock);
+	for_each_possible_cpu(cpu) {
+		struct vcm_lazy_queue *q = per_cpu_ptr(vi->queues, cpu);
+
+		spin_lock_init(&q->lock);
+		INIT_LIST_HEAD(&q->freelist);
+	}
 	timer_setup(&vi->lazy_timer, vcm_lazy_timeout, 0);
 	init_iova_domain(&vi->iovad, 1UL << order, base);
 	ret = iova_domain_init_rcaches(&vi->iovad);
 	if (ret)
 		goto err_iovad;
-	vcm_iommu_reserve_regions(vcm, dev);
+	ret = vcm_iommu_reserve_regions(vcm, dev);
+	if (ret)
+		goto err_resv;
 	/*
 	 * In lazy mode dma-iommu may still have unmapped addresses waiting
 	 * for their IOTLB flush: VCM could hand out the same addresses
@@ -1002,6 +1164,9 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 	}
 	return 0;
 
+err_resv:
+	iommu_put_resv_regions(NULL, &vi->resv);
+	kfree(vi->kept);
 err_iovad:
 	put_iova_domain(&vi->iovad);
 	free_percpu(vi->unmaps);
@@ -1012,13 +1177,64 @@ err_cache:
 	return ret;
 }
 
+/* Is IOVA page frame @pfn in a range VCM kept out of its allocator? */
+static bool vcm_iommu_kept(struct vcm_iommu *vi, unsigned long pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < vi->nr_kept; i++)
+		if (pfn >= vi->kept[i].lo && pfn <= vi->kept[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * The domain goes back to dma-iommu: nothing VCM mapped may stay in its
+ * page tables, or dma-iommu would hand out IOVAs that still translate (and
+ * VT-d would find live PTEs where it maps).  With tracking on, the devices'
+ * teardown unmapped everything already; without it ("notrack"), mappings a
+ * driver leaked are known only to the allocator.  So walk every IOVA range
+ * the allocator holds that is not a reserved one, and unmap what is still
+ * mapped in it.  Ranges in the rcaches were unmapped when freed and are
+ * skipped by their first granule being unmapped (every live range has its
+ * first granule mapped).  No device uses the vcm any more: the walk races
+ * with nothing but takes the allocator's lock all the same.
+ *
+ * Return: how many ranges were still mapped.
+ */
+static unsigned long vcm_iommu_hand_back(struct vcm *vcm)
+{
+	struct vcm_iommu *vi = &vcm->iommu;
+	struct iova_domain *iovad = to_iovad(vcm);
+	unsigned long flags, n = 0;
+	struct rb_node *node;
+
+	spin_lock_irqsave(&iovad->iova_rbtree_lock, flags);
+	for (node = rb_first(&iovad->rbroot); node; node = rb_next(node)) {
+		struct iova *iova = rb_entry(node, struct iova, node);
+		dma_addr_t start = iova_dma_addr(iovad, iova);
+
+		if (iova == &iovad->anchor || vcm_iommu_kept(vi, iova->pfn_lo) ||
+		    !iommu_iova_to_phys(vi->domain, start))
+			continue;
+		vcm_iommu_unmap_holey(vcm, start,
+				      iova_size(iova) << iova_shift(iovad));
+		n++;
+	}
+	spin_unlock_irqrestore(&iovad->iova_rbtree_lock, flags);
+	return n;
+}
+
 /**
  * vcm_iommu_destroy() - tear down the iommu part of a vcm
- * @vcm: the vcm, with no reservation and no mapping left
+ * @vcm: the vcm, whose last device left
+ *
+ * Hands the domain back with no mapping of VCM's left in its page tables.
  */
 void vcm_iommu_destroy(struct vcm *vcm)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
+	unsigned long left;
 
 	/* Only VCM's own handler goes; one set meanwhile by others stays. */
 	if (vi->fault_handler && vi->domain->handler == vcm_iommu_fault) {
@@ -1031,11 +1247,16 @@ void vcm_iommu_destroy(struct vcm *vcm)
 	}
 	timer_shutdown_sync(&vi->lazy_timer);
 	vcm_lazy_flush(vcm);
+	left = vcm_iommu_hand_back(vcm);
+	if (left)
+		pr_warn("%s: %lu IOVA ranges were still mapped when the domain went back to dma-iommu (leaked by untracked drivers); unmapped\n",
+			vcm->name, left);
 	free_percpu(vi->unmaps);
 	free_percpu(vi->queues);
 	put_iova_domain(&vi->iovad);
 	iova_cache_put();
 	iommu_put_resv_regions(NULL, &vi->resv);
+	kfree(vi->kept);
 }
 
 /**

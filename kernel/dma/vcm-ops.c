@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/init.h>
 #include <linux/moduleparam.h>
@@ -59,7 +60,8 @@ static const struct vcm_backend *to_backend(struct vcm_assoc *assoc)
 /* Allocate and bind a contiguous buffer; the reservation owns it. */
 static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 				     gfp_t gfp, unsigned long attrs,
-				     unsigned int flags)
+				     unsigned int flags,
+				     enum dma_data_direction dir)
 {
 	struct vcm_phys *phys;
 	struct vcm_res *res;
@@ -70,7 +72,7 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
 		return NULL;
 	}
-	res = vcm_res_create(assoc, phys, flags, attrs, gfp);
+	res = vcm_res_create(assoc, phys, flags, dir, attrs, gfp);
 	/* From here on the reservation's reference keeps the buffer. */
 	vcm_phys_put(phys);
 	if (IS_ERR(res)) {
@@ -87,7 +89,8 @@ static void *vcm_alloc(struct device *dev, size_t size, dma_addr_t *handle,
 	struct vcm_res *res;
 
 	vcm_stat_inc(assoc, VCM_STAT_ALLOC);
-	res = vcm_alloc_res(assoc, size, gfp, attrs, VCM_RES_COHERENT);
+	res = vcm_alloc_res(assoc, size, gfp, attrs, VCM_RES_COHERENT,
+			    DMA_BIDIRECTIONAL);
 	if (!res)
 		return NULL;
 	/* As dma-direct: without a kernel mapping the cookie is the page. */
@@ -164,10 +167,9 @@ static struct page *vcm_alloc_pages(struct device *dev, size_t size,
 
 	vcm_stat_inc(assoc, VCM_STAT_ALLOC_PAGES);
 	res = vcm_alloc_res(assoc, size, gfp, DMA_ATTR_FORCE_CONTIGUOUS,
-			    VCM_RES_PAGES);
+			    VCM_RES_PAGES, dir);
 	if (!res)
 		return NULL;
-	res->dir = dir;
 	res->cpu_addr = vcm_phys_page(res->phys);
 	*handle = res->start;
 	return res->cpu_addr;
@@ -351,22 +353,28 @@ static void vcm_sync_single_for_device(struct device *dev, dma_addr_t addr,
 
 /*
  * Sync calls get the entry count the driver mapped, not the DMA segment
- * count: walk the DMA segments up to the zero length that map_sg left
- * after the last one.
+ * count.  A backend whose segments may merge unrelated pages syncs by CPU
+ * entry; otherwise (a one-to-one window merges only what is physically
+ * contiguous) the DMA segments are walked up to the zero length that
+ * map_sg left after the last one.
  */
 static void vcm_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
 				int nents, enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	const struct vcm_backend *be = to_backend(assoc);
 	struct scatterlist *s;
 	int i;
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	if (be->sync_sg_for_cpu) {
+		be->sync_sg_for_cpu(assoc, sgl, nents, dir);
+		return;
+	}
 	for_each_sg(sgl, s, nents, i) {
 		if (!sg_dma_len(s))
 			break;
-		to_backend(assoc)->sync_for_cpu(assoc, sg_dma_address(s),
-						sg_dma_len(s), dir);
+		be->sync_for_cpu(assoc, sg_dma_address(s), sg_dma_len(s), dir);
 	}
 }
 
@@ -375,15 +383,20 @@ static void vcm_sync_sg_for_device(struct device *dev,
 				   enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	const struct vcm_backend *be = to_backend(assoc);
 	struct scatterlist *s;
 	int i;
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
+	if (be->sync_sg_for_device) {
+		be->sync_sg_for_device(assoc, sgl, nents, dir);
+		return;
+	}
 	for_each_sg(sgl, s, nents, i) {
 		if (!sg_dma_len(s))
 			break;
-		to_backend(assoc)->sync_for_device(assoc, sg_dma_address(s),
-						   sg_dma_len(s), dir);
+		be->sync_for_device(assoc, sg_dma_address(s), sg_dma_len(s),
+				    dir);
 	}
 }
 
@@ -391,16 +404,36 @@ static void vcm_sync_sg_for_device(struct device *dev,
  * CPU views of coherent buffers
  */
 
+/* Does @dev have a per-device coherent pool (dma_declare_coherent_memory)? */
+static bool vcm_has_dev_coherent(struct device *dev)
+{
+#ifdef CONFIG_DMA_DECLARE_COHERENT
+	return dev->dma_mem;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The buffer behind a coherent handle, for a CPU view of @size bytes.  A
+ * handle VCM does not know is reported, unless the device has a coherent
+ * pool, whose buffers dma_alloc_attrs() hands out without calling VCM:
+ * then NULL with *@pool set, and the caller answers as dma-direct does.
+ */
 static struct vcm_phys *vcm_phys_for_view(struct vcm_assoc *assoc,
-					  dma_addr_t handle, size_t size)
+					  dma_addr_t handle, size_t size,
+					  bool *pool)
 {
 	struct vcm_phys *phys;
 
+	*pool = false;
 	phys = vcm_phys_lookup(assoc, handle, VCM_RES_COHERENT | VCM_RES_PAGES);
 	if (!phys) {
-		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
-			   "CPU view of %pad, which is not allocated\n",
-			   &handle);
+		*pool = vcm_has_dev_coherent(assoc->dev);
+		if (!*pool)
+			vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+				   "CPU view of %pad, which is not allocated\n",
+				   &handle);
 		return NULL;
 	}
 	if (PAGE_ALIGN(size) > phys->size) {
@@ -419,10 +452,18 @@ static int vcm_mmap(struct device *dev, struct vm_area_struct *vma,
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
 	struct vcm_phys *phys;
+	bool pool;
 	int ret;
 
 	vcm_stat_inc(assoc, VCM_STAT_MMAP);
-	phys = vcm_phys_for_view(assoc, handle, size);
+	/*
+	 * dma_alloc_attrs() serves a device with a per-device coherent pool
+	 * (dev->dma_mem) from the pool, without calling VCM; its CPU views
+	 * come from the pool too, as in dma-direct.
+	 */
+	if (dma_mmap_from_dev_coherent(dev, vma, cpu_addr, size, &ret))
+		return ret;
+	phys = vcm_phys_for_view(assoc, handle, size, &pool);
 	if (!phys)
 		return -ENXIO;
 	vma->vm_page_prot = dma_pgprot(dev, vma->vm_page_prot, attrs);
@@ -437,10 +478,20 @@ static int vcm_get_sgtable(struct device *dev, struct sg_table *sgt,
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
 	struct vcm_phys *phys;
+	bool pool;
 	int ret;
 
 	vcm_stat_inc(assoc, VCM_STAT_GET_SGTABLE);
-	phys = vcm_phys_for_view(assoc, handle, size);
+	phys = vcm_phys_for_view(assoc, handle, size, &pool);
+	if (!phys && pool) {
+		/* A pool buffer, at its bus address, as dma-direct has it. */
+		ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+		if (!ret)
+			sg_set_page(sgt->sgl,
+				    pfn_to_page(PHYS_PFN(dma_to_phys(dev, handle))),
+				    PAGE_ALIGN(size), 0);
+		return ret;
+	}
 	if (!phys)
 		return -ENXIO;
 	ret = vcm_phys_to_sgtable(phys, sgt, GFP_KERNEL);
@@ -551,6 +602,26 @@ bool vcm_excluded(struct device *dev)
 	return found;
 }
 
+/*
+ * The device life cycle, as 6.12's driver core runs it:
+ *
+ *   BIND_DRIVER         really_probe(), after dma_configure() set up the
+ *                       IOMMU state and before the driver's probe: attach
+ *   DRIVER_NOT_BOUND    the probe failed or deferred; devres (managed DMA
+ *                       memory) is released after it: detach only a device
+ *                       that holds nothing of VCM's
+ *   UNBOUND_DRIVER      after remove() and devres: detach
+ *   DEL_DEVICE          device_del(), *before* bus_remove_device() unbinds
+ *                       a driver still bound (platform devices are removed
+ *                       this way): the driver may still free and map
+ *                       through VCM, so a bound device is left alone.  One
+ *                       with no driver (none can bind any more) is
+ *                       forgotten here, while its IOMMU domain still exists
+ *                       for the teardown of what a failed probe left.
+ *   REMOVED_DEVICE      the end of device_del(), after any unbind (and
+ *                       after the IOMMU core let the device go): forget the
+ *                       device, which is detached by now
+ */
 static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			  void *data)
 {
@@ -559,13 +630,11 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 
 	switch (action) {
 	case BUS_NOTIFY_BIND_DRIVER:
-		if (vcm_excluded(dev)) {
-			dev_info(dev, VCM_PREFIX "excluded by vcm.exclude=\n");
-			break;
-		}
 		assoc = vcm_attach_device(dev,
 					  (vcm_notrack ? 0 : VCM_ATTACH_TRACK) |
-					  (vcm_lazy ? VCM_ATTACH_LAZY : 0));
+					  (vcm_lazy ? VCM_ATTACH_LAZY : 0) |
+					  (vcm_excluded(dev) ?
+					   VCM_ATTACH_EXCLUDED : 0));
 		if (IS_ERR(assoc))
 			dev_warn(dev, VCM_PREFIX "cannot attach (%pe), keeping the original DMA backend\n",
 				 assoc);
@@ -573,7 +642,7 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "served by %s\n",
 				 assoc->vcm->name);
 		break;
-	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* the probe failed or deferred */
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:
 		vcm_detach_unused_device(dev);
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:
@@ -582,6 +651,10 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 			dev_info(dev, VCM_PREFIX "original DMA backend restored\n");
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
+		if (!READ_ONCE(dev->driver))
+			vcm_release_device(dev);
+		break;
+	case BUS_NOTIFY_REMOVED_DEVICE:
 		vcm_release_device(dev);
 		break;
 	}

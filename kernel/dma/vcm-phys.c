@@ -78,6 +78,27 @@ static bool vcm_phys_reachable(struct device *dev, phys_addr_t phys,
 }
 
 /*
+ * alloc_pages_exact() on @node: the device's NUMA node, as dma-direct
+ * allocates (alloc_pages_exact_nid() is __meminit, gone after boot
+ * without memory hot-plug).  The tail of the power-of-two block goes
+ * back; free with free_pages_exact().
+ */
+static void *vcm_alloc_pages_exact_node(int node, size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	unsigned long i, nr = PFN_UP(size);
+	struct page *page;
+
+	page = alloc_pages_node(node, gfp & ~__GFP_COMP, order);
+	if (!page)
+		return NULL;
+	split_page(page, order);
+	for (i = nr; i < 1UL << order; i++)
+		__free_page(page + i);
+	return page_address(page);
+}
+
+/*
  * Pages from the buddy allocator, in the highest zone that @limit allows
  * first, then in the lower ones, as dma-direct does.  alloc_pages_exact()
  * gives the tail of the power-of-two block back.
@@ -95,7 +116,7 @@ static struct page *vcm_alloc_exact(struct device *dev, size_t size,
 		gfp |= GFP_DMA32;
 
 	for (;;) {
-		va = alloc_pages_exact(size, gfp);
+		va = vcm_alloc_pages_exact_node(dev_to_node(dev), size, gfp);
 		if (!va || vcm_phys_reachable(dev, virt_to_phys(va), size,
 					      limit))
 			return va ? virt_to_page(va) : NULL;
@@ -300,6 +321,30 @@ void vcm_phys_release(struct kref *kref)
 	}
 	put_device(phys->owner);
 	kfree(phys);
+}
+
+/**
+ * vcm_phys_quarantine() - keep a buffer's memory from ever being reused
+ * @phys: a buffer that a device which was not stopped may still write
+ *
+ * Freeing it would let the page allocator hand the pages to someone else
+ * while the device's DMA may still land in them.  The buffer takes a
+ * reference that is never dropped, forgets its owner (whose device may go
+ * away) and stays listed in debugfs as quarantined.  The memory is lost
+ * until reboot, which is the price of not corrupting someone else's.
+ */
+void vcm_phys_quarantine(struct vcm_phys *phys)
+{
+	struct device *owner;
+	unsigned long flags;
+
+	kref_get(&phys->kref);
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	phys->flags |= VCM_PHYS_QUARANTINED;
+	owner = phys->owner;
+	phys->owner = NULL;
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	put_device(owner);
 }
 
 /**

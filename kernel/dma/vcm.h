@@ -18,8 +18,10 @@
  * Locking, outermost first:
  *
  *   vcm_graph_lock (mutex, vcm-core.c): the list of vcms, the list of assocs,
- *       assoc state changes (attach, bind, unbind, detach) and the assoc
- *       lists of each vcm.  Never taken on a mapping path.
+ *       assoc state changes (attach, bind, unbind, detach), the assoc
+ *       lists of each vcm, and native mappings (vcm_map_phys(), vcm_unmap())
+ *       against the teardown of their device.  Never taken on a DMA API
+ *       mapping path.
  *   vcm->lock (spinlock, irqsave): the vcm's tree of reservations.
  *   phys->lock (spinlock, irqsave): the list of reservations bound to phys.
  *       Nests inside vcm->lock.
@@ -35,7 +37,15 @@
  *   phys->kref     one for its creator (the coherent allocation, or the
  *                  native API caller), one per reservation bound to it.
  *   res            owned by whoever created it (a coherent allocation or a
- *                  native mapping); not refcounted.
+ *                  native mapping); not refcounted.  Whoever takes it out
+ *                  of its vcm's tree (under vcm->lock) unbinds it; a
+ *                  native mapping torn down with its device is marked
+ *                  VCM_RES_DEAD and freed by its holder's vcm_unmap().
+ *   assoc          lives from the first bind of its device until the
+ *                  device is deleted: at BUS_NOTIFY_DEL_DEVICE if no driver
+ *                  is bound, else at BUS_NOTIFY_REMOVED_DEVICE, after the
+ *                  unbind that device_del() does in between.  A driver
+ *                  never outlives its assoc (vcm-ops.c).
  */
 #ifndef _KERNEL_DMA_VCM_H
 #define _KERNEL_DMA_VCM_H
@@ -60,6 +70,7 @@ enum vcm_kind {
 /* vcm_attach_device() flags */
 #define VCM_ATTACH_TRACK	BIT(0)	/* record every streaming mapping */
 #define VCM_ATTACH_LAZY		BIT(1)	/* batch IOTLB invalidation */
+#define VCM_ATTACH_EXCLUDED	BIT(2)	/* vcm.exclude= names the device */
 
 /* Per-device counters, shown in debugfs.  Keep vcm_stat_names[] in sync. */
 enum vcm_stat {
@@ -151,6 +162,7 @@ struct vcm_track_bucket {
 	struct hlist_head head;
 };
 
+struct dentry;
 struct vcm_assoc;
 struct vcm_res;
 
@@ -168,7 +180,11 @@ struct vcm_res;
  * @sync_for_cpu: hand a streaming mapping back to the CPU
  * @sync_for_device: hand a streaming mapping to the device
  * @map_resource: map an MMIO range
- * @bind: give @res an address range in its vcm that reaches its vcm_phys
+ * @sync_sg_for_cpu: hand the CPU entries of a mapped list back to the CPU
+ *	(optional: without it, each DMA segment is synced as one range)
+ * @sync_sg_for_device: hand them to the device (optional, likewise)
+ * @bind: give @res an address range in its vcm that reaches its vcm_phys;
+ *	@gfp is the caller's, down to the page tables
  * @unbind: undo @bind
  * @supported: can a device with @mask use this vcm?
  * @required_mask: the smallest mask that reaches all memory
@@ -198,10 +214,16 @@ struct vcm_backend {
 			     size_t size, enum dma_data_direction dir);
 	void (*sync_for_device)(struct vcm_assoc *assoc, dma_addr_t addr,
 				size_t size, enum dma_data_direction dir);
+	void (*sync_sg_for_cpu)(struct vcm_assoc *assoc,
+				struct scatterlist *sgl, int nents,
+				enum dma_data_direction dir);
+	void (*sync_sg_for_device)(struct vcm_assoc *assoc,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir);
 	dma_addr_t (*map_resource)(struct vcm_assoc *assoc, phys_addr_t phys,
 				   size_t size, enum dma_data_direction dir,
 				   unsigned long attrs);
-	int (*bind)(struct vcm_assoc *assoc, struct vcm_res *res);
+	int (*bind)(struct vcm_assoc *assoc, struct vcm_res *res, gfp_t gfp);
 	void (*unbind)(struct vcm_res *res);
 	int (*supported)(struct vcm_assoc *assoc, u64 mask);
 	u64 (*required_mask)(struct vcm_assoc *assoc);
@@ -213,9 +235,12 @@ struct vcm_backend {
 #define VCM_LAZY_ENTRIES	128
 
 /**
- * struct vcm_lazy_entry - a streaming range waiting for its invalidation
+ * struct vcm_lazy_entry - an unmapped streaming range waiting for its flush
  * @iova: start, granule aligned
  * @size: bytes, granule aligned
+ *
+ * Its page table entries are already cleared: only the IOTLB may still
+ * hold translations, so the IOVA must not be reused before the flush.
  */
 struct vcm_lazy_entry {
 	dma_addr_t iova;
@@ -223,10 +248,12 @@ struct vcm_lazy_entry {
 };
 
 /**
- * struct vcm_lazy_queue - one CPU's unmaps waiting for the next batch
- * @lock: protects @count and @entry (the timer flushes from any CPU)
+ * struct vcm_lazy_queue - one CPU's unmaps waiting for the next IOTLB flush
+ * @lock: protects @count, @entry and @freelist (the timer flushes from any
+ *	CPU)
  * @count: entries queued
- * @entry: the unmaps
+ * @entry: the unmapped ranges
+ * @freelist: page-table pages the unmaps unlinked, freed after the flush
  * @flushing: bit 0 is held by whoever flushes the queue, and owns @batch
  * @batch: the entries being flushed
  */
@@ -234,6 +261,7 @@ struct vcm_lazy_queue {
 	spinlock_t lock;		/* see above */
 	unsigned int count;
 	struct vcm_lazy_entry entry[VCM_LAZY_ENTRIES];
+	struct list_head freelist;
 	unsigned long flushing;
 	struct vcm_lazy_entry batch[VCM_LAZY_ENTRIES];
 };
@@ -268,6 +296,16 @@ struct vcm_unmap_log {
 	struct vcm_unmap_rec rec[VCM_UNMAP_LOG];
 };
 
+/**
+ * struct vcm_iova_range - a range of IOVA page frames, inclusive
+ * @lo: first
+ * @hi: last
+ */
+struct vcm_iova_range {
+	unsigned long lo;
+	unsigned long hi;
+};
+
 /* What a faulting IOVA is to its vcm: vcm_iommu_fault_explain(). */
 enum vcm_fault_class {
 	VCM_FAULT_RES,		/* inside a live reservation */
@@ -285,6 +323,9 @@ enum vcm_fault_class {
  * @lazy_timer: bounds the wait of a queued unmap
  * @lazy_flushed: unmaps completed in batches
  * @resv: the IOMMU's reserved regions, kept out of @iovad
+ * @kept: IOVA ranges kept out of @iovad (reserved regions, bridge windows
+ *	and the gaps between dma-ranges), which are not VCM's to unmap
+ * @nr_kept: entries in @kept
  * @mapped: bytes of reservations mapped, by log2 of the IOMMU page size
  * @unmaps: per-CPU log of recent unmaps, to explain faults
  * @faults: IOMMU faults reported to VCM
@@ -298,6 +339,8 @@ struct vcm_iommu {
 	struct timer_list lazy_timer;
 	atomic_long_t lazy_flushed;
 	struct list_head resv;
+	struct vcm_iova_range *kept;
+	unsigned int nr_kept;
 	atomic_long_t mapped[BITS_PER_LONG];
 	struct vcm_unmap_log __percpu *unmaps;
 	atomic_long_t faults;
@@ -348,6 +391,8 @@ struct vcm_chunk {
 
 /* vcm_phys.flags */
 #define VCM_PHYS_CMA		BIT(0)	/* chunk 0 came from dma_alloc_contiguous */
+#define VCM_PHYS_QUARANTINED	BIT(1)	/* a device that was not stopped may
+					 * still write it: never freed */
 
 /**
  * struct vcm_phys - a physical buffer
@@ -389,7 +434,7 @@ struct vcm_phys {
  * @cpu_addr: what the CPU view returned to the driver was
  * @attrs: DMA_ATTR_* it was made with
  * @flags: VCM_RES_*
- * @dir: direction, for native mappings
+ * @dir: direction of the DMA it serves (bidirectional for coherent buffers)
  * @node: entry in @vcm's res_tree (vcm->lock)
  * @phys_node: entry in @phys's list (phys->lock)
  */
@@ -530,6 +575,7 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 				 unsigned int flags);
 struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       struct vcm_phys *phys, unsigned int flags,
+			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp);
 void vcm_res_destroy(struct vcm_res *res);
 
@@ -559,6 +605,7 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 				       gfp_t gfp, unsigned long orders);
 void vcm_phys_release(struct kref *kref);
+void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
@@ -575,16 +622,21 @@ extern const struct vcm_backend vcm_direct_backend;
 /* vcm-iommu.c */
 extern const struct vcm_backend vcm_iommu_backend;
 #ifdef CONFIG_DMA_VCM_IOMMU
+void vcm_iommu_debugfs_init(struct dentry *dir);
 const char *vcm_iommu_usable(struct device *dev);
 int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 		   struct iommu_domain *domain, bool lazy);
 void vcm_iommu_destroy(struct vcm *vcm);
 void vcm_iommu_flush(struct vcm *vcm);
 size_t vcm_iommu_opt_mapping_size(void);
-void vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end);
+int vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end);
 enum vcm_fault_class vcm_iommu_fault_explain(struct vcm *vcm, dma_addr_t iova,
 					     char *buf, size_t len);
 #else
+static inline void vcm_iommu_debugfs_init(struct dentry *dir)
+{
+}
+
 static inline const char *vcm_iommu_usable(struct device *dev)
 {
 	return "kernel built without IOMMU DMA support";
