@@ -15,16 +15,33 @@
  *                                                 through dma_mmap_coherent(),
  *                                                 filled with byte i = 7i + 3
  *   /sys/kernel/debug/vcm-edu/<device>/pgsizes    write N: allocate N KiB
- *                                                 coherent; read: how many
- *                                                 bytes each IOMMU page
- *                                                 size maps
+ *                                                 coherent, kept until the
+ *                                                 next write (0: free it);
+ *                                                 read: how many bytes each
+ *                                                 IOMMU page size would map
+ *                                                 it
  *   /sys/kernel/debug/vcm-edu/<device>/leak       write 1: behave like a
  *                                                 buggy driver (see
  *                                                 edu_leak())
+ *   /sys/kernel/debug/vcm-edu/<device>/atomic     write N: N rounds of
+ *                                                 GFP_ATOMIC coherent and
+ *                                                 dma_pool allocations made
+ *                                                 under a spinlock, each
+ *                                                 checked by a DMA round
+ *                                                 trip; read: totals
  *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
  *                                                 next probe allocates its
  *                                                 coherent buffer, then
  *                                                 returns -EPROBE_DEFER
+ *   /sys/kernel/debug/vcm-edu/platform            write "add": register a
+ *                                                 platform device, whose
+ *                                                 driver maps and allocates
+ *                                                 DMA memory at probe and
+ *                                                 gives it back at remove;
+ *                                                 "remove": unregister the
+ *                                                 device while its driver
+ *                                                 is bound; read: what the
+ *                                                 driver saw
  *
  * A round copies random data of random length (1..4095 bytes: QEMU 7.2
  * aborts on a transfer that ends exactly at the end of the buffer) to the
@@ -33,12 +50,15 @@
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -69,6 +89,10 @@ struct edu {
 	char last_error[96];
 	char isolation[128];
 	char pgsizes[160];
+	unsigned long atomic_ok, atomic_failed;
+	void *pg_cpu;			/* the pgsizes buffer, kept until */
+	dma_addr_t pg_dma;		/* the next write (0: none) */
+	size_t pg_size;
 };
 
 #define EDU_PROBE_LEN		256
@@ -202,12 +226,15 @@ out:
  *                invalidation it must fault and leave the page untouched
  *   after-free   through the address of a freed coherent buffer: must
  *                fault; the page is kept (get_page) to check it
+ *   to-device    a write through a live DMA_TO_DEVICE mapping: the IOMMU
+ *                maps it read-only for the device, so it must fault
  *
  * One probe per write, so that the test can match each probe's IOVA with
  * the IOMMU's fault report in the kernel log.
  */
 static int edu_probe_streaming(struct edu *edu, struct page *page,
-			       size_t map_len, bool unmap_first)
+			       size_t map_len, bool unmap_first,
+			       enum dma_data_direction dir)
 {
 	struct device *dev = &edu->pdev->dev;
 	u8 *buf = page_address(page);
@@ -215,15 +242,15 @@ static int edu_probe_streaming(struct edu *edu, struct page *page,
 	int ret;
 
 	memset(buf, EDU_POISON, PAGE_SIZE);
-	addr = dma_map_page(dev, page, 0, map_len, DMA_FROM_DEVICE);
+	addr = dma_map_page(dev, page, 0, map_len, dir);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
 		return ret;
 	if (unmap_first)
-		dma_unmap_page(dev, addr, map_len, DMA_FROM_DEVICE);
+		dma_unmap_page(dev, addr, map_len, dir);
 	ret = edu_dma(edu, addr, EDU_PROBE_LEN, true);
 	if (!unmap_first)
-		dma_unmap_page(dev, addr, map_len, DMA_FROM_DEVICE);
+		dma_unmap_page(dev, addr, map_len, dir);
 	snprintf(edu->isolation, sizeof(edu->isolation),
 		 "iova=%pad mapped=%zu written=%d landed=%d untouched=%d\n",
 		 &addr, unmap_first ? 0 : map_len, EDU_PROBE_LEN,
@@ -274,11 +301,17 @@ static int edu_isolation(struct edu *edu, const char *probe)
 	if (!page)
 		return -ENOMEM;
 	if (sysfs_streq(probe, "mapped"))
-		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false);
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false,
+					  DMA_FROM_DEVICE);
 	else if (sysfs_streq(probe, "in-granule"))
-		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN / 2, false);
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN / 2, false,
+					  DMA_FROM_DEVICE);
 	else if (sysfs_streq(probe, "after-unmap"))
-		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, true);
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, true,
+					  DMA_FROM_DEVICE);
+	else if (sysfs_streq(probe, "to-device"))
+		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false,
+					  DMA_TO_DEVICE);
 	else
 		ret = -EINVAL;
 	__free_page(page);
@@ -382,9 +415,22 @@ static int edu_pgsizes(struct edu *edu, size_t size)
 				       " pg%luk=%lu", (1UL << i) >> 10,
 				       bytes[i]);
 	scnprintf(out + n, sizeof(edu->pgsizes) - n, "\n");
+	/* Kept, so that the IOMMU's own record of it can be read too. */
+	edu->pg_cpu = cpu;
+	edu->pg_dma = handle;
+	edu->pg_size = size;
+	return 0;
 out_free:
 	dma_free_coherent(dev, size, cpu, handle);
 	return ret;
+}
+
+static void edu_pgsizes_free(struct edu *edu)
+{
+	if (edu->pg_cpu)
+		dma_free_coherent(&edu->pdev->dev, edu->pg_size, edu->pg_cpu,
+				  edu->pg_dma);
+	edu->pg_cpu = NULL;
 }
 
 static ssize_t edu_pgsizes_write(struct file *file, const char __user *ubuf,
@@ -399,7 +445,8 @@ static ssize_t edu_pgsizes_write(struct file *file, const char __user *ubuf,
 		return ret;
 	mutex_lock(&edu->lock);
 	edu->pgsizes[0] = 0;
-	ret = edu_pgsizes(edu, (size_t)kib << 10);
+	edu_pgsizes_free(edu);
+	ret = kib ? edu_pgsizes(edu, (size_t)kib << 10) : 0;
 	mutex_unlock(&edu->lock);
 	return ret ?: count;
 }
@@ -587,6 +634,284 @@ static int edu_result_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(edu_result);
 
+/*
+ * Allocations in atomic context, as xhci and ehci make them (dma_pool_alloc()
+ * with GFP_ATOMIC from their interrupt paths): made under a spinlock, with
+ * the caller's gfp.  Whatever backend serves the device must not sleep on
+ * the way, page tables included; CONFIG_DEBUG_ATOMIC_SLEEP reports it if
+ * it does.  Each buffer then carries a DMA round trip, checked.
+ */
+static DEFINE_SPINLOCK(edu_atomic_lock);
+
+static int edu_check_buffer(struct edu *edu, u8 *cpu, dma_addr_t handle,
+			    size_t len)
+{
+	u8 *ref = kmalloc(len, GFP_KERNEL);
+	int ret;
+
+	if (!ref)
+		return -ENOMEM;
+	get_random_bytes(ref, len);
+	memcpy(cpu, ref, len);
+	ret = edu_dma(edu, handle, len, false);
+	if (!ret) {
+		memset(cpu, 0, len);
+		ret = edu_dma(edu, handle, len, true);
+	}
+	if (!ret)
+		ret = edu_compare(edu, "atomic", cpu, ref, len);
+	kfree(ref);
+	return ret;
+}
+
+static int edu_atomic_coherent(struct edu *edu, size_t size)
+{
+	struct device *dev = &edu->pdev->dev;
+	dma_addr_t handle;
+	u8 *cpu;
+	int ret;
+
+	spin_lock(&edu_atomic_lock);
+	cpu = dma_alloc_coherent(dev, size, &handle, GFP_ATOMIC);
+	spin_unlock(&edu_atomic_lock);
+	if (!cpu)
+		return edu_fail(edu, "atomic coherent allocation", -ENOMEM);
+	ret = edu_check_buffer(edu, cpu, handle,
+			       min_t(size_t, size, EDU_MAX_XFER));
+	dma_free_coherent(dev, size, cpu, handle);
+	return ret;
+}
+
+static int edu_atomic_pool(struct edu *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct dma_pool *pool;
+	dma_addr_t handle;
+	int ret = -ENOMEM;
+	u8 *cpu;
+
+	pool = dma_pool_create("vcm-edu-atomic", dev, 512, 64, 0);
+	if (!pool)
+		return edu_fail(edu, "dma_pool_create", -ENOMEM);
+	spin_lock(&edu_atomic_lock);
+	cpu = dma_pool_alloc(pool, GFP_ATOMIC, &handle);
+	spin_unlock(&edu_atomic_lock);
+	if (cpu) {
+		ret = edu_check_buffer(edu, cpu, handle, 512);
+		dma_pool_free(pool, cpu, handle);
+	} else {
+		edu_fail(edu, "atomic dma_pool_alloc", ret);
+	}
+	dma_pool_destroy(pool);
+	return ret;
+}
+
+static ssize_t edu_atomic_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	unsigned int n, i;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	mutex_lock(&edu->lock);
+	for (i = 0; i < n; i++) {
+		if (edu_atomic_coherent(edu, PAGE_SIZE) ||
+		    edu_atomic_coherent(edu, SZ_64K) || edu_atomic_pool(edu))
+			edu->atomic_failed++;
+		else
+			edu->atomic_ok++;
+	}
+	mutex_unlock(&edu->lock);
+	return count;
+}
+
+static ssize_t edu_atomic_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	char out[64];
+	size_t n;
+
+	mutex_lock(&edu->lock);
+	n = scnprintf(out, sizeof(out), "atomic_ok=%lu atomic_failed=%lu\n",
+		      edu->atomic_ok, edu->atomic_failed);
+	mutex_unlock(&edu->lock);
+	return simple_read_from_buffer(ubuf, count, ppos, out, n);
+}
+
+static const struct file_operations edu_atomic_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= edu_atomic_read,
+	.write	= edu_atomic_write,
+};
+
+/*
+ * A platform device for the life cycle that PCI never shows: device_del()
+ * of a platform device tells the bus BUS_NOTIFY_DEL_DEVICE while the driver
+ * is still bound, and only then unbinds it.  The driver maps and allocates
+ * at probe, and gives everything back at remove() (and devres, after it),
+ * through whichever backend served it at probe: that backend must still
+ * serve it then.
+ */
+struct edu_plat {
+	const struct dma_map_ops *ops;	/* get_dma_ops() at probe */
+	void *coh;
+	dma_addr_t coh_dma;
+	void *buf;
+	dma_addr_t buf_dma;
+	struct scatterlist sg[2];
+	struct page *pages[2];
+};
+
+static DEFINE_MUTEX(edu_plat_lock);	/* the device and the result */
+static struct platform_device *edu_plat_dev;
+static char edu_plat_result[160];
+
+static __printf(1, 2) void edu_plat_say(const char *fmt, ...)
+{
+	size_t n = strlen(edu_plat_result);
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(edu_plat_result + n, sizeof(edu_plat_result) - n, fmt,
+		   args);
+	va_end(args);
+}
+
+static int edu_plat_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct edu_plat *p;
+	dma_addr_t managed;
+	int i, n, ret;
+
+	p = devm_kzalloc(dev, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (ret)
+		return ret;
+	p->ops = get_dma_ops(dev);
+	if (!dmam_alloc_coherent(dev, PAGE_SIZE, &managed, GFP_KERNEL))
+		return -ENOMEM;
+	p->coh = dma_alloc_coherent(dev, 2 * PAGE_SIZE, &p->coh_dma,
+				    GFP_KERNEL);
+	if (!p->coh)
+		return -ENOMEM;
+	p->buf = devm_kzalloc(dev, 512, GFP_KERNEL);
+	if (!p->buf)
+		goto err_coh;
+	p->buf_dma = dma_map_single(dev, p->buf, 512, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, p->buf_dma))
+		goto err_coh;
+	sg_init_table(p->sg, 2);
+	for (i = 0; i < 2; i++) {
+		p->pages[i] = alloc_page(GFP_KERNEL);
+		if (!p->pages[i])
+			goto err_pages;
+		sg_set_page(&p->sg[i], p->pages[i], PAGE_SIZE, 0);
+	}
+	n = dma_map_sg(dev, p->sg, 2, DMA_FROM_DEVICE);
+	if (!n)
+		goto err_pages;
+	platform_set_drvdata(pdev, p);
+	edu_plat_say("probe: ops=%s", p->ops ? "dma_map_ops" : "direct");
+	return 0;
+
+err_pages:
+	while (i--)
+		__free_page(p->pages[i]);
+	dma_unmap_single(dev, p->buf_dma, 512, DMA_TO_DEVICE);
+err_coh:
+	dma_free_coherent(dev, 2 * PAGE_SIZE, p->coh, p->coh_dma);
+	return -ENOMEM;
+}
+
+static void edu_plat_remove(struct platform_device *pdev)
+{
+	struct edu_plat *p = platform_get_drvdata(pdev);
+	struct device *dev = &pdev->dev;
+	int i;
+
+	edu_plat_say(" remove: same_backend=%d bound=%d",
+		     get_dma_ops(dev) == p->ops, !!dev->driver);
+	dma_unmap_sg(dev, p->sg, 2, DMA_FROM_DEVICE);
+	for (i = 0; i < 2; i++)
+		__free_page(p->pages[i]);
+	dma_unmap_single(dev, p->buf_dma, 512, DMA_TO_DEVICE);
+	dma_free_coherent(dev, 2 * PAGE_SIZE, p->coh, p->coh_dma);
+}
+
+static struct platform_driver edu_plat_driver = {
+	.driver.name	= "vcm-edu-plat",
+	.probe		= edu_plat_probe,
+	.remove		= edu_plat_remove,
+};
+
+static int edu_plat_add(void)
+{
+	struct platform_device_info info = {
+		.name = "vcm-edu-plat",
+		.id = PLATFORM_DEVID_NONE,
+		.dma_mask = DMA_BIT_MASK(32),
+	};
+	struct platform_device *pdev;
+
+	if (edu_plat_dev)
+		return -EBUSY;
+	edu_plat_result[0] = 0;
+	pdev = platform_device_register_full(&info);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	edu_plat_dev = pdev;
+	return 0;
+}
+
+static ssize_t edu_plat_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char cmd[8];
+	int ret = -EINVAL;
+
+	if (count >= sizeof(cmd) || copy_from_user(cmd, ubuf, count))
+		return -EINVAL;
+	cmd[count] = 0;
+	mutex_lock(&edu_plat_lock);
+	if (sysfs_streq(cmd, "add")) {
+		ret = edu_plat_add();
+	} else if (sysfs_streq(cmd, "remove") && edu_plat_dev) {
+		/* Bound or not, as device_del() finds it. */
+		platform_device_unregister(edu_plat_dev);
+		edu_plat_dev = NULL;
+		ret = 0;
+	}
+	mutex_unlock(&edu_plat_lock);
+	return ret ?: count;
+}
+
+static ssize_t edu_plat_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char out[sizeof(edu_plat_result) + 1];
+	size_t n;
+
+	mutex_lock(&edu_plat_lock);
+	n = scnprintf(out, sizeof(out), "%s\n", edu_plat_result);
+	mutex_unlock(&edu_plat_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, out, n);
+}
+
+static const struct file_operations edu_plat_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= edu_plat_read,
+	.write	= edu_plat_write,
+};
+
 static struct dentry *edu_debugfs_root;
 
 /* The device whose next probe defers (edu_defer_lock). */
@@ -668,6 +993,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			    &edu_isolation_fops);
 	debugfs_create_file("pgsizes", 0600, edu->dir, edu, &edu_pgsizes_fops);
 	debugfs_create_file("leak", 0200, edu->dir, edu, &edu_leak_fops);
+	debugfs_create_file("atomic", 0600, edu->dir, edu, &edu_atomic_fops);
 	/*
 	 * debugfs' protecting proxy has no mmap; this test file does without
 	 * it (the driver must not be unbound while the buffer is mapped).
@@ -685,6 +1011,7 @@ static void edu_remove(struct pci_dev *pdev)
 	struct edu *edu = pci_get_drvdata(pdev);
 
 	debugfs_remove_recursive(edu->dir);
+	edu_pgsizes_free(edu);
 }
 
 static const struct pci_device_id edu_ids[] = {
@@ -702,16 +1029,27 @@ static struct pci_driver edu_driver = {
 
 static int __init edu_init(void)
 {
+	int ret;
+
 	edu_debugfs_root = debugfs_create_dir("vcm-edu", NULL);
 	debugfs_create_file("defer", 0200, edu_debugfs_root, NULL,
 			    &edu_defer_fops);
-	return pci_register_driver(&edu_driver);
+	debugfs_create_file("platform", 0600, edu_debugfs_root, NULL,
+			    &edu_plat_fops);
+	ret = platform_driver_register(&edu_plat_driver);
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&edu_driver);
+	if (ret)
+		platform_driver_unregister(&edu_plat_driver);
+	return ret;
 }
 module_init(edu_init);
 
 static void __exit edu_exit(void)
 {
 	pci_unregister_driver(&edu_driver);
+	platform_driver_unregister(&edu_plat_driver);
 	debugfs_remove_recursive(edu_debugfs_root);
 }
 module_exit(edu_exit);

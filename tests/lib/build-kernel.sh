@@ -3,24 +3,37 @@
 # Configure (tinyconfig + tests/configs/qemu.config) and build the kernel
 # booted by the QEMU scenarios.  Extra make arguments (W=1, C=1, a target
 # list) are passed through.
+#
+# VCM_KERNEL=debug builds the debug kernel of the kasan-* scenarios instead:
+# the same plus tests/configs/debug.config (KASAN, lockdep, kmemleak, fault
+# injection), in its own build directory.
 source "$(dirname "$0")/common.sh"
 
-frag=$VCM_REPO/tests/configs/qemu.config
-mkdir -p "$VCM_BUILD"
-if ! cmp -s "$frag" "$VCM_BUILD/.vcm-fragment" ||
-   [ "$VCM_SRC/.vcm-patches" -nt "$VCM_BUILD/.config" ]; then
-	log "configuring $VCM_BUILD"
-	kmake O="$VCM_BUILD" tinyconfig >/dev/null
-	"$VCM_SRC/scripts/kconfig/merge_config.sh" -m -O "$VCM_BUILD" \
-		"$VCM_BUILD/.config" "$frag" >/dev/null
-	kmake O="$VCM_BUILD" olddefconfig >/dev/null
-	# A typo or an unmet dependency must not pass silently.
-	while read -r line; do
-		case "$line" in CONFIG_*) ;; *) continue ;; esac
-		grep -qx "$line" "$VCM_BUILD/.config" ||
-			die "fragment line '$line' did not survive olddefconfig"
-	done < "$frag"
-	cp "$frag" "$VCM_BUILD/.vcm-fragment"
+frags=$VCM_REPO/tests/configs/qemu.config
+build=$VCM_BUILD
+if [ "${VCM_KERNEL:-qemu}" = debug ]; then
+	frags="$frags $VCM_REPO/tests/configs/debug.config"
+	build=$VCM_DEBUG_BUILD
 fi
-log "building kernel in $VCM_BUILD $*"
-kmake O="$VCM_BUILD" "${@:-bzImage}"
+mkdir -p "$build"
+# shellcheck disable=SC2086
+if ! cat $frags | cmp -s - "$build/.vcm-fragment" ||
+   [ "$VCM_SRC/.vcm-patches" -nt "$build/.config" ]; then
+	log "configuring $build"
+	kmake O="$build" tinyconfig >/dev/null
+	# shellcheck disable=SC2086
+	"$VCM_SRC/scripts/kconfig/merge_config.sh" -m -O "$build" \
+		"$build/.config" $frags >/dev/null
+	kmake O="$build" olddefconfig >/dev/null
+	# A typo or an unmet dependency must not pass silently.
+	# shellcheck disable=SC2086
+	cat $frags | while read -r line; do
+		case "$line" in CONFIG_*) ;; *) continue ;; esac
+		grep -qx "$line" "$build/.config" ||
+			die "fragment line '$line' did not survive olddefconfig"
+	done
+	# shellcheck disable=SC2086
+	cat $frags > "$build/.vcm-fragment"
+fi
+log "building kernel in $build $*"
+kmake O="$build" "${@:-bzImage}"

@@ -157,7 +157,9 @@ int main(int argc, char **argv)
 		memcpy(to.sll_addr, rxmac, 6);
 		while (sendto(tx, frame, 14 + len, 0, (struct sockaddr *)&to,
 			      sizeof(to)) < 0) {
-			if (errno != ENOBUFS && errno != EAGAIN) {
+			/* ENOMEM: an allocation failed (fault injection). */
+			if (errno != ENOBUFS && errno != EAGAIN &&
+			    errno != ENOMEM) {
 				perror("sendto");
 				return 2;
 			}
