@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # dma-vcm harness.  See README.md.
 
-.PHONY: all setup tree kernel demo check static kunit qemu bench series clean
+.PHONY: all setup tree kernel demo check static kunit qemu bench series mutants clean
 
 all: demo
 
@@ -28,6 +28,9 @@ bench: kernel
 
 series: tree
 	@bash tests/lib/series.sh
+
+mutants:
+	@bash tests/mutants/run.sh
 
 clean:
 	rm -rf "$${VCM_CACHE:-/var/cache/dma-vcm}/out"

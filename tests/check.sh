@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The whole test suite: static checks, KUnit, QEMU scenarios.  Ends with
-# the line "N passed, N failed" and exits non-zero if anything failed.
+# The whole test suite: static checks, KUnit, QEMU scenarios.  Every
+# result line ("pass|fail|skip <part>:<check> [detail]") is printed as its
+# part produces it and kept in $VCM_OUT/check.results; the run ends with
+# the line "N passed, N failed" (skip lines are neither) and exits non-zero
+# if anything failed.
 #
 #   tests/check.sh [static] [kunit] [qemu]    (default: all three)
 source "$(dirname "$0")/lib/common.sh"
@@ -16,33 +19,65 @@ record() {	# record pass|fail name [detail]
 	echo "$*"
 }
 
+# count <pass|fail|skip> [file]: result lines of that kind.
+count() { grep -c "^$1 " "${2:-$results}" || true; }
+
+# part <label> <command>...: run one part of the suite, printing its
+# result lines as they come and adding them to $results.  A part whose
+# script dies has not reported all its checks: that is a failure too.
+part() {
+	local label=$1 from rc=0 lines
+	shift
+	from=$(wc -l < "$results")
+	"$@" | tee -a "$results" || rc=$?
+	[ "$rc" = 0 ] || record fail "$label:harness" "$* exited with $rc"
+	lines=$(mktemp)
+	tail -n +"$((from + 1))" "$results" > "$lines"
+	echo "--- $label: $(count pass "$lines") passed, $(count fail "$lines") failed, $(count skip "$lines") skipped"
+	rm -f "$lines"
+}
+
 bash "$VCM_REPO/tests/lib/prepare-tree.sh"
 
 if [[ " $parts " == *" static "* ]]; then
-	bash "$VCM_REPO/tests/lib/static.sh" | tee -a "$results" || true
+	part static bash "$VCM_REPO/tests/lib/static.sh"
 fi
 
 if [[ " $parts " == *" kunit "* ]]; then
-	bash "$VCM_REPO/tests/kunit/run.sh" | tee -a "$results" || true
+	part kunit bash "$VCM_REPO/tests/kunit/run.sh"
 fi
 
 if [[ " $parts " == *" qemu "* ]]; then
 	if bash "$VCM_REPO/tests/lib/build-kernel.sh" > "$VCM_OUT/build.log" 2>&1; then
 		record pass build:qemu-kernel
 		bash "$VCM_REPO/tests/lib/initramfs.sh"
-		for s in stock direct vtd vtd-lazy viommu; do
-			bash "$VCM_REPO/tests/qemu/run.sh" "$s" >> "$results" || true
+		for s in stock direct vtd vtd-lazy viommu amdvi; do
+			part "$s" bash "$VCM_REPO/tests/qemu/run.sh" "$s"
 		done
 	else
 		tail -30 "$VCM_OUT/build.log"
 		record fail build:qemu-kernel "see $VCM_OUT/build.log"
 	fi
+	# The same workloads on the debug kernel (KASAN, lockdep, kmemleak),
+	# with fault injection.
+	if VCM_KERNEL=debug bash "$VCM_REPO/tests/lib/build-kernel.sh" \
+			> "$VCM_OUT/build-debug.log" 2>&1; then
+		record pass build:debug-kernel
+		for s in kasan-direct kasan-vtd; do
+			part "$s" bash "$VCM_REPO/tests/qemu/run.sh" "$s"
+		done
+	else
+		tail -30 "$VCM_OUT/build-debug.log"
+		record fail build:debug-kernel "see $VCM_OUT/build-debug.log"
+	fi
 fi
 
 echo
 echo "=== results ($results) ==="
-grep '^fail' "$results" || true
-passed=$(grep -c '^pass' "$results" || true)
-failed=$(grep -c '^fail' "$results" || true)
+grep '^fail ' "$results" || true
+passed=$(count pass)
+failed=$(count fail)
+skipped=$(count skip)
+[ "$skipped" = 0 ] || echo "$skipped skipped (allowed by tests/kunit/expected-skips)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

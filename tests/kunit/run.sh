@@ -1,24 +1,94 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run VCM's KUnit suite with kunit.py on x86_64 (QEMU, TCG) and print one
-# "pass|fail kunit:<test>" line per test case.
+# line per test case:
+#   pass kunit:<case>
+#   fail kunit:<case> <why>            failed, skipped, did not run, not listed
+#   skip kunit:<case> expected: <why>  a skip tests/kunit/expected-skips allows
+# plus "fail kunit:kunit.py exit code <rc>, see <log>" if kunit.py failed.
+#
+#   tests/kunit/run.sh                        build, run, parse
+#   tests/kunit/run.sh --parse <log> [<rc>]   only parse a log (self-test)
+#
+# VCM_KUNIT_EXPECTED and VCM_KUNIT_SKIPS override the two lists (self-test).
 source "$(dirname "$0")/../lib/common.sh"
 
+expected=${VCM_KUNIT_EXPECTED:-$VCM_REPO/tests/kunit/expected}
+skips=${VCM_KUNIT_SKIPS:-$VCM_REPO/tests/kunit/expected-skips}
+
+# listed <file>: its lines without comments and blank lines.
+listed() {
+	[ -f "$1" ] || return 0
+	sed 's/#.*//; s/^[[:space:]]*//; s/[[:space:]]*$//; /^$/d' "$1"
+}
+
+# parse <log> <rc>: the result lines of a kunit.py log.
+parse() {
+	local log=$1 rc=$2 line name rest why at want
+	local -A seen=() want_skip=() listed_case=()
+	local -a order=()
+	local re_case='^    (not ok|ok) [0-9]+ ([^[:space:]]+)(.*)$'
+	local re_skip='^[[:space:]]*#[[:space:]]*[Ss][Kk][Ii][Pp]([[:space:]]+(.*))?$'
+
+	while read -r name; do
+		order+=("$name"); listed_case[$name]=1
+	done < <(listed "$expected")
+	# A skip entry is "<case>" (any reason) or "<case> <reason>".
+	while read -r name rest; do
+		want_skip[$name]=${rest:-*}
+	done < <(listed "$skips")
+
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		# Tolerate printk timestamps, should the KUnit config turn them on.
+		[[ $line =~ ^\[\ *[0-9]+\.[0-9]+\]\ (.*)$ ]] && line=${BASH_REMATCH[1]}
+		# KTAP: the cases of a suite are at 4 spaces; the parameters of a
+		# parametrised case, one level deeper, are not cases of their own
+		# (their case's line sums them up).
+		[[ $line =~ $re_case ]] || continue
+		name=${BASH_REMATCH[2]}; rest=${BASH_REMATCH[3]}
+		seen[$name]=1
+		if [ "${BASH_REMATCH[1]}" = "not ok" ]; then
+			# KUnit's first "# <case>: EXPECTATION FAILED at <file:line>".
+			at=$(grep -a -m1 -o "# $name: [A-Z]* FAILED at [^ ]*" "$log" |
+			     sed 's/.* at /at /') || true
+			echo "fail kunit:$name failed${at:+ $at}, see $log"
+		elif [[ $rest =~ $re_skip ]]; then
+			# A skipped case proved nothing: a failure unless listed.
+			why=${BASH_REMATCH[2]:-no reason given}
+			want=${want_skip[$name]:-}
+			if [ -n "$want" ] && { [ "$want" = "*" ] || [ "$want" = "$why" ]; }; then
+				echo "skip kunit:$name expected: $why"
+			else
+				echo "fail kunit:$name skipped: $why"
+			fi
+		else
+			echo "pass kunit:$name"
+		fi
+		# Keep the list true: a new case must be added to it.
+		[ -n "${listed_case[$name]:-}" ] ||
+			echo "fail kunit:$name not in tests/kunit/expected"
+	done < "$log"
+
+	# A case that never reported (not compiled in, or the kernel died
+	# before it) is a failure, not an absence.
+	for name in "${order[@]}"; do
+		[ -n "${seen[$name]:-}" ] || echo "fail kunit:$name did not run"
+	done
+	# With --raw_output kunit.py does not parse the results, so its exit
+	# code only tells of config, build or boot failures: still failures.
+	[ "$rc" = 0 ] || echo "fail kunit:kunit.py exit code $rc, see $log"
+}
+
+if [ "${1:-}" = --parse ]; then
+	parse "$2" "${3:-0}"
+	exit 0
+fi
+
 log=$VCM_OUT/kunit.log
-cd "$VCM_SRC"
 # kunit.py runs its own make; give it ccache through CC.
-python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-	--build_dir="$VCM_KUNIT_BUILD" \
-	--kunitconfig="$VCM_REPO/tests/kunit/vcm.kunitconfig" \
+kunit_py run --kunitconfig="$VCM_REPO/tests/kunit/vcm.kunitconfig" \
 	--make_options CC="ccache gcc" --jobs="$VCM_JOBS" \
 	--timeout=600 --raw_output=all > "$log" 2>&1 && rc=0 || rc=$?
-# KTAP: "ok N name" / "not ok N name" at test-case indent (4 spaces).
-sed -n 's/^    \(not ok\|ok\) [0-9]* \([a-z_0-9]*\).*/\1 \2/p' "$log" |
-	while read -r a b c; do
-		if [ "$a" = ok ]; then
-			echo "pass kunit:$b"
-		else
-			echo "fail kunit:$c"
-		fi
-	done
-grep -q '^    ok ' "$log" || echo "fail kunit:run kunit.py rc=$rc, see $log"
+parse "$log" "$rc"
+exit 0

@@ -2,25 +2,118 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot one QEMU scenario and turn its VCMCHECK lines into results.
 #
-#   tests/qemu/run.sh <scenario>   stock | direct | vtd | vtd-lazy | viommu
+#   tests/qemu/run.sh <scenario>   stock | direct | vtd | vtd-lazy | viommu |
+#                                  amdvi | kasan-direct | kasan-vtd | bench
+#   tests/qemu/run.sh --parse <scenario> [<log>]   only parse a console log
 #
-# The console log goes to $VCM_OUT/<scenario>.log, the check lines to
-# $VCM_OUT/<scenario>.checks.  A scenario that does not finish, or that
-# ends without its VCM-END marker, adds a failed check.
+# The console log goes to $VCM_OUT/<scenario>.log, the result lines to
+# $VCM_OUT/<scenario>.checks and stdout.  A check that passes proves
+# nothing about the checks that never ran, so each scenario (but bench)
+# has a manifest, tests/qemu/manifests/<scenario>, of the checks it must
+# emit; a listed check not emitted and an emitted check not listed both
+# fail.  The workload's last check, workload-completed, shows that it ran
+# to its end; a scenario that ends without its VCM-END marker (printed
+# by init even after a workload that died) failed too: crash or timeout.
+#
+# VCM_MANIFESTS overrides the manifest directory (self-test).
 source "$(dirname "$0")/../lib/common.sh"
+
+manifests=${VCM_MANIFESTS:-$VCM_REPO/tests/qemu/manifests}
+
+# manifest_check <scenario> <manifest> <emitted name>...: fail lines for
+# the difference between the manifest and the checks emitted.  A manifest
+# line is a check name or a bash glob (names can hold a PCI address), with
+# an optional count "x<N>": exactly N distinct emitted names must match.
+manifest_check() {
+	local scenario=$1 manifest=$2 pattern count extra name n
+	local rel=tests/qemu/manifests/$scenario
+	local -A emitted=() covered=()
+	shift 2
+	for name in "$@"; do emitted[$name]=1; done
+	[ "$manifest" = "$manifests/$scenario" ] || rel=$manifest
+
+	while read -r pattern count extra; do
+		[ -n "$pattern" ] || continue
+		if [ -n "$extra" ] || [[ -n $count && ! $count =~ ^x[0-9]+$ ]]; then
+			echo "fail $scenario:manifest bad line \"$pattern $count $extra\" in $rel"
+			continue
+		fi
+		n=0
+		for name in "${!emitted[@]}"; do
+			# shellcheck disable=SC2053	# a glob on purpose
+			[[ $name == $pattern ]] || continue
+			n=$((n + 1)); covered[$name]=1
+		done
+		if [ "$n" = 0 ] && [ "${count:-x1}" != x0 ]; then
+			echo "fail $scenario:$pattern not emitted (manifest $rel${count:+, want $count})"
+		elif [ -n "$count" ] && [ "$n" != "${count#x}" ]; then
+			echo "fail $scenario:$pattern emitted by $n checks, want ${count#x} (manifest $rel)"
+		fi
+	done < <(sed 's/#.*//' "$manifest")
+
+	for name in "$@"; do
+		[ -n "${covered[$name]:-}" ] || echo "fail $scenario:$name not in manifest ($rel)"
+		covered[$name]=1	# once per name
+	done
+}
+
+# results <scenario> <log> [<qemu exit code>]: the scenario's result lines.
+results() {
+	local scenario=$1 log=$2 qrc=${3:-0} tag result name detail why
+	local -a names=()
+
+	while read -r tag result name detail; do
+		if [[ ! $result =~ ^(pass|fail)$ || -z $name ]]; then
+			# Garbled (e.g. the kernel wrote into the line): it cannot
+			# count, and the check it was will show as not emitted.
+			echo "fail $scenario:malformed-check $tag $result $name $detail"
+			continue
+		fi
+		echo "$result $scenario:$name${detail:+ $detail}"
+		names+=("$name")
+	done < <(grep -a '^VCMCHECK ' "$log" | tr -d '\r')
+
+	if grep -aq "^VCM-END $scenario" "$log"; then
+		echo "pass $scenario:completed VCM-END marker seen"
+	else
+		why="crash or timeout"
+		[ "$qrc" != 124 ] || why="timeout: QEMU killed"
+		echo "fail $scenario:completed no VCM-END marker ($why), see $log"
+	fi
+
+	# bench measures, it asserts nothing: no manifest.
+	[ "$scenario" != bench ] || return 0
+	if [ -f "$manifests/$scenario" ]; then
+		manifest_check "$scenario" "$manifests/$scenario" "${names[@]}"
+	else
+		echo "fail $scenario:manifest missing: tests/qemu/manifests/$scenario"
+	fi
+}
+
+if [ "${1:-}" = --parse ]; then
+	results "$2" "${3:-$VCM_OUT/$2.log}"
+	exit 0
+fi
 
 scenario=$1
 log=$VCM_OUT/$scenario.log
 checks=$VCM_OUT/$scenario.checks
-kernel=$VCM_BUILD/arch/x86/boot/bzImage
-[ -f "$kernel" ] || die "no kernel: run make kernel"
+# The kasan-* scenarios boot the debug kernel (VCM_KERNEL=debug make kernel).
+case $scenario in
+kasan-*) kernel=$VCM_DEBUG_BUILD/arch/x86/boot/bzImage ;;
+*)	kernel=$VCM_BUILD/arch/x86/boot/bzImage ;;
+esac
+[ -f "$kernel" ] || die "no kernel $kernel: run make kernel"
 
-args="console=ttyS0 panic=-1 oops=panic loglevel=4 vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
+# The log buffer holds the whole boot: kernel-log-clean reads all of it.
+args="console=ttyS0 panic=-1 oops=panic loglevel=4 log_buf_len=4M vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
 dev=()
 case $scenario in
 stock)	;;
-direct)	args="$args dma=vcm" ;;
-vtd)	args="$args dma=vcm intel_iommu=on"
+direct|kasan-direct)
+	args="$args dma=vcm" ;;
+vtd|kasan-vtd)
+	args="$args dma=vcm intel_iommu=on"
 	dev+=(-device intel-iommu,intremap=off) ;;
 vtd-lazy)
 	# The first edu behind the bridge is kept off VCM, and so its group.
@@ -28,6 +121,10 @@ vtd-lazy)
 	dev+=(-device intel-iommu,intremap=off) ;;
 viommu)	args="$args dma=vcm"
 	dev+=(-device virtio-iommu-pci) ;;
+amdvi)	# QEMU's AMD-Vi, without interrupt remapping (TCG has no split
+	# irqchip); the kernel takes it from the IVRS table.
+	args="$args dma=vcm"
+	dev+=(-device amd-iommu) ;;
 bench)	args="$args dma_debug=off" ;;
 *)	die "unknown scenario $scenario" ;;
 esac
@@ -57,10 +154,8 @@ timeout "${VCM_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
 	"${dev[@]}" "${disks[@]}" \
 	-device edu -device pci-testdev \
 	-device pcie-pci-bridge,id=pb -device edu,bus=pb,addr=1.0 \
-	-device edu,bus=pb,addr=2.0 </dev/null || true
+	-device edu,bus=pb,addr=2.0 </dev/null && qrc=0 || qrc=$?
 log "scenario $scenario: finished in $(( $(date +%s) - start ))s"
 
-grep -a '^VCMCHECK ' "$log" | tr -d '\r' | sed "s/^VCMCHECK \([a-z]*\) /\1 $scenario:/" > "$checks" || true
-grep -aq "^VCM-END $scenario" "$log" ||
-	echo "fail $scenario:completed no VCM-END marker (crash or timeout), see $log" >> "$checks"
+results "$scenario" "$log" "$qrc" > "$checks"
 cat "$checks"
