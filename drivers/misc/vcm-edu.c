@@ -249,8 +249,15 @@ static int edu_probe_streaming(struct edu *edu, struct page *page,
 	if (unmap_first)
 		dma_unmap_page(dev, addr, map_len, dir);
 	ret = edu_dma(edu, addr, EDU_PROBE_LEN, true);
-	if (!unmap_first)
+	if (!unmap_first) {
+		/*
+		 * A fault is reported by an interrupt, maybe after the
+		 * engine says it is done: keep the mapping until then, so
+		 * that the report sees the address as it was.
+		 */
+		msleep(100);
 		dma_unmap_page(dev, addr, map_len, dir);
+	}
 	snprintf(edu->isolation, sizeof(edu->isolation),
 		 "iova=%pad mapped=%zu written=%d landed=%d untouched=%d\n",
 		 &addr, unmap_first ? 0 : map_len, EDU_PROBE_LEN,

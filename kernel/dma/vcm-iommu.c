@@ -36,6 +36,7 @@
 #include <linux/fault-inject.h>
 #include <linux/iommu.h>
 #include <linux/iova.h>
+#include <linux/memremap.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -483,30 +484,35 @@ static void vcm_iommu_sync_for_device(struct vcm_assoc *assoc,
  * other in physical memory, so a list is synced by its CPU entries, as
  * dma-iommu does (iommu_dma_sync_sg_for_cpu()), never by its segments.
  */
-static void vcm_iommu_sync_sg_for_cpu(struct vcm_assoc *assoc,
-				      struct scatterlist *sgl, int nents,
-				      enum dma_data_direction dir)
+static void vcm_iommu_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			      int nents, enum dma_data_direction dir,
+			      bool for_device)
 {
 	struct scatterlist *s;
 	int i;
 
 	if (dev_is_dma_coherent(assoc->dev))
 		return;
-	for_each_sg(sgl, s, nents, i)
-		arch_sync_dma_for_cpu(sg_phys(s), s->length, dir);
+	for_each_sg(sgl, s, nents, i) {
+		if (for_device)
+			arch_sync_dma_for_device(sg_phys(s), s->length, dir);
+		else
+			arch_sync_dma_for_cpu(sg_phys(s), s->length, dir);
+	}
+}
+
+static void vcm_iommu_sync_sg_for_cpu(struct vcm_assoc *assoc,
+				      struct scatterlist *sgl, int nents,
+				      enum dma_data_direction dir)
+{
+	vcm_iommu_sync_sg(assoc, sgl, nents, dir, false);
 }
 
 static void vcm_iommu_sync_sg_for_device(struct vcm_assoc *assoc,
 					 struct scatterlist *sgl, int nents,
 					 enum dma_data_direction dir)
 {
-	struct scatterlist *s;
-	int i;
-
-	if (dev_is_dma_coherent(assoc->dev))
-		return;
-	for_each_sg(sgl, s, nents, i)
-		arch_sync_dma_for_device(sg_phys(s), s->length, dir);
+	vcm_iommu_sync_sg(assoc, sgl, nents, dir, true);
 }
 
 static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
@@ -603,6 +609,15 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 
 	if (!prot)
 		return -EINVAL;
+	/*
+	 * Peer-to-peer memory is refused, as by the one-to-one backend.
+	 * dma-iommu maps it by PCI bus address or through the host bridge,
+	 * as pci_p2pdma_map_segment() decides; mapping its CPU physical
+	 * address through the IOMMU would be wrong for the former.
+	 */
+	for_each_sg(sgl, s, nents, i)
+		if (is_pci_p2pdma_page(sg_page(s)))
+			return -EREMOTEIO;
 	total = vcm_iommu_sg_layout(assoc, sgl, nents);
 	base = vcm_iova_alloc(assoc, total, *dev->dma_mask);
 	if (!base)

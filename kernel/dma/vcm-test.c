@@ -1375,6 +1375,7 @@ static void vcm_test_iommu_fault(struct kunit *test)
 	vcm_test_no_errors(test, t);
 	__free_page(page);
 }
+
 /*
  * GFP_ATOMIC coherent allocations (dma_pool_alloc() in an interrupt
  * handler) must not sleep anywhere, page tables included: the caller's gfp
@@ -1495,6 +1496,44 @@ static void vcm_test_iommu_hand_back(struct kunit *test)
 		__free_page(pages[i]);
 }
 
+/*
+ * dma-iommu's per-device latch for PCI devices: 32-bit IOVAs first, until
+ * that space is full once; from then on (and with iommu.forcedac=1 from
+ * the start) the whole mask.  VCM reads and clears the same flag.
+ */
+static void vcm_test_iommu_pci_32bit_latch(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-i32",
+						       VCM_ATTACH_TRACK, &f);
+	struct dev_iommu *param = kunit_kzalloc(test, sizeof(*param),
+						GFP_KERNEL);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t a, b;
+
+	KUNIT_ASSERT_NOT_NULL(test, param);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* As iommu_setup_dma_ops() leaves a PCI device. */
+	param->pci_32bit_workaround = true;
+	t->dev->iommu = param;
+	/* One page of 32-bit IOVA space is left. */
+	KUNIT_ASSERT_EQ(test, 0, vcm_iommu_reserve(t->assoc->vcm, 2 * PAGE_SIZE,
+						   SZ_4G - 1));
+	a = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, a));
+	KUNIT_EXPECT_LT(test, a, SZ_4G);
+	KUNIT_EXPECT_TRUE(test, param->pci_32bit_workaround);
+	b = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, b));
+	KUNIT_EXPECT_GE(test, b, SZ_4G);
+	KUNIT_EXPECT_FALSE(test, param->pci_32bit_workaround);
+	dma_unmap_page(t->dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+	dma_unmap_page(t->dev, b, PAGE_SIZE, DMA_TO_DEVICE);
+	t->dev->iommu = NULL;
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
+
 #endif /* CONFIG_DMA_VCM_IOMMU */
 
 static struct kunit_case vcm_test_cases[] = {
@@ -1538,6 +1577,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_native_dir),
 	KUNIT_CASE(vcm_test_iommu_unknown_unmap),
 	KUNIT_CASE(vcm_test_iommu_hand_back),
+	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
 #endif
 	{}
 };

@@ -391,8 +391,8 @@ struct vcm_chunk {
 
 /* vcm_phys.flags */
 #define VCM_PHYS_CMA		BIT(0)	/* chunk 0 came from dma_alloc_contiguous */
-#define VCM_PHYS_QUARANTINED	BIT(1)	/* a device that was not stopped may
-					 * still write it: never freed */
+/* A device that was not stopped may still write it: never freed. */
+#define VCM_PHYS_QUARANTINED	BIT(1)
 
 /**
  * struct vcm_phys - a physical buffer

@@ -285,6 +285,10 @@ isolation_test() {
 	out=$(probe in-granule)
 	case "$out" in *"landed=1 "*"fault_logged=0 vcm_says=nothing") r=0 ;; *) r=1 ;; esac
 	check isolation-in-granule-lands $r "$out"
+	if [ "$base" = amdvi ]; then
+		isolation_blocked
+		return
+	fi
 	# dma-iommu maps DMA_TO_DEVICE read-only: a device write faults.
 	out=$(probe to-device)
 	case "$out" in *"untouched=1 fault_logged=1 vcm_says=mapped_to_"*"without_this_permission") r=0 ;; *) r=1 ;; esac
@@ -298,6 +302,19 @@ isolation_test() {
 		case "$out" in *"vcm_says=inside_$2_"*",_unmapped_"*"_ms_ago") r=0 ;; *) r=1 ;; esac
 		check "isolation-$1-attributed" $r "$out"
 	done
+}
+
+# QEMU 7.2's AMD-Vi blocks the DMA but delivers no IO_PAGE_FAULT event to
+# the guest (nothing is logged, so VCM's handler is never called either):
+# under amdvi the probes can only show that nothing landed.
+isolation_blocked() {
+	for p in to-device after-unmap after-free; do
+		out=$(probe $p)
+		case "$out" in *"landed=0 untouched=1 "*) r=0 ;; *) r=1 ;; esac
+		check "isolation-$p-blocked" $r "$out"
+	done
+	echo "amdvi: AMD-Vi lines in the kernel log:"
+	dmesg | grep -i "amd-vi" | head -5
 }
 
 # A platform device removed while its driver is bound.  device_del() tells
@@ -466,10 +483,12 @@ unbind_all() {
 }
 
 # The devices whose DMA the workload checks, with the counter that shows
-# their kind of traffic: name:bdf:counter.
+# their kind of traffic: name:bdf:counter.  (The edu's coherent buffer is
+# allocated at probe, before the workload; what the workload does with it
+# through the DMA API is the dma_mmap_coherent() of edu-mmap-coherent.)
 vcm_devs() {
 	echo "nvme:$nvme:map_sg virtio-blk:$vblk:map_page e1000e:$eth:map_page" \
-	     "e1000e-2:$eth2:map_page edu:$edu:map_page edu-coherent:$edu:alloc"
+	     "e1000e-2:$eth2:map_page edu:$edu:map_page edu-coherent:$edu:mmap"
 }
 
 snap_counters() {	# the traffic counters now, one "bdf:counter=value" each
