@@ -1454,6 +1454,8 @@ EXPORT_SYMBOL_GPL(vcm_phys_size);
  * The mapping is an edge of the graph: it keeps @phys alive until
  * vcm_unmap(), and shows in debugfs.  No scatterlist is built.
  *
+ * Context: process context; takes the graph lock and may sleep.
+ *
  * Return: the mapping (its address is vcm_res_addr()), or an ERR_PTR():
  * -ENODEV if @dev is not on VCM, -EINVAL for a bad direction, -ERANGE if @dev
  * cannot reach the buffer, -ENOMEM.
@@ -1501,6 +1503,8 @@ EXPORT_SYMBOL_GPL(vcm_res_addr);
  * If the mapping's device went away first, VCM unmapped it from the device
  * then (vcm_teardown_assoc()); this only frees it.  The graph lock orders
  * the two, so the mapping is unbound exactly once.
+ *
+ * Context: process context; takes the graph lock and may sleep.
  */
 void vcm_unmap(struct vcm_res *res)
 {

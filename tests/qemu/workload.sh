@@ -389,6 +389,7 @@ inject() {	# inject <percent>: 0 turns injection off
 		echo 0 > $d/verbose
 		[ -e $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
 		[ -e $d/ignore-gfp-highmem ] && echo N > $d/ignore-gfp-highmem
+		[ -e $d/min-order ] && echo 0 > $d/min-order
 	done
 }
 
