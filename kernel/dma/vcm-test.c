@@ -385,8 +385,15 @@ static int vcm_test_map_pages_sg(struct kunit *test, struct vcm_test_dev *t,
 	int ret;
 
 	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(sgt, 8, GFP_KERNEL));
-	for_each_sgtable_sg(sgt, s, i)
+	/*
+	 * A reused list carries the DMA fields of its last mapping: the end
+	 * of the new DMA segments must be marked, not found zero by luck.
+	 */
+	for_each_sgtable_sg(sgt, s, i) {
 		sg_set_page(s, block + i, PAGE_SIZE, 0);
+		sg_dma_address(s) = DMA_MAPPING_ERROR;
+		sg_dma_len(s) = PAGE_SIZE;
+	}
 	ret = dma_map_sgtable(t->dev, sgt, DMA_BIDIRECTIONAL, 0);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return sgt->nents;
