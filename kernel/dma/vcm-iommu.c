@@ -269,8 +269,9 @@ static void vcm_lazy_arm(struct vcm *vcm)
 }
 
 /*
- * Invalidate the whole IOTLB once for everything in one CPU's queue, then
- * free the page-table pages the unmaps unlinked and the IOVAs.  The page
+ * Invalidate the whole IOTLB once for the entries of one CPU's queue that
+ * were queued at @before or earlier (jiffies), then free the page-table
+ * pages the unmaps unlinked and those entries' IOVAs.  The page
  * table entries were cleared at unmap time (vcm_iommu_release()): only
  * stale IOTLB entries can still reach the old pages, exactly as with
  * dma-iommu's flush queue.
@@ -283,7 +284,7 @@ static void vcm_lazy_arm(struct vcm *vcm)
  * Return: false if someone else is flushing the queue and @wait is false.
  */
 static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
-				 bool wait)
+				 bool wait, unsigned long before)
 {
 	struct vcm_iommu *vi = &vcm->iommu;
 	unsigned long flags;
@@ -296,13 +297,21 @@ static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
 		cond_resched();
 	}
 	spin_lock_irqsave(&q->lock, flags);
-	n = q->count;
+	/* The entries are in queueing order: take the old enough ones. */
+	for (n = 0; n < q->count; n++)
+		if (time_after(q->entry[n].when, before))
+			break;
 	memcpy(q->batch, q->entry, n * sizeof(*q->batch));
-	q->count = 0;
+	memmove(q->entry, q->entry + n, (q->count - n) * sizeof(*q->entry));
+	q->count -= n;
+	/*
+	 * Every page-table page on the list was unlinked before the flush
+	 * below, whichever entry's unmap unlinked it: all can go after it.
+	 */
 	list_splice_init(&q->freelist, &freelist);
 	spin_unlock_irqrestore(&q->lock, flags);
 
-	if (n) {
+	if (n || !list_empty(&freelist)) {
 		iommu_flush_iotlb_all(vi->domain);
 		iommu_put_pages_list(&freelist);
 		/* Only now can the addresses be handed out again. */
@@ -321,24 +330,30 @@ static void vcm_lazy_flush(struct vcm *vcm)
 
 	for_each_possible_cpu(cpu)
 		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu.queues, cpu),
-				     true);
+				     true, jiffies);
 }
 
 /*
- * Flush what waited.  A queue another CPU is flushing may have had
- * entries added after that flush took its batch: look again later, so
- * that no unmap waits unboundedly.
+ * Flush what waited VCM_LAZY_DELAY_MS or more, on every CPU.  Only that:
+ * an entry another CPU queued a moment ago may belong to an unmap that
+ * has not yet returned to the DMA core, whose DMA-API debug hook retires
+ * the mapping by its address afterwards; were its IOVA handed out again
+ * before that, the hook would retire the new mapping instead.  Whatever
+ * is left, or sits in a queue being flushed by its CPU, is looked at
+ * again later, so that no unmap waits unboundedly.
  */
 static void vcm_lazy_timeout(struct timer_list *t)
 {
 	struct vcm *vcm = from_timer(vcm, t, iommu.lazy_timer);
+	unsigned long before = jiffies - msecs_to_jiffies(VCM_LAZY_DELAY_MS);
 	bool again = false;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct vcm_lazy_queue *q = per_cpu_ptr(vcm->iommu.queues, cpu);
 
-		if (!vcm_lazy_flush_queue(vcm, q, false))
+		if (!vcm_lazy_flush_queue(vcm, q, false, before) ||
+		    READ_ONCE(q->count))
 			again = true;
 	}
 	if (again)
@@ -369,7 +384,7 @@ static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size,
 	spin_lock_irqsave(&q->lock, flags);
 	while (q->count == VCM_LAZY_ENTRIES) {
 		spin_unlock_irqrestore(&q->lock, flags);
-		if (!vcm_lazy_flush_queue(vcm, q, false)) {
+		if (!vcm_lazy_flush_queue(vcm, q, false, jiffies)) {
 			/*
 			 * This CPU interrupted its own flush of the queue,
 			 * or the timer is flushing it: no room to wait for.
@@ -381,6 +396,7 @@ static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size,
 	}
 	q->entry[q->count].iova = iova;
 	q->entry[q->count].size = size;
+	q->entry[q->count].when = jiffies;
 	q->count++;
 	list_splice_init(freelist, &q->freelist);
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -238,6 +238,7 @@ struct vcm_backend {
  * struct vcm_lazy_entry - an unmapped streaming range waiting for its flush
  * @iova: start, granule aligned
  * @size: bytes, granule aligned
+ * @when: jiffies when it was queued
  *
  * Its page table entries are already cleared: only the IOTLB may still
  * hold translations, so the IOVA must not be reused before the flush.
@@ -245,6 +246,7 @@ struct vcm_backend {
 struct vcm_lazy_entry {
 	dma_addr_t iova;
 	size_t size;
+	unsigned long when;
 };
 
 /**
