@@ -384,10 +384,19 @@ group_runtime_exclusion_test() {
 # the log, no leak: unbind_clean and kmemleak check after), and what was
 # reported written must read back right.
 FAULTS="failslab fail_page_alloc vcm/fail_iommu_map"
+# VCM's text: from its first function to the function after its last
+# (they lie together, kernel/dma/vcm-*.o), as the stack-trace filter wants
+# them.  No arithmetic: the shell's is signed, kernel addresses are not.
+vcm_text() {
+	sort /proc/kallsyms | awk '
+		$2 !~ /^[tT]$/ { next }
+		$3 ~ /^vcm_/ { if (start == "") start = $1; last = 1; next }
+		last { end = $1; last = 0 }
+		END { print start, end }'
+}
+
 inject() {	# inject <percent>: 0 turns injection off
-	# VCM's functions lie together in the kernel's text.
-	set -- "$1" $(awk '$3 ~ /^vcm_/ && ($2 == "t" || $2 == "T") {print $1}' \
-		      /proc/kallsyms | sort | sed -n '1p;$p')
+	set -- "$1" $(vcm_text)
 	for f in $FAULTS; do
 		d=$DEBUG/$f
 		[ -d $d ] || continue
@@ -395,9 +404,8 @@ inject() {	# inject <percent>: 0 turns injection off
 		echo 1000000 > $d/times
 		echo N > $d/task-filter
 		echo 0 > $d/verbose
-		echo 0x$2 > $d/require-start
-		# The end of the last function: a page beyond its start.
-		printf '0x%x\n' $((0x$3 + 4096)) > $d/require-end
+		echo "0x$2" > $d/require-start
+		echo "0x$3" > $d/require-end
 		[ -e $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
 		[ -e $d/ignore-gfp-highmem ] && echo N > $d/ignore-gfp-highmem
 		[ -e $d/min-order ] && echo 0 > $d/min-order
@@ -422,6 +430,12 @@ edu_totals() {
 
 fault_injection_test() {
 	e=$DEBUG/vcm-edu/$edu
+	# A filter that does not hold would fail the whole system.
+	set -- $(vcm_text)
+	if [ -z "$2" ] || [ "$1" = 0000000000000000 ]; then
+		check fault-injection-filter 1 "no range of VCM's text in /proc/kallsyms: '$*'"
+		return
+	fi
 	links_up
 	f0=$(vcm_field "$edu" map_failed); a0=$(vcm_field "$edu" alloc_failed)
 	inject 5
