@@ -400,8 +400,12 @@ inject() {	# inject <percent>: 0 turns injection off
 	for f in $FAULTS; do
 		d=$DEBUG/$f
 		[ -d $d ] || continue
-		echo "$1" > $d/probability
-		echo 1000000 > $d/times
+		# Off first, on last: an unfiltered attribute fails anything,
+		# the shell's own writes included.
+		if [ "$1" = 0 ]; then
+			echo 0 > $d/probability
+			continue
+		fi
 		echo N > $d/task-filter
 		echo 0 > $d/verbose
 		echo "0x$2" > $d/require-start
@@ -409,6 +413,7 @@ inject() {	# inject <percent>: 0 turns injection off
 		[ -e $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
 		[ -e $d/ignore-gfp-highmem ] && echo N > $d/ignore-gfp-highmem
 		[ -e $d/min-order ] && echo 0 > $d/min-order
+		echo "$1" > $d/probability
 	done
 }
 
@@ -436,6 +441,10 @@ fault_injection_test() {
 		check fault-injection-filter 1 "no range of VCM's text in /proc/kallsyms: '$*'"
 		return
 	fi
+	# times counts down the failures injected (injected()).
+	for f in $FAULTS; do
+		[ -d $DEBUG/$f ] && echo 1000000 > $DEBUG/$f/times
+	done
 	links_up
 	f0=$(vcm_field "$edu" map_failed); a0=$(vcm_field "$edu" alloc_failed)
 	inject 5
