@@ -150,7 +150,9 @@ fi
 
 log "scenario $scenario: booting"
 start=$(date +%s)
-timeout "${VCM_QEMU_TIMEOUT:-900}" qemu-system-x86_64 \
+# The debug kernel is several times slower: it gets more time.
+case $scenario in kasan-*) limit=1800 ;; *) limit=900 ;; esac
+timeout "${VCM_QEMU_TIMEOUT:-$limit}" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -smp 2 -m 1G \
 	-nodefaults -display none -no-reboot -monitor none \
 	-serial "file:$log" \
