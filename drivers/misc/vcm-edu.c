@@ -175,8 +175,13 @@ static int edu_round_streaming(struct edu *edu, u8 *ref, size_t len)
 	dma_addr_t addr;
 	int ret = -ENOMEM;
 
-	src = kmalloc(len, GFP_KERNEL);
-	dst = kmalloc(len, GFP_KERNEL);
+	/*
+	 * The engine addresses 28 bits.  Without an IOMMU or swiotlb to
+	 * bounce, a buffer above 256 MiB cannot be mapped for it, so the
+	 * streaming buffers come from ZONE_DMA, as such a driver's must.
+	 */
+	src = kmalloc(len, GFP_KERNEL | GFP_DMA);
+	dst = kmalloc(len, GFP_KERNEL | GFP_DMA);
 	if (!src || !dst)
 		goto out;
 	get_random_bytes(ref, len);
@@ -512,7 +517,7 @@ static int edu_leak(struct edu *edu)
 		return ret;
 	}
 	for_each_sgtable_sg(sgt, s, i) {
-		struct page *page = alloc_page(GFP_KERNEL);
+		struct page *page = alloc_page(GFP_KERNEL | GFP_DMA);
 
 		if (!page) {
 			edu_free_sgt(sgt);
