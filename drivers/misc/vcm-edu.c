@@ -29,6 +29,13 @@
  *                                                 under a spinlock, each
  *                                                 checked by a DMA round
  *                                                 trip; read: totals
+ *   /sys/kernel/debug/vcm-edu/<device>/share      write "api <peer>" or
+ *                                                 "native <peer>": share
+ *                                                 a coherent buffer of this
+ *                                                 device with edu <peer>
+ *                                                 (see edu_share()); then
+ *                                                 "free-owner" and "unmap";
+ *                                                 read: what each step saw
  *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
  *                                                 next probe allocates its
  *                                                 coherent buffer, then
@@ -52,6 +59,7 @@
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-vcm.h>
 #include <linux/dmapool.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
@@ -93,6 +101,8 @@ struct edu {
 	void *pg_cpu;			/* the pgsizes buffer, kept until */
 	dma_addr_t pg_dma;		/* the next write (0: none) */
 	size_t pg_size;
+	struct edu_share *share;	/* a buffer shared with a peer */
+	char share_result[200];
 };
 
 #define EDU_PROBE_LEN		256
@@ -351,15 +361,20 @@ static ssize_t edu_isolation_write(struct file *file,
 }
 
 /* Read one of the result strings of @edu, under its lock. */
+/*
+ * A result line, copied out under the lock and to user space after it:
+ * edu->lock nests inside mmap_lock (edu_coherent_mmap()), so a fault in
+ * copy_to_user() must not happen under it.
+ */
 static ssize_t edu_read_result(struct edu *edu, const char *text,
 			       char __user *ubuf, size_t count, loff_t *ppos)
 {
-	ssize_t ret;
+	char line[200];
 
 	mutex_lock(&edu->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, text, strlen(text));
+	strscpy(line, text, sizeof(line));
 	mutex_unlock(&edu->lock);
-	return ret;
+	return simple_read_from_buffer(ubuf, count, ppos, line, strlen(line));
 }
 
 static ssize_t edu_isolation_read(struct file *file, char __user *ubuf,
@@ -476,6 +491,275 @@ static const struct file_operations edu_pgsizes_fops = {
 	.open	= simple_open,
 	.read	= edu_pgsizes_read,
 	.write	= edu_pgsizes_write,
+};
+
+/*
+ * Sharing one buffer between two edu devices, the way an unmodified driver
+ * pair does it: the owner allocates a coherent buffer, and the peer maps
+ * it either through the ordinary DMA API (dma_get_sgtable() on the owner,
+ * dma_map_sgtable() on the peer) or through VCM's native interface.  The
+ * owner's engine writes a pattern into the buffer, the peer's engine reads
+ * it back out, and the bytes are compared.  The mapping stays until
+ * "unmap", so that the test can look at VCM's graph meanwhile;
+ * "free-owner" frees the owner's buffer first, while the peer still maps
+ * it, and the peer reads it again.
+ */
+#define EDU_SHARE_SIZE		SZ_64K
+#define EDU_SHARE_OFFSET	(2 * PAGE_SIZE + 100)
+#define EDU_SHARE_LEN		2000
+
+struct edu_share {
+	struct edu *peer;
+	void *cpu;			/* the owner's buffer; NULL once freed */
+	dma_addr_t dma;
+	bool native;
+	struct sg_table sgt;		/* the peer's mapping: DMA API ... */
+	struct vcm_res *res;		/* ... or native */
+	dma_addr_t peer_addr;		/* where the peer sees the offset */
+	unsigned int segments;
+	u8 pattern[EDU_SHARE_LEN];
+};
+
+static struct edu *edu_find(const char *name)
+{
+	struct device *dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	struct edu *edu = NULL;
+
+	if (dev && dev->driver && !strcmp(dev->driver->name, "vcm-edu"))
+		edu = pci_get_drvdata(to_pci_dev(dev));
+	if (!edu)
+		put_device(dev);
+	return edu;
+}
+
+/* The device address of byte @off of a mapped table. */
+static dma_addr_t edu_sgt_addr(struct sg_table *sgt, size_t off)
+{
+	struct scatterlist *s;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, s, i) {
+		if (off < sg_dma_len(s))
+			return sg_dma_address(s) + off;
+		off -= sg_dma_len(s);
+	}
+	return DMA_MAPPING_ERROR;
+}
+
+/*
+ * The peer's engine reads the pattern out of the shared buffer into its own
+ * coherent buffer: does it match?
+ */
+static int edu_share_peer_reads(struct edu *edu, struct edu_share *sh)
+{
+	struct edu *peer = sh->peer;
+	int ret;
+
+	memset(peer->coh, 0, EDU_MAX_XFER);
+	ret = edu_dma(peer, sh->peer_addr, EDU_SHARE_LEN, false);
+	if (!ret)
+		ret = edu_dma(peer, peer->coh_dma, EDU_SHARE_LEN, true);
+	if (ret)
+		return edu_fail(edu, "peer DMA", ret);
+	return edu_compare(edu, "peer read", peer->coh, sh->pattern,
+			   EDU_SHARE_LEN);
+}
+
+static int edu_share_map(struct edu *edu, struct edu_share *sh)
+{
+	struct device *dev = &edu->pdev->dev, *pdev = &sh->peer->pdev->dev;
+	struct vcm_phys *phys;
+	int ret;
+
+	if (sh->native) {
+		phys = vcm_phys_from_dma(dev, sh->dma);
+		if (IS_ERR(phys))
+			return edu_fail(edu, "vcm_phys_from_dma", PTR_ERR(phys));
+		sh->res = vcm_map_phys(pdev, phys, DMA_BIDIRECTIONAL);
+		/* The mapping holds the buffer from here on. */
+		vcm_phys_put(phys);
+		if (IS_ERR(sh->res)) {
+			ret = PTR_ERR(sh->res);
+			sh->res = NULL;
+			return edu_fail(edu, "vcm_map_phys", ret);
+		}
+		sh->peer_addr = vcm_res_addr(sh->res) + EDU_SHARE_OFFSET;
+		sh->segments = 1;
+		return 0;
+	}
+	ret = dma_get_sgtable(dev, &sh->sgt, sh->cpu, sh->dma, EDU_SHARE_SIZE);
+	if (ret)
+		return edu_fail(edu, "dma_get_sgtable", ret);
+	/*
+	 * As PRIME importers map an exported buffer (drm_gem_map_dma_buf()):
+	 * the owner's coherent memory needs no CPU sync, and DMA-API debug
+	 * would call a synced mapping over it an overlap.
+	 */
+	ret = dma_map_sgtable(pdev, &sh->sgt, DMA_BIDIRECTIONAL,
+			      DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret) {
+		sg_free_table(&sh->sgt);
+		return edu_fail(edu, "dma_map_sgtable on the peer", ret);
+	}
+	sh->peer_addr = edu_sgt_addr(&sh->sgt, EDU_SHARE_OFFSET);
+	sh->segments = sh->sgt.nents;
+	return 0;
+}
+
+static void edu_share_unmap(struct edu_share *sh)
+{
+	if (sh->res) {
+		vcm_unmap(sh->res);
+	} else {
+		dma_unmap_sgtable(&sh->peer->pdev->dev, &sh->sgt,
+				  DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+		sg_free_table(&sh->sgt);
+	}
+}
+
+static void edu_share_free_owner(struct edu *edu, struct edu_share *sh)
+{
+	dma_free_coherent(&edu->pdev->dev, EDU_SHARE_SIZE, sh->cpu, sh->dma);
+	sh->cpu = NULL;
+}
+
+static void edu_share_end(struct edu *edu)
+{
+	struct edu_share *sh = edu->share;
+
+	edu_share_unmap(sh);
+	if (sh->cpu)
+		edu_share_free_owner(edu, sh);
+	put_device(&sh->peer->pdev->dev);
+	kfree(sh);
+	edu->share = NULL;
+}
+
+static int edu_share_start(struct edu *edu, const char *peer_name,
+			   bool native)
+{
+	struct edu_share *sh;
+	int ret;
+
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return -ENOMEM;
+	sh->native = native;
+	sh->peer = edu_find(peer_name);
+	if (!sh->peer || sh->peer == edu) {
+		if (sh->peer)
+			put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return -ENODEV;
+	}
+	sh->cpu = dma_alloc_coherent(&edu->pdev->dev, EDU_SHARE_SIZE,
+				     &sh->dma, GFP_KERNEL);
+	if (!sh->cpu) {
+		ret = edu_fail(edu, "shared buffer", -ENOMEM);
+		goto put;
+	}
+	ret = edu_share_map(edu, sh);
+	if (ret)
+		goto free;
+	edu->share = sh;
+
+	/* The owner's engine writes the pattern into the shared buffer. */
+	get_random_bytes(sh->pattern, EDU_SHARE_LEN);
+	memcpy(edu->coh, sh->pattern, EDU_SHARE_LEN);
+	ret = edu_dma(edu, edu->coh_dma, EDU_SHARE_LEN, false);
+	if (!ret)
+		ret = edu_dma(edu, sh->dma + EDU_SHARE_OFFSET, EDU_SHARE_LEN,
+			      true);
+	if (ret)
+		return edu_fail(edu, "owner DMA", ret);
+	ret = edu_compare(edu, "CPU view", sh->cpu + EDU_SHARE_OFFSET,
+			  sh->pattern, EDU_SHARE_LEN);
+	return ret ?: edu_share_peer_reads(edu, sh);
+
+free:
+	dma_free_coherent(&edu->pdev->dev, EDU_SHARE_SIZE, sh->cpu, sh->dma);
+put:
+	put_device(&sh->peer->pdev->dev);
+	kfree(sh);
+	return ret;
+}
+
+/* One step of the share test; the result line says what it saw. */
+static int edu_share(struct edu *edu, char *cmd)
+{
+	char *verb = strsep(&cmd, " "), *peer = cmd;
+	struct edu_share *sh = edu->share;
+	int ret;
+
+	edu->last_error[0] = 0;
+	if (!strcmp(verb, "api") || !strcmp(verb, "native")) {
+		if (sh || !peer)
+			return -EINVAL;
+		ret = edu_share_start(edu, strim(peer), !strcmp(verb, "native"));
+		sh = edu->share;
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "%s owner=%pad peer=%pad segments=%u ok=%d",
+			  verb, sh ? &sh->dma : &edu->coh_dma,
+			  sh ? &sh->peer_addr : &edu->coh_dma,
+			  sh ? sh->segments : 0, !ret);
+		return 0;
+	}
+	if (!sh)
+		return -EINVAL;
+	if (!strcmp(verb, "free-owner") && sh->cpu) {
+		edu_share_free_owner(edu, sh);
+		ret = edu_share_peer_reads(edu, sh);
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "free-owner peer_reads_ok=%d", !ret);
+		return 0;
+	}
+	if (!strcmp(verb, "unmap")) {
+		edu_share_end(edu);
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "unmap ok=1");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t edu_share_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	char cmd[64];
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = 0;
+	mutex_lock(&edu->lock);
+	ret = edu_share(edu, strim(cmd));
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static ssize_t edu_share_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	char line[sizeof(edu->share_result) + sizeof(edu->last_error) + 20];
+	int n;
+
+	mutex_lock(&edu->lock);
+	n = scnprintf(line, sizeof(line), "%s%s%s%s\n", edu->share_result,
+		      edu->last_error[0] ? " last_error=\"" : "",
+		      edu->last_error, edu->last_error[0] ? "\"" : "");
+	mutex_unlock(&edu->lock);
+	return simple_read_from_buffer(ubuf, count, ppos, line, n);
+}
+
+static const struct file_operations edu_share_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_share_write,
+	.read	= edu_share_read,
 };
 
 static void edu_free_sgt(void *data)
@@ -1006,6 +1290,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("pgsizes", 0600, edu->dir, edu, &edu_pgsizes_fops);
 	debugfs_create_file("leak", 0200, edu->dir, edu, &edu_leak_fops);
 	debugfs_create_file("atomic", 0600, edu->dir, edu, &edu_atomic_fops);
+	debugfs_create_file("share", 0600, edu->dir, edu, &edu_share_fops);
 	/*
 	 * debugfs' protecting proxy has no mmap; this test file does without
 	 * it (the driver must not be unbound while the buffer is mapped).
@@ -1024,6 +1309,8 @@ static void edu_remove(struct pci_dev *pdev)
 
 	debugfs_remove_recursive(edu->dir);
 	edu_pgsizes_free(edu);
+	if (edu->share)
+		edu_share_end(edu);
 }
 
 static const struct pci_device_id edu_ids[] = {

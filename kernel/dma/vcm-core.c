@@ -327,6 +327,52 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 	return phys;
 }
 
+static struct vcm_res *__vcm_res_create(struct vcm_assoc *assoc,
+					struct vcm_phys *phys,
+					unsigned int flags,
+					enum dma_data_direction dir,
+					unsigned long attrs, gfp_t gfp,
+					struct vcm_edge *edge)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+	int ret;
+
+	res = kzalloc(sizeof(*res), vcm_meta_gfp(gfp));
+	if (!res)
+		return ERR_PTR(-ENOMEM);
+	res->vcm = vcm;
+	res->phys = phys;
+	res->owner = edge ? NULL : assoc;
+	res->size = phys->size;
+	res->flags = flags;
+	res->dir = dir;
+	res->attrs = attrs;
+	res->users = 1;
+	INIT_LIST_HEAD(&res->edges);
+	ret = vcm->backend->bind(assoc, res, gfp);
+	if (ret) {
+		kfree(res);
+		return ERR_PTR(ret);
+	}
+
+	kref_get(&phys->kref);
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	spin_lock(&phys->lock);
+	if (edge) {
+		/* The first use of a shared reservation is its creator's. */
+		edge->maps = 1;
+		list_add_tail(&edge->node, &res->edges);
+		atomic_long_inc(&vcm->nr_shared);
+	}
+	list_add_tail(&res->phys_node, &phys->res);
+	spin_unlock(&phys->lock);
+	vcm_res_insert_locked(vcm, res);
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
+}
+
 /**
  * vcm_res_create() - bind a buffer into a device's address space
  * @assoc: the device
@@ -345,35 +391,29 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp)
 {
-	struct vcm *vcm = assoc->vcm;
-	struct vcm_res *res;
-	unsigned long irqflags;
-	int ret;
+	return __vcm_res_create(assoc, phys, flags, dir, attrs, gfp, NULL);
+}
 
-	res = kzalloc(sizeof(*res), vcm_meta_gfp(gfp));
-	if (!res)
-		return ERR_PTR(-ENOMEM);
-	res->vcm = vcm;
-	res->phys = phys;
-	res->owner = assoc;
-	res->size = phys->size;
-	res->flags = flags;
-	res->dir = dir;
-	res->attrs = attrs;
-	ret = vcm->backend->bind(assoc, res, gfp);
-	if (ret) {
-		kfree(res);
-		return ERR_PTR(ret);
-	}
-
-	kref_get(&phys->kref);
-	spin_lock_irqsave(&vcm->lock, irqflags);
-	spin_lock(&phys->lock);
-	list_add_tail(&res->phys_node, &phys->res);
-	spin_unlock(&phys->lock);
-	vcm_res_insert_locked(vcm, res);
-	spin_unlock_irqrestore(&vcm->lock, irqflags);
-	return res;
+/**
+ * vcm_res_create_shared() - map a buffer for a device's streaming mapping
+ * @assoc: the device
+ * @phys: the buffer; the reservation takes its own reference
+ * @dir: the direction of the mapping, which sets the IOMMU permissions
+ * @attrs: DMA_ATTR_* of the mapping
+ * @edge: the device's edge, which holds the reservation's first use
+ *
+ * Context: any: the IOMMU page tables are allocated with GFP_ATOMIC.
+ *
+ * Return: the reservation or an ERR_PTR() from the backend.
+ */
+struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
+				      struct vcm_phys *phys,
+				      enum dma_data_direction dir,
+				      unsigned long attrs,
+				      struct vcm_edge *edge)
+{
+	return __vcm_res_create(assoc, phys, VCM_RES_SHARED, dir, attrs,
+				GFP_ATOMIC, edge);
 }
 
 /* Take @res out of the graph and out of its backend; the memory stays. */
@@ -766,16 +806,20 @@ static void vcm_track_teardown(struct vcm_assoc *assoc,
 			       const struct vcm_track_rec *rec)
 {
 	const struct vcm_backend *be = assoc->vcm->backend;
+	dma_addr_t addr = rec->kind == VCM_MAP_SG ? rec->sg_first : rec->key;
 
 	vcm_report(assoc, VCM_ERR_LEAKED,
 		   "%s %#lx (%zu bytes) still mapped at unbind, unmapping\n",
 		   vcm_map_kind_names[rec->kind], rec->key, rec->size);
+	vcm_live_add(assoc, -1, -(long)rec->size);
+	/* A mapping through a shared buffer is only an edge to drop. */
+	if (vcm_share_unmap(assoc, addr, rec->dir))
+		return;
 	if (rec->kind != VCM_MAP_SG)
 		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
 			       DMA_ATTR_SKIP_CPU_SYNC);
 	else if (be->teardown_sg)
 		be->teardown_sg(assoc, rec->sg_first, rec->sg_end);
-	vcm_live_add(assoc, -1, -(long)rec->size);
 }
 
 /* Tear down every streaming mapping left; return how many there were. */
@@ -1231,7 +1275,27 @@ static void vcm_teardown_buffer(struct vcm_assoc *assoc, struct vcm_res *res)
 			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
 			   &res->start, res->size);
 	}
-	vcm_res_destroy(res);
+	vcm_res_free(res);
+}
+
+/**
+ * vcm_res_free() - the creator of a coherent reservation is done with it
+ * @res: the reservation, taken out of its vcm's tree
+ *
+ * Destroyed, unless other devices of its vcm still map the buffer through
+ * it: then it stays, as a shared reservation, until their last unmap.
+ */
+void vcm_res_free(struct vcm_res *res)
+{
+	if (vcm_res_release_creator(res)) {
+		vcm_res_destroy(res);
+		return;
+	}
+	/* The creator's CPU view goes now; the device mappings stay. */
+	if (is_vmalloc_addr(res->cpu_addr))
+		vunmap(res->cpu_addr);
+	res->cpu_addr = NULL;
+	vcm_res_put_back(res);
 }
 
 /**
@@ -1248,7 +1312,7 @@ static void vcm_teardown_buffer(struct vcm_assoc *assoc, struct vcm_res *res)
  */
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 {
-	unsigned long n = vcm_track_flush(assoc);
+	unsigned long n = vcm_track_flush(assoc) + vcm_share_teardown(assoc);
 	struct vcm_res *res;
 
 	lockdep_assert_held(&vcm_graph_lock);

@@ -5,8 +5,13 @@
  *   vcms         every address space, with its devices and reservations
  *   devices      one line per device VCM has seen: state, vcm, live
  *                streaming mappings and bytes, call and error counters
- *   allocations  every live physical buffer: size, chunks, owner, mappings,
- *                and whether it is quarantined
+ *   allocations  every live physical buffer: size, chunks, owner, mappings
+ *                (map=<vcm>:<owner or "shared">@<address>, each followed by
+ *                the devices that map it through the streaming API,
+ *                edge=<device>:<mappings>), how many devices reach it
+ *                (devices=), and whether it is quarantined
+ *   graph        the whole graph in Graphviz DOT: vcms, devices, buffers,
+ *                and an edge for every attachment and every mapping
  *   errors       driver errors, summed over all devices
  *   fail_iommu_map/
  *                fault injection into the IOMMU page tables
@@ -47,6 +52,26 @@ static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
 				   1UL << i, atomic_long_read(&vi->mapped[i]));
 }
 
+static const char *vcm_res_owner(const struct vcm_res *res)
+{
+	return res->owner ? dev_name(res->owner->dev) : "shared";
+}
+
+/* Devices that reach @phys: creators and edges.  Caller holds phys->lock. */
+static unsigned int vcm_phys_devices_locked(struct vcm_phys *phys)
+{
+	unsigned int n = 0;
+	struct vcm_res *res;
+	struct vcm_edge *e;
+
+	list_for_each_entry(res, &phys->res, phys_node) {
+		n += !!res->owner;
+		list_for_each_entry(e, &res->edges, node)
+			n += e->assoc != res->owner;
+	}
+	return n;
+}
+
 static int vcm_vcms_show(struct seq_file *m, void *v)
 {
 	struct vcm_assoc *assoc;
@@ -70,9 +95,11 @@ static int vcm_vcms_show(struct seq_file *m, void *v)
 		spin_lock_irqsave(&vcm->lock, flags);
 		for (n = rb_first(&vcm->res_tree); n; n = rb_next(n)) {
 			res = rb_entry(n, struct vcm_res, node);
-			seq_printf(m, "  res %pad size=%zu owner=%s flags=%#x\n",
-				   &res->start, res->size,
-				   dev_name(res->owner->dev), res->flags);
+			seq_printf(m, "  res %pad size=%zu owner=%s flags=%#x",
+				   &res->start, res->size, vcm_res_owner(res),
+				   res->flags);
+			vcm_share_show(m, res);
+			seq_putc(m, '\n');
 		}
 		spin_unlock_irqrestore(&vcm->lock, flags);
 	}
@@ -110,6 +137,7 @@ DEFINE_SHOW_ATTRIBUTE(vcm_devices);
 static int vcm_allocations_show(struct seq_file *m, void *v)
 {
 	struct vcm_phys *phys;
+	struct vcm_edge *e;
 	struct vcm_res *res;
 	unsigned long flags;
 	unsigned int i;
@@ -126,9 +154,14 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 			seq_printf(m, " chunk=%#lx+%lu", phys->chunks[i].pfn,
 				   phys->chunks[i].nr_pages);
 		spin_lock(&phys->lock);
-		list_for_each_entry(res, &phys->res, phys_node)
+		seq_printf(m, " devices=%u", vcm_phys_devices_locked(phys));
+		list_for_each_entry(res, &phys->res, phys_node) {
 			seq_printf(m, " map=%s:%s@%pad", res->vcm->name,
-				   dev_name(res->owner->dev), &res->start);
+				   vcm_res_owner(res), &res->start);
+			list_for_each_entry(e, &res->edges, node)
+				seq_printf(m, " edge=%s:%lu",
+					   dev_name(e->assoc->dev), e->maps);
+		}
 		spin_unlock(&phys->lock);
 		seq_putc(m, '\n');
 	}
@@ -136,6 +169,74 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vcm_allocations);
+
+static const char * const vcm_dir_names[] = {
+	[DMA_BIDIRECTIONAL]	= "rw",
+	[DMA_TO_DEVICE]		= "to-device",
+	[DMA_FROM_DEVICE]	= "from-device",
+	[DMA_NONE]		= "none",
+};
+
+/* The mappings of one buffer: buffer -> vcm, and buffer -> device. */
+static void vcm_graph_phys(struct seq_file *m, struct vcm_phys *phys)
+{
+	struct vcm_res *res;
+	struct vcm_edge *e;
+
+	seq_printf(m, "  \"phys-%p\" [shape=folder, label=\"buffer %zu KiB\\n%u chunk(s)%s\"];\n",
+		   phys, phys->size >> 10, phys->nr_chunks,
+		   phys->flags & VCM_PHYS_QUARANTINED ? "\\nquarantined" : "");
+	spin_lock(&phys->lock);
+	list_for_each_entry(res, &phys->res, phys_node) {
+		seq_printf(m, "  \"phys-%p\" -> \"%s\" [label=\"%pad %s\"];\n",
+			   phys, res->vcm->name, &res->start,
+			   vcm_dir_names[res->dir]);
+		if (res->owner)
+			seq_printf(m, "  \"phys-%p\" -> \"%s\" [color=blue, label=\"owner\"];\n",
+				   phys, dev_name(res->owner->dev));
+		list_for_each_entry(e, &res->edges, node)
+			seq_printf(m, "  \"phys-%p\" -> \"%s\" [color=red, label=\"shared x%lu\"];\n",
+				   phys, dev_name(e->assoc->dev), e->maps);
+	}
+	spin_unlock(&phys->lock);
+}
+
+/*
+ * The graph in Graphviz DOT: "dot -Tsvg graph > graph.svg".  Buffers are
+ * named by their hashed address, stable for one boot.
+ */
+static int vcm_graph_show(struct seq_file *m, void *v)
+{
+	struct vcm_assoc *assoc;
+	struct vcm_phys *phys;
+	unsigned long flags;
+	struct vcm *vcm;
+
+	seq_puts(m, "digraph vcm {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(vcm, &vcm_list, node)
+		seq_printf(m, "  \"%s\" [shape=box3d, label=\"%s\\n%s, %lu reservation(s)\"];\n",
+			   vcm->name, vcm->name, vcm->backend->name,
+			   vcm->nr_res);
+	list_for_each_entry(assoc, &vcm_assoc_list, node) {
+		if (!assoc->vcm)
+			continue;
+		seq_printf(m, "  \"%s\" [shape=component, label=\"%s\\n%s\\nlive maps %ld\"];\n",
+			   dev_name(assoc->dev), dev_name(assoc->dev),
+			   assoc->dev->driver ? assoc->dev->driver->name : "-",
+			   vcm_live_maps(assoc));
+		seq_printf(m, "  \"%s\" -> \"%s\" [style=dashed];\n",
+			   dev_name(assoc->dev), assoc->vcm->name);
+	}
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_for_each_entry(phys, &vcm_phys_list, node)
+		vcm_graph_phys(m, phys);
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	mutex_unlock(&vcm_graph_lock);
+	seq_puts(m, "}\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_graph);
 
 static int vcm_errors_show(struct seq_file *m, void *v)
 {
@@ -166,5 +267,6 @@ void vcm_debugfs_init(void)
 	debugfs_create_file("allocations", 0400, dir, NULL,
 			    &vcm_allocations_fops);
 	debugfs_create_file("errors", 0400, dir, NULL, &vcm_errors_fops);
+	debugfs_create_file("graph", 0400, dir, NULL, &vcm_graph_fops);
 	vcm_iommu_debugfs_init(dir);
 }

@@ -172,6 +172,15 @@ static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res,
 	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
 						 dev->coherent_dma_mask;
 
+	/*
+	 * A shared reservation is the edge of streaming mappings, each of
+	 * which was checked against the device's mask as it was made; the
+	 * buffer may be of many chunks.  Its start is the first chunk's.
+	 */
+	if (res->flags & VCM_RES_SHARED) {
+		res->start = phys_to_dma(dev, PFN_PHYS(phys->chunks[0].pfn));
+		return 0;
+	}
 	if (phys->nr_chunks != 1)
 		return -EINVAL;
 	res->start = phys_to_dma(dev, PFN_PHYS(phys->chunks[0].pfn));

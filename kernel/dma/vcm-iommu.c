@@ -757,8 +757,8 @@ static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
 	struct device *dev = assoc->dev;
 	struct vcm *vcm = to_vcm(assoc);
 	struct vcm_phys *phys = res->phys;
-	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
-						 dev->coherent_dma_mask;
+	u64 mask = res->flags & (VCM_RES_NATIVE | VCM_RES_SHARED) ?
+		   *dev->dma_mask : dev->coherent_dma_mask;
 	int prot = vcm_iommu_prot(dev, res->dir, res->attrs);
 	dma_addr_t iova, pos;
 	unsigned int i;
@@ -799,6 +799,8 @@ static const char *vcm_res_what(const struct vcm_res *res)
 		return "coherent buffer";
 	if (res->flags & VCM_RES_PAGES)
 		return "dma_alloc_pages buffer";
+	if (res->flags & VCM_RES_SHARED)
+		return "shared buffer";
 	return "native mapping";
 }
 
@@ -958,7 +960,7 @@ enum vcm_fault_class vcm_iommu_fault_explain(struct vcm *vcm, dma_addr_t iova,
 	if (res) {
 		snprintf(buf, len, "inside live %s %pad+%#zx of %s",
 			 vcm_res_what(res), &res->start, res->size,
-			 dev_name(res->owner->dev));
+			 res->owner ? dev_name(res->owner->dev) : "shared");
 		class = VCM_FAULT_RES;
 	}
 	spin_unlock_irqrestore(&vcm->lock, flags);

@@ -151,7 +151,7 @@ static void vcm_free(struct device *dev, size_t size, void *cpu_addr,
 	res = vcm_take_for_free(assoc, handle, size, cpu_addr,
 				VCM_RES_COHERENT);
 	if (res)
-		vcm_res_destroy(res);
+		vcm_res_free(res);
 }
 
 /*
@@ -184,12 +184,33 @@ static void vcm_free_pages(struct device *dev, size_t size, struct page *page,
 	vcm_stat_inc(assoc, VCM_STAT_FREE_PAGES);
 	res = vcm_take_for_free(assoc, handle, size, page, VCM_RES_PAGES);
 	if (res)
-		vcm_res_destroy(res);
+		vcm_res_free(res);
 }
 
 /* ------------------------------------------------------------------------
  * Streaming mappings
+ *
+ * Pages of a VCM buffer are mapped through the buffer (vcm-share.c), any
+ * other memory by the backend.  Unmap asks vcm-share.c first.
  */
+
+static void vcm_unmap_page_range(struct vcm_assoc *assoc, dma_addr_t addr,
+				 size_t size, enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	const struct vcm_backend *be = to_backend(assoc);
+
+	if (!atomic_long_read(&assoc->vcm->nr_shared)) {
+		be->unmap_phys(assoc, addr, size, dir, attrs);
+		return;
+	}
+	if (!dev_is_dma_coherent(assoc->dev) &&
+	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		be->sync_for_cpu(assoc, addr, size, dir);
+	if (!vcm_share_unmap(assoc, addr, dir))
+		be->unmap_phys(assoc, addr, size, dir,
+			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+}
 
 static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 			       unsigned long offset, size_t size,
@@ -199,18 +220,20 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 	struct vcm_assoc *assoc = to_assoc(dev);
 	const struct vcm_backend *be = to_backend(assoc);
 	phys_addr_t phys = page_to_phys(page) + offset;
-	bool bounced;
+	bool bounced = false, shared;
 	dma_addr_t addr;
 
 	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
 	if (unlikely(is_pci_p2pdma_page(page)))
 		goto fail;
-	addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
+	addr = vcm_share_map_page(assoc, phys, size, dir, attrs, &shared);
+	if (!shared)
+		addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
 	if (addr == DMA_MAPPING_ERROR)
 		goto fail;
 	if (unlikely(vcm_track_add(assoc, VCM_MAP_PAGE, addr, size, 0, dir))) {
-		be->unmap_phys(assoc, addr, size, dir,
-			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		vcm_unmap_page_range(assoc, addr, size, dir,
+				     attrs | DMA_ATTR_SKIP_CPU_SYNC);
 		goto fail;
 	}
 	if (bounced)
@@ -228,7 +251,59 @@ static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_PAGE);
 	if (vcm_track_del(assoc, VCM_MAP_PAGE, addr, &size, NULL, dir))
-		to_backend(assoc)->unmap_phys(assoc, addr, size, dir, attrs);
+		vcm_unmap_page_range(assoc, addr, size, dir, attrs);
+}
+
+/*
+ * Sync calls get the entry count the driver mapped, not the DMA segment
+ * count.  A backend whose segments may merge unrelated pages syncs by CPU
+ * entry; otherwise (a one-to-one window merges only what is physically
+ * contiguous) the DMA segments are walked up to the zero length that
+ * map_sg left after the last one.
+ */
+static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			int nents, enum dma_data_direction dir,
+			bool for_device)
+{
+	const struct vcm_backend *be = to_backend(assoc);
+	struct scatterlist *s;
+	int i;
+
+	if (for_device && be->sync_sg_for_device) {
+		be->sync_sg_for_device(assoc, sgl, nents, dir);
+		return;
+	}
+	if (!for_device && be->sync_sg_for_cpu) {
+		be->sync_sg_for_cpu(assoc, sgl, nents, dir);
+		return;
+	}
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		if (for_device)
+			be->sync_for_device(assoc, sg_dma_address(s),
+					    sg_dma_len(s), dir);
+		else
+			be->sync_for_cpu(assoc, sg_dma_address(s),
+					 sg_dma_len(s), dir);
+	}
+}
+
+/* Undo a mapped list: through its shared buffer, or by the backend. */
+static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
+			       struct scatterlist *sgl, int nents, int mapped,
+			       enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	if (mapped && atomic_long_read(&assoc->vcm->nr_shared)) {
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+		    !dev_is_dma_coherent(assoc->dev))
+			vcm_sync_sg(assoc, sgl, nents, dir, false);
+		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
+		if (vcm_share_unmap(assoc, sg_dma_address(sgl), dir))
+			return;
+	}
+	to_backend(assoc)->unmap_sg(assoc, sgl, nents, mapped, dir, attrs);
 }
 
 /*
@@ -250,7 +325,9 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return -EINVAL;
 	}
-	mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
+	mapped = vcm_share_map_sg(assoc, sgl, nents, dir, attrs);
+	if (!mapped)
+		mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
 	if (mapped < 0) {
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return mapped;
@@ -259,8 +336,8 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		bytes += sg_dma_len(s);
 	if (unlikely(vcm_track_add(assoc, VCM_MAP_SG, (unsigned long)sgl,
 				   bytes, nents | mapped << 16, dir))) {
-		be->unmap_sg(assoc, sgl, nents, mapped, dir,
-			     attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		vcm_unmap_sg_lists(assoc, sgl, nents, mapped, dir,
+				   attrs | DMA_ATTR_SKIP_CPU_SYNC);
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return -ENOMEM;
 	}
@@ -298,8 +375,8 @@ static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	recorded = nents | vcm_sg_dma_segments(sgl, nents, &size) << 16;
 	if (vcm_track_del(assoc, VCM_MAP_SG, (unsigned long)sgl, &size,
 			  &recorded, dir))
-		to_backend(assoc)->unmap_sg(assoc, sgl, recorded & 0xffff,
-					    recorded >> 16, dir, attrs);
+		vcm_unmap_sg_lists(assoc, sgl, recorded & 0xffff,
+				   recorded >> 16, dir, attrs);
 }
 
 static dma_addr_t vcm_map_resource(struct device *dev, phys_addr_t phys,
@@ -351,31 +428,13 @@ static void vcm_sync_single_for_device(struct device *dev, dma_addr_t addr,
 	to_backend(assoc)->sync_for_device(assoc, addr, size, dir);
 }
 
-/*
- * Sync calls get the entry count the driver mapped, not the DMA segment
- * count.  A backend whose segments may merge unrelated pages syncs by CPU
- * entry; otherwise (a one-to-one window merges only what is physically
- * contiguous) the DMA segments are walked up to the zero length that
- * map_sg left after the last one.
- */
 static void vcm_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
 				int nents, enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	const struct vcm_backend *be = to_backend(assoc);
-	struct scatterlist *s;
-	int i;
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
-	if (be->sync_sg_for_cpu) {
-		be->sync_sg_for_cpu(assoc, sgl, nents, dir);
-		return;
-	}
-	for_each_sg(sgl, s, nents, i) {
-		if (!sg_dma_len(s))
-			break;
-		be->sync_for_cpu(assoc, sg_dma_address(s), sg_dma_len(s), dir);
-	}
+	vcm_sync_sg(assoc, sgl, nents, dir, false);
 }
 
 static void vcm_sync_sg_for_device(struct device *dev,
@@ -383,21 +442,9 @@ static void vcm_sync_sg_for_device(struct device *dev,
 				   enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	const struct vcm_backend *be = to_backend(assoc);
-	struct scatterlist *s;
-	int i;
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
-	if (be->sync_sg_for_device) {
-		be->sync_sg_for_device(assoc, sgl, nents, dir);
-		return;
-	}
-	for_each_sg(sgl, s, nents, i) {
-		if (!sg_dma_len(s))
-			break;
-		be->sync_for_device(assoc, sg_dma_address(s), sg_dma_len(s),
-				    dir);
-	}
+	vcm_sync_sg(assoc, sgl, nents, dir, true);
 }
 
 /* ------------------------------------------------------------------------

@@ -35,10 +35,12 @@ static struct vcm_phys *vcm_phys_new(struct device *owner,
 	return phys;
 }
 
+/* Make a new buffer findable: by its pages, and in debugfs. */
 static void vcm_phys_publish(struct vcm_phys *phys)
 {
 	unsigned long flags;
 
+	vcm_index_add(phys);
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
 	list_add_tail(&phys->node, &vcm_phys_list);
 	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
@@ -309,6 +311,7 @@ void vcm_phys_release(struct kref *kref)
 	unsigned int i;
 
 	WARN_ON(!list_empty(&phys->res));
+	vcm_index_del(phys);
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
 	list_del(&phys->node);
 	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
@@ -320,7 +323,8 @@ void vcm_phys_release(struct kref *kref)
 			vcm_free_chunk(&phys->chunks[i]);
 	}
 	put_device(phys->owner);
-	kfree(phys);
+	/* Lookups through the index may still be reading the chunks. */
+	kfree_rcu(phys, rcu);
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
 #include "direct.h"
@@ -595,6 +596,143 @@ static void vcm_test_native_share(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys(a->dev, NULL, 7),
 			    ERR_PTR(-EINVAL));
+}
+
+/* ---- shared buffers ---------------------------------------------------- */
+
+/* Index lookups: hits anywhere in a chunk, misses just outside. */
+static void vcm_test_index(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-index");
+	struct page *other = alloc_page(GFP_KERNEL);
+	struct vcm_phys *phys, *got;
+	phys_addr_t start, end;
+	size_t off = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	/*
+	 * Orders 0 and 2: a 7-page buffer takes 4 + 1 + 1 + 1 pages, largest
+	 * first; adjacent ones merge.
+	 */
+	phys = vcm_phys_alloc_chunks(t->dev, 7 * PAGE_SIZE, GFP_KERNEL,
+				     BIT(0) | BIT(2));
+	KUNIT_ASSERT_NOT_NULL(test, phys);
+	KUNIT_EXPECT_LE(test, phys->nr_chunks, 4);
+	KUNIT_EXPECT_EQ(test, phys->chunks[0].nr_pages, 4);
+
+	start = PFN_PHYS(phys->chunks[0].pfn);
+	end = start + (phys->chunks[0].nr_pages << PAGE_SHIFT);
+	got = vcm_index_get(start, 1, &off);
+	KUNIT_EXPECT_PTR_EQ(test, got, phys);
+	KUNIT_EXPECT_EQ(test, off, 0);
+	vcm_phys_put(got);
+	got = vcm_index_get(end - 10, 10, &off);
+	KUNIT_EXPECT_PTR_EQ(test, got, phys);
+	KUNIT_EXPECT_EQ(test, off, 4 * PAGE_SIZE - 10);
+	vcm_phys_put(got);
+	/* The last chunk: its offset counts the chunks before it. */
+	start = PFN_PHYS(phys->chunks[phys->nr_chunks - 1].pfn);
+	got = vcm_index_get(start + 5, 1, &off);
+	KUNIT_EXPECT_PTR_EQ(test, got, phys);
+	KUNIT_EXPECT_EQ(test, off,
+			((phys->chunks[phys->nr_chunks - 1].pgoff) << PAGE_SHIFT) + 5);
+	vcm_phys_put(got);
+	/* A range that runs past the chunk is not only this buffer's. */
+	KUNIT_EXPECT_NULL(test, vcm_index_get(end - 10, 11, &off));
+	KUNIT_EXPECT_NULL(test, vcm_index_get(page_to_phys(other), PAGE_SIZE,
+					      &off));
+	KUNIT_EXPECT_NULL(test, vcm_index_get(start, 0, &off));
+
+	vcm_phys_put(phys);
+	/* Gone from the index with the buffer. */
+	KUNIT_EXPECT_NULL(test, vcm_index_get(end - 10, 10, &off));
+	__free_page(other);
+}
+
+/* The page behind a coherent buffer's CPU address. */
+static struct page *vcm_test_cpu_page(const void *cpu)
+{
+	return is_vmalloc_addr(cpu) ? vmalloc_to_page(cpu) : virt_to_page(cpu);
+}
+
+/* The live streaming mappings through @phys's reservations in @vcm. */
+static unsigned long vcm_test_shared_maps(struct vcm_phys *phys,
+					  struct vcm *vcm,
+					  unsigned int *nres)
+{
+	unsigned long flags, maps = 0;
+	struct vcm_res *res;
+	struct vcm_edge *e;
+
+	*nres = 0;
+	spin_lock_irqsave(&phys->lock, flags);
+	list_for_each_entry(res, &phys->res, phys_node) {
+		if (res->vcm != vcm)
+			continue;
+		++*nres;
+		list_for_each_entry(e, &res->edges, node)
+			maps += e->maps;
+	}
+	spin_unlock_irqrestore(&phys->lock, flags);
+	return maps;
+}
+
+/*
+ * One-to-one: the peer's dma_map_sgtable() of the owner's buffer maps it
+ * through the owner's reservation (one window), at the pages' bus
+ * addresses, and keeps it alive past the owner's free.
+ */
+static void vcm_test_share_direct(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-sha");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-shb");
+	unsigned long before = vcm_test_nr_phys();
+	struct vcm_phys *phys;
+	struct sg_table sgt;
+	unsigned int nres;
+	dma_addr_t handle, addr;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, 5 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_ASSERT_EQ(test, 0, dma_get_sgtable(a->dev, &sgt, cpu, handle,
+						 5 * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, 0, dma_map_sgtable(b->dev, &sgt,
+						 DMA_BIDIRECTIONAL, 0));
+	KUNIT_EXPECT_EQ(test, sgt.nents, 1);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(sgt.sgl), handle);
+	/* The owner's reservation serves the peer: one, with one edge. */
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, a->assoc->vcm, &nres),
+			1);
+	KUNIT_EXPECT_EQ(test, nres, 1);
+	/* A page of it, by dma_map_page(): another use of the same. */
+	addr = dma_map_page(b->dev, virt_to_page(cpu + PAGE_SIZE), 10, 100,
+			    DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, addr));
+	KUNIT_EXPECT_EQ(test, addr, handle + PAGE_SIZE + 10);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, a->assoc->vcm, &nres),
+			2);
+	KUNIT_EXPECT_EQ(test, nres, 1);
+
+	/* The owner frees it: the memory stays for the peer. */
+	dma_free_coherent(a->dev, 5 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, a->assoc->vcm, &nres),
+			2);
+	dma_unmap_page(b->dev, addr, 100, DMA_BIDIRECTIONAL);
+	dma_unmap_sgtable(b->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, a->assoc->vcm, &nres),
+			0);
+	KUNIT_EXPECT_EQ(test, nres, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->assoc->vcm->nr_shared), 0);
+	vcm_phys_put(phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	KUNIT_EXPECT_EQ(test, vcm_live(b), 0);
+	sg_free_table(&sgt);
+	vcm_test_no_errors(test, a);
+	vcm_test_no_errors(test, b);
 }
 
 static void vcm_test_phys_from_dma(struct kunit *test)
@@ -1512,6 +1650,201 @@ static void vcm_test_iommu_hand_back(struct kunit *test)
  * that space is full once; from then on (and with iommu.forcedac=1 from
  * the start) the whole mask.  VCM reads and clears the same flag.
  */
+/*
+ * Behind two IOMMU domains: the peer maps the owner's buffer once, with
+ * the owner's pages behind one IOVA range of its own, whatever part of the
+ * buffer each mapping names; a second direction is a second range, read-
+ * only for a to-device share.  The owner's free leaves the peer's mapping
+ * intact; the peer's last unmap takes it down.
+ */
+static void vcm_test_iommu_share(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-isa",
+						       VCM_ATTACH_TRACK, &fa);
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-isb", 0,
+						       &fb);
+	unsigned long before = vcm_test_nr_phys();
+	struct sg_table sgt;
+	struct vcm_phys *phys;
+	dma_addr_t handle, base, addr, ro;
+	unsigned int nres, i;
+	u8 *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, 8 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_ASSERT_EQ(test, 0, dma_get_sgtable(a->dev, &sgt, cpu, handle,
+						 8 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, sgt.orig_nents, phys->nr_chunks);
+	KUNIT_ASSERT_EQ(test, 0, dma_map_sgtable(b->dev, &sgt,
+						 DMA_BIDIRECTIONAL, 0));
+	/* One DMA segment: the whole buffer, IOVA-contiguous. */
+	KUNIT_EXPECT_EQ(test, sgt.nents, 1);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(sgt.sgl), 8 * PAGE_SIZE);
+	base = sg_dma_address(sgt.sgl);
+	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&fb->domain,
+							 base + i * PAGE_SIZE + 7),
+				page_to_phys(vcm_test_cpu_page(cpu + i * PAGE_SIZE)) + 7);
+
+	/* A page in the middle, again: same range, nothing mapped anew. */
+	addr = dma_map_page(b->dev, vcm_test_cpu_page(cpu + 5 * PAGE_SIZE), 64,
+			    256, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, addr));
+	KUNIT_EXPECT_EQ(test, addr, base + 5 * PAGE_SIZE + 64);
+	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, b->assoc->vcm, &nres),
+			2);
+	KUNIT_EXPECT_EQ(test, nres, 1);
+
+	/* To the device: a range of its own, which the device cannot write. */
+	ro = dma_map_page(b->dev, vcm_test_cpu_page(cpu), 0, PAGE_SIZE,
+			  DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, ro));
+	KUNIT_EXPECT_EQ(test, fb->live, 16 * PAGE_SIZE);
+	KUNIT_EXPECT_FALSE(test, vcm_fake_prot(fb, ro) & IOMMU_WRITE);
+	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(fb, base) & IOMMU_WRITE);
+	dma_unmap_page(b->dev, ro, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+
+	/* The owner frees: its own mapping goes, the peer's stays. */
+	dma_free_coherent(a->dev, 8 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, fa->live, 0);
+	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	dma_unmap_sgtable(b->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	dma_unmap_page(b->dev, addr, 256, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	vcm_phys_put(phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	sg_free_table(&sgt);
+	vcm_test_no_errors(test, a);
+	vcm_test_no_errors(test, b);
+}
+
+/*
+ * A double unmap of a shared page never reaches the backend, which would
+ * unmap what another mapping still uses; a driver that leaves shared
+ * mappings behind has them dropped at its unbind, recorded or not.
+ */
+static void vcm_test_iommu_share_teardown(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb, *fc;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-ita",
+						       VCM_ATTACH_TRACK, &fa);
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-itb",
+						       VCM_ATTACH_TRACK, &fb);
+	struct vcm_test_dev *c = vcm_test_iommu_device(test, "vcm-itc", 0,
+						       &fc);
+	dma_addr_t handle, p1, p2, p3;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, 2 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	p1 = dma_map_page(b->dev, vcm_test_cpu_page(cpu), 0, 100,
+			  DMA_FROM_DEVICE);
+	p2 = dma_map_page(b->dev, vcm_test_cpu_page(cpu + PAGE_SIZE), 0, 100,
+			  DMA_FROM_DEVICE);
+	p3 = dma_map_page(c->dev, vcm_test_cpu_page(cpu), 0, 100,
+			  DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, p1));
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, p2));
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(c->dev, p3));
+	KUNIT_EXPECT_EQ(test, p2, p1 + PAGE_SIZE);
+	dma_unmap_page(b->dev, p1, 100, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	dma_unmap_page(b->dev, p1, 100, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(b, VCM_ERR_UNKNOWN_HANDLE), 1);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&fb->domain, p2),
+			page_to_phys(vcm_test_cpu_page(cpu + PAGE_SIZE)));
+
+	/* p2 (recorded) and p3 (not) are left behind: unbinds drop them. */
+	mutex_lock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, vcm_teardown_assoc(b->assoc), 1);
+	KUNIT_EXPECT_EQ(test, vcm_teardown_assoc(c->assoc), 1);
+	mutex_unlock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	KUNIT_EXPECT_EQ(test, fc->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->assoc->vcm->nr_shared), 0);
+	dma_free_coherent(a->dev, 2 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, fa->live, 0);
+	vcm_test_no_errors(test, a);
+}
+
+struct vcm_test_racer {
+	struct device *dev;
+	struct page *page;
+	int rounds;
+	int failed;
+	struct completion done;
+};
+
+static int vcm_test_race_fn(void *data)
+{
+	struct vcm_test_racer *r = data;
+	dma_addr_t addr;
+	int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		addr = dma_map_page(r->dev, r->page, 0, PAGE_SIZE,
+				    DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(r->dev, addr)) {
+			r->failed++;
+			continue;
+		}
+		dma_unmap_page(r->dev, addr, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Two threads share and unshare one buffer into one domain at once (two
+ * devices of one vcm, as an IOMMU group has them): every mapping works,
+ * and nothing is left when they are done.
+ */
+static void vcm_test_share_concurrent(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-ica",
+						       VCM_ATTACH_TRACK, &fa);
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-icb",
+						       VCM_ATTACH_TRACK, &fb);
+	struct vcm_test_racer r[2] = {};
+	struct task_struct *tsk;
+	dma_addr_t handle;
+	unsigned int i;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	for (i = 0; i < 2; i++) {
+		r[i].dev = b->dev;
+		r[i].page = virt_to_page(cpu);
+		r[i].rounds = 2000;
+		init_completion(&r[i].done);
+		tsk = kthread_run(vcm_test_race_fn, &r[i], "vcm-race%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r[i].done);
+		KUNIT_EXPECT_EQ(test, r[i].failed, 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	KUNIT_EXPECT_EQ(test, vcm_live(b), 0);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	dma_free_coherent(a->dev, PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, fa->live, 0);
+	vcm_test_no_errors(test, b);
+}
+
 static void vcm_test_iommu_pci_32bit_latch(struct kunit *test)
 {
 	struct vcm_fake_iommu *f;
@@ -1568,6 +1901,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_get_sgtable),
 	KUNIT_CASE(vcm_test_queries),
 	KUNIT_CASE(vcm_test_native_share),
+	KUNIT_CASE(vcm_test_index),
+	KUNIT_CASE(vcm_test_share_direct),
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
 	KUNIT_CASE(vcm_test_failed_probe),
@@ -1589,6 +1924,9 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_unknown_unmap),
 	KUNIT_CASE(vcm_test_iommu_hand_back),
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
+	KUNIT_CASE(vcm_test_iommu_share),
+	KUNIT_CASE(vcm_test_iommu_share_teardown),
+	KUNIT_CASE(vcm_test_share_concurrent),
 #endif
 	{}
 };

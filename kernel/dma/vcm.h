@@ -23,8 +23,11 @@
  *       against the teardown of their device.  Never taken on a DMA API
  *       mapping path.
  *   vcm->lock (spinlock, irqsave): the vcm's tree of reservations.
- *   phys->lock (spinlock, irqsave): the list of reservations bound to phys.
- *       Nests inside vcm->lock.
+ *   phys->lock (spinlock, irqsave): the list of reservations bound to phys,
+ *       and the users and device edges of each of them.  Nests inside
+ *       vcm->lock.
+ *   vcm_index_lock (spinlock, irqsave, vcm-share.c): writers of the index
+ *       from page frames to buffers; its readers take no lock.
  *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
  *       vcm_phys, read by debugfs.
  *   bucket->lock (spinlock, irqsave): one bucket of an assoc's table of
@@ -35,12 +38,19 @@
  *   vcm->kref      one per assoc attached to it; the vcm dies with its last
  *                  device.
  *   phys->kref     one for its creator (the coherent allocation, or the
- *                  native API caller), one per reservation bound to it.
+ *                  native API caller), one per reservation bound to it,
+ *                  and one for each short-lived lookup through the index.
+ *                  Its struct is freed after an RCU grace period, as the
+ *                  index is read under RCU.
  *   res            owned by whoever created it (a coherent allocation or a
- *                  native mapping); not refcounted.  Whoever takes it out
- *                  of its vcm's tree (under vcm->lock) unbinds it; a
- *                  native mapping torn down with its device is marked
- *                  VCM_RES_DEAD and freed by its holder's vcm_unmap().
+ *                  native mapping), or, for a shared reservation (one
+ *                  made when a device maps pages of a VCM buffer through
+ *                  the streaming DMA API), by its edges.  @users counts the
+ *                  creator's hold (if any) and every edge mapping; the last
+ *                  one out takes it out of its vcm's tree (under
+ *                  vcm->lock) and unbinds it.  A native mapping torn down
+ *                  with its device is marked VCM_RES_DEAD and freed by its
+ *                  holder's vcm_unmap().
  *   assoc          lives from the first bind of its device until the
  *                  device is deleted: at BUS_NOTIFY_DEL_DEVICE if no driver
  *                  is bound, else at BUS_NOTIFY_REMOVED_DEVICE, after the
@@ -57,6 +67,7 @@
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/rbtree.h>
+#include <linux/rbtree_latch.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 
@@ -363,6 +374,8 @@ struct vcm_iommu {
  * @lock: protects @res_tree and @nr_res
  * @res_tree: reservations in this address space, by start address
  * @nr_res: number of reservations in @res_tree
+ * @nr_shared: live streaming mappings of VCM buffers (shared reservations)
+ *	made through this vcm: while it is zero, unmaps skip looking for one
  * @iommu: the IOMMU domain and its allocator, for the iommu kind
  */
 struct vcm {
@@ -378,6 +391,7 @@ struct vcm {
 	spinlock_t lock;		/* see vcm.h header */
 	struct rb_root res_tree;
 	unsigned long nr_res;
+	atomic_long_t nr_shared;
 	struct vcm_iommu iommu;
 };
 
@@ -385,10 +399,16 @@ struct vcm {
  * struct vcm_chunk - a physically contiguous piece of a vcm_phys
  * @pfn: first page frame
  * @nr_pages: length in pages
+ * @pgoff: pages of the buffer before this chunk
+ * @phys: the buffer
+ * @index: entry in the index from page frames to buffers (vcm-share.c)
  */
 struct vcm_chunk {
 	unsigned long pfn;
 	unsigned long nr_pages;
+	unsigned long pgoff;
+	struct vcm_phys *phys;
+	struct latch_tree_node index;
 };
 
 /* vcm_phys.flags */
@@ -405,6 +425,7 @@ struct vcm_chunk {
  * @node: entry in the list of live buffers (vcm_phys_list_lock)
  * @lock: protects @res
  * @res: reservations bound to this buffer
+ * @rcu: frees the struct after readers of the index are done with it
  * @nr_chunks: entries in @chunks
  * @chunks: the memory, in buffer order
  */
@@ -416,6 +437,7 @@ struct vcm_phys {
 	struct list_head node;
 	spinlock_t lock;		/* see vcm.h header */
 	struct list_head res;
+	struct rcu_head rcu;
 	unsigned int nr_chunks;
 	struct vcm_chunk chunks[] __counted_by(nr_chunks);
 };
@@ -425,6 +447,21 @@ struct vcm_phys {
 #define VCM_RES_PAGES		BIT(1)	/* made by dma_alloc_pages() */
 #define VCM_RES_NATIVE		BIT(2)	/* made by vcm_map_phys() */
 #define VCM_RES_DEAD		BIT(3)	/* torn down under its owner's feet */
+#define VCM_RES_SHARED		BIT(4)	/* made by a streaming map of its pages */
+/* The kinds a device may map again through the streaming DMA API. */
+#define VCM_RES_SHAREABLE	(VCM_RES_COHERENT | VCM_RES_PAGES | VCM_RES_SHARED)
+
+/**
+ * struct vcm_edge - a device's streaming mappings of a reservation
+ * @node: entry in the reservation's list (phys->lock)
+ * @assoc: the device
+ * @maps: its live mappings through the reservation
+ */
+struct vcm_edge {
+	struct list_head node;
+	struct vcm_assoc *assoc;
+	unsigned long maps;
+};
 
 /**
  * struct vcm_res - a reservation: an address range of a vcm bound to a buffer
@@ -432,13 +469,16 @@ struct vcm_phys {
  * @start: first device address
  * @size: bytes
  * @phys: the buffer it reaches (holds a reference)
- * @owner: the device that made it
+ * @owner: the device that made it; NULL for a shared reservation
  * @cpu_addr: what the CPU view returned to the driver was
  * @attrs: DMA_ATTR_* it was made with
  * @flags: VCM_RES_*
  * @dir: direction of the DMA it serves (bidirectional for coherent buffers)
  * @node: entry in @vcm's res_tree (vcm->lock)
  * @phys_node: entry in @phys's list (phys->lock)
+ * @users: the creator's hold plus every edge mapping; 0 once it is going
+ *	(phys->lock)
+ * @edges: devices that map it through the streaming DMA API (phys->lock)
  */
 struct vcm_res {
 	struct vcm *vcm;
@@ -452,6 +492,8 @@ struct vcm_res {
 	enum dma_data_direction dir;
 	struct rb_node node;
 	struct list_head phys_node;
+	unsigned long users;
+	struct list_head edges;
 };
 
 /**
@@ -579,7 +621,13 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       struct vcm_phys *phys, unsigned int flags,
 			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp);
+struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
+				      struct vcm_phys *phys,
+				      enum dma_data_direction dir,
+				      unsigned long attrs,
+				      struct vcm_edge *edge);
 void vcm_res_destroy(struct vcm_res *res);
+void vcm_res_free(struct vcm_res *res);
 
 /* vcm-core.c: DMA segments of scatterlists */
 bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
@@ -617,6 +665,24 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 {
 	return pfn_to_page(phys->chunks[0].pfn);
 }
+
+/* vcm-share.c */
+extern atomic_long_t vcm_index_chunks;
+void vcm_index_add(struct vcm_phys *phys);
+void vcm_index_del(struct vcm_phys *phys);
+struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
+			       size_t *offset);
+dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs, bool *shared);
+int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		     int nents, enum dma_data_direction dir,
+		     unsigned long attrs);
+bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
+		     enum dma_data_direction dir);
+bool vcm_res_release_creator(struct vcm_res *res);
+unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
+void vcm_share_show(struct seq_file *m, struct vcm_res *res);
 
 /* vcm-direct.c */
 extern const struct vcm_backend vcm_direct_backend;

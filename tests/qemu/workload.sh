@@ -220,6 +220,71 @@ group_exclusion_test() {
 	check iommu-group-excluded-as-a-whole $? "$1: state=${s1:-excluded} $o1; $2: state=$s2 reason=\"$why\" $o2"
 }
 
+# Shared buffers (dma=vcm's reason to be).  The first bridged edu device
+# allocates a coherent buffer and the other edu maps it -- once through the
+# plain DMA API (dma_get_sgtable() on the owner, dma_map_sgtable() on the
+# peer), once through VCM's native interface.  The owner's engine writes a
+# pattern into it and the peer's engine reads it back (the driver compares
+# the bytes).  Meanwhile VCM's graph shows one buffer reached by both
+# devices; after the unmap, nothing of it.  Then the owner frees the buffer
+# while the peer still maps it: the memory must stay until the peer's
+# unmap (the peer reads the pattern again), and VCM says so in the log.
+share_buffer_line() {	# share_buffer_line <owner> <peer>
+	grep "owner=$1 " $DEBUG/vcm/allocations | grep "$2" | head -n1
+}
+
+share_test() {	# share_test <mode: api|native> <check name>
+	set -- "$1" "$2" $gedu
+	owner=$3; peer=$edu; e=$DEBUG/vcm-edu/$owner
+	if [ -z "$owner" ] || [ -z "$peer" ]; then
+		check "$2" 1 "two edu devices needed: owner=$owner peer=$peer"
+		return
+	fi
+	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	echo "$1 $peer" > $e/share
+	out=$(cat $e/share)
+	line=$(share_buffer_line "$owner" "$peer")
+	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
+	maps=$(echo "$line" | grep -o " map=[^ ]*\| edge=[^ ]*" | tr -d '\n')
+	echo unmap > $e/share
+	gone=$(cat $e/share)
+	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	left=$(share_buffer_line "$owner" "$peer" | grep -c .)
+	case "$out $gone" in
+	*" ok=1"*"unmap ok=1") r=0 ;;
+	*) r=1 ;;
+	esac
+	[ "$r" = 0 ] && [ "$devs" = 2 ] && [ "$n1" = "$n0" ] && [ "$left" = 0 ]
+	check "$2" $? "$owner -> $peer: $out; graph: devices=$devs$maps; after unmap: buffers $n0->$n1, peer's edges left=$left"
+}
+
+free_while_shared_test() {
+	set -- $gedu
+	owner=$1; peer=$edu; e=$DEBUG/vcm-edu/$owner
+	if [ -z "$owner" ] || [ -z "$peer" ]; then
+		check free-while-shared 1 "two edu devices needed"
+		return
+	fi
+	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	mark=$(log_mark)
+	echo "api $peer" > $e/share
+	o1=$(cat $e/share)
+	echo free-owner > $e/share
+	o2=$(cat $e/share)
+	# Still there, reached by the peer alone.
+	line=$(grep " edge=$peer:" $DEBUG/vcm/allocations | head -n1)
+	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
+	said=$(log_since "$mark" | grep -c "$owner: vcm: buffer .* freed while $peer still maps it")
+	echo unmap > $e/share
+	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	case "$o1 $o2" in
+	*" ok=1 "*"peer_reads_ok=1"*) r=0 ;;
+	*) r=1 ;;
+	esac
+	[ "$r" = 0 ] && [ "$devs" = 1 ] && [ "$said" = 1 ] && [ "$n1" = "$n0" ]
+	check free-while-shared $? "$o1; $o2; buffer after the owner's free: devices=$devs; reported=$said; buffers $n0->$n1 after the peer's unmap"
+}
+
 # Probe deferral: the edu driver's next probe allocates its (managed)
 # coherent buffer and returns -EPROBE_DEFER.  The driver core frees that
 # buffer after telling the bus the probe failed: VCM keeps the device
@@ -671,6 +736,9 @@ stock)
 	;;
 direct)
 	through_vcm direct-
+	share_test api share-dma-api
+	share_test native share-native
+	free_while_shared_test
 	platform_removal_test
 	atomic_alloc_test
 	rebind_test direct-
@@ -681,6 +749,9 @@ direct)
 	;;
 vtd|viommu|amdvi)
 	through_vcm iommu-
+	share_test api share-dma-api
+	share_test native share-native
+	free_while_shared_test
 	platform_removal_test
 	atomic_alloc_test
 	isolation_test

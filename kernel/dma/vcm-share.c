@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: shared buffers.
+ *
+ * A driver shares a VCM buffer with another device through the ordinary DMA
+ * API: the owner's dma_get_sgtable() gives one entry per chunk, and the
+ * other device's dma_map_sgtable() (or dma_map_page() of any of its pages)
+ * comes here.  VCM recognises the pages as one of its buffers and maps the
+ * buffer's chunk list once per address space and direction: the mapping is
+ * a *shared reservation*, refcounted, whose users are recorded as edges
+ * buffer -> device.  A second device in the same address space, or a second
+ * mapping, takes another use of the same reservation; the last unmap takes
+ * it down.  The memory lives as long as any reservation of it does, so the
+ * owner's dma_free_attrs() while another device still maps the buffer frees
+ * nothing under that mapping (and is reported).
+ *
+ * The index.  Every chunk of every buffer is in a latched RB-tree keyed by
+ * page frame (include/linux/rbtree_latch.h): lookups take no lock and never
+ * wait for a writer, which is what the streaming hot path needs; writers
+ * (buffer allocation and release) serialise on vcm_index_lock.  A lookup
+ * holds rcu_read_lock() and pins the buffer it found with
+ * kref_get_unless_zero(); a buffer's struct is freed after a grace period
+ * (vcm_phys_release()), so a reader never touches freed memory.  Pages VCM
+ * did not allocate (page cache, network buffers) cost one lookup that
+ * misses, and nothing else.
+ *
+ * Unmap has only a device address.  A vcm counts its live shared mappings
+ * (vcm->nr_shared); while the count is zero, as it is for a device that
+ * never maps VCM buffers, unmaps do not look further.  Otherwise the
+ * address is resolved as the mapping was made: behind an IOMMU through the
+ * vcm's tree of reservations, in a one-to-one window through the index.
+ *
+ * Protection.  A shared reservation maps the whole buffer with the
+ * permissions of its direction (a DMA_TO_DEVICE share is read-only for the
+ * device), so a device that maps part of a buffer can reach all of it:
+ * sharing is granted per buffer, as the owner decided when it exported it.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include "vcm.h"
+
+/* ------------------------------------------------------------------------
+ * The index from page frames to buffers
+ */
+
+static struct latch_tree_root vcm_index;
+static DEFINE_SPINLOCK(vcm_index_lock);	/* serialises writers of vcm_index */
+/* Chunks in the index: while zero, lookups return at once. */
+atomic_long_t vcm_index_chunks;
+
+static __always_inline struct vcm_chunk *to_chunk(struct latch_tree_node *n)
+{
+	return container_of(n, struct vcm_chunk, index);
+}
+
+static __always_inline bool vcm_index_less(struct latch_tree_node *a,
+					   struct latch_tree_node *b)
+{
+	return to_chunk(a)->pfn < to_chunk(b)->pfn;
+}
+
+static __always_inline int vcm_index_comp(void *key,
+					  struct latch_tree_node *n)
+{
+	unsigned long pfn = *(unsigned long *)key;
+	struct vcm_chunk *c = to_chunk(n);
+
+	if (pfn < c->pfn)
+		return -1;
+	return pfn - c->pfn < c->nr_pages ? 0 : 1;
+}
+
+static const struct latch_tree_ops vcm_index_ops = {
+	.less = vcm_index_less,
+	.comp = vcm_index_comp,
+};
+
+/**
+ * vcm_index_add() - make a new buffer's pages findable
+ * @phys: the buffer, with its chunks filled in
+ *
+ * Also numbers the chunks: each learns its buffer and its page offset.
+ */
+void vcm_index_add(struct vcm_phys *phys)
+{
+	unsigned long flags, pgoff = 0;
+	unsigned int i;
+
+	for (i = 0; i < phys->nr_chunks; i++) {
+		phys->chunks[i].phys = phys;
+		phys->chunks[i].pgoff = pgoff;
+		pgoff += phys->chunks[i].nr_pages;
+	}
+	spin_lock_irqsave(&vcm_index_lock, flags);
+	for (i = 0; i < phys->nr_chunks; i++)
+		latch_tree_insert(&phys->chunks[i].index, &vcm_index,
+				  &vcm_index_ops);
+	atomic_long_add(phys->nr_chunks, &vcm_index_chunks);
+	spin_unlock_irqrestore(&vcm_index_lock, flags);
+}
+
+/**
+ * vcm_index_del() - forget a buffer's pages, before they are freed
+ * @phys: the buffer
+ *
+ * Readers may still look at the chunks until an RCU grace period has
+ * passed; they cannot pin the buffer, whose reference count is zero.
+ */
+void vcm_index_del(struct vcm_phys *phys)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vcm_index_lock, flags);
+	for (i = 0; i < phys->nr_chunks; i++)
+		latch_tree_erase(&phys->chunks[i].index, &vcm_index,
+				 &vcm_index_ops);
+	atomic_long_sub(phys->nr_chunks, &vcm_index_chunks);
+	spin_unlock_irqrestore(&vcm_index_lock, flags);
+}
+
+/*
+ * The chunk holding all of [paddr, paddr + size), or NULL.  Caller holds
+ * rcu_read_lock(); the chunk's buffer is not pinned.
+ */
+static struct vcm_chunk *vcm_index_find_rcu(phys_addr_t paddr, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(paddr);
+	struct latch_tree_node *n;
+	struct vcm_chunk *c;
+
+	n = latch_tree_find(&pfn, &vcm_index, &vcm_index_ops);
+	if (!n)
+		return NULL;
+	c = to_chunk(n);
+	/* A range running past the chunk is not (only) this buffer's. */
+	if (PHYS_PFN(paddr + size - 1) - c->pfn >= c->nr_pages)
+		return NULL;
+	return c;
+}
+
+/* Offset in its buffer of @paddr, which lies in chunk @c. */
+static size_t vcm_chunk_offset(const struct vcm_chunk *c, phys_addr_t paddr)
+{
+	return ((c->pgoff + PHYS_PFN(paddr) - c->pfn) << PAGE_SHIFT) +
+	       offset_in_page(paddr);
+}
+
+/**
+ * vcm_index_get() - the VCM buffer that holds a physical range
+ * @paddr: start of the range
+ * @size: its length, at least 1
+ * @offset: set to the offset of @paddr in the buffer
+ *
+ * Context: any; takes no lock.
+ *
+ * Return: the buffer with a reference for the caller (vcm_phys_put()), or
+ * NULL if the range is not wholly inside one chunk of a live buffer.
+ */
+struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
+			       size_t *offset)
+{
+	struct vcm_phys *phys = NULL;
+	struct vcm_chunk *c;
+
+	if (!atomic_long_read(&vcm_index_chunks) || !size)
+		return NULL;
+	rcu_read_lock();
+	c = vcm_index_find_rcu(paddr, size);
+	if (c && kref_get_unless_zero(&c->phys->kref)) {
+		phys = c->phys;
+		*offset = vcm_chunk_offset(c, paddr);
+	}
+	rcu_read_unlock();
+	return phys;
+}
+
+/* ------------------------------------------------------------------------
+ * Shared reservations and their edges
+ */
+
+/*
+ * A reservation of @phys in @assoc's vcm that can serve a streaming
+ * mapping in direction @dir: made for the same direction and privilege,
+ * reachable by the device's mask, and not on its way out.  Caller holds
+ * phys->lock.
+ */
+static struct vcm_res *vcm_share_find_locked(struct vcm_assoc *assoc,
+					     struct vcm_phys *phys,
+					     enum dma_data_direction dir,
+					     unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	u64 limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	struct vcm_res *res;
+
+	lockdep_assert_held(&phys->lock);
+	list_for_each_entry(res, &phys->res, phys_node) {
+		if (res->vcm != assoc->vcm || !res->users || res->dir != dir ||
+		    !(res->flags & VCM_RES_SHAREABLE) ||
+		    (res->flags & VCM_RES_DEAD) ||
+		    (res->attrs ^ attrs) & DMA_ATTR_PRIVILEGED)
+			continue;
+		if (res->vcm->kind == VCM_KIND_IOMMU &&
+		    res->start + res->size - 1 > limit)
+			continue;
+		return res;
+	}
+	return NULL;
+}
+
+/*
+ * Take one use of @res for @assoc.  A device's first mapping through @res
+ * needs an edge: *@spare if there is one (taken), else -ENOMEM.  Caller
+ * holds phys->lock.
+ */
+static int vcm_edge_get_locked(struct vcm_res *res, struct vcm_assoc *assoc,
+			       struct vcm_edge **spare)
+{
+	struct vcm_edge *e;
+
+	list_for_each_entry(e, &res->edges, node)
+		if (e->assoc == assoc)
+			goto found;
+	if (!*spare)
+		return -ENOMEM;
+	e = *spare;
+	*spare = NULL;
+	e->assoc = assoc;
+	e->maps = 0;
+	list_add_tail(&e->node, &res->edges);
+found:
+	e->maps++;
+	res->users++;
+	atomic_long_inc(&res->vcm->nr_shared);
+	return 0;
+}
+
+static struct vcm_edge *vcm_edge_of_locked(struct vcm_res *res,
+					   struct vcm_assoc *assoc)
+{
+	struct vcm_edge *e;
+
+	list_for_each_entry(e, &res->edges, node)
+		if (e->assoc == assoc)
+			return e;
+	return NULL;
+}
+
+/*
+ * Drop @count of @e's mappings.  Return true if @res lost its last user:
+ * the caller destroys it once it has dropped the locks.  Caller holds
+ * phys->lock; *@freed gets the edge to kfree() when it went.
+ */
+static bool vcm_edge_put_locked(struct vcm_res *res, struct vcm_edge *e,
+				unsigned long count, struct vcm_edge **freed)
+{
+	e->maps -= count;
+	res->users -= count;
+	atomic_long_sub(count, &res->vcm->nr_shared);
+	*freed = NULL;
+	if (!e->maps) {
+		list_del(&e->node);
+		*freed = e;
+	}
+	return !res->users;
+}
+
+/*
+ * One more streaming mapping of @phys by @assoc: an existing reservation
+ * of the buffer in the device's vcm if one fits, else a new one, bound
+ * with GFP_ATOMIC (the streaming calls may come from any context).  Two
+ * CPUs that both find none each make one; both are correct, the second
+ * merely costs an extra range until its users go.
+ */
+static struct vcm_res *vcm_share_get(struct vcm_assoc *assoc,
+				     struct vcm_phys *phys,
+				     enum dma_data_direction dir,
+				     unsigned long attrs)
+{
+	struct vcm_edge *edge = NULL;
+	unsigned long flags;
+	struct vcm_res *res;
+
+	for (;;) {
+		spin_lock_irqsave(&phys->lock, flags);
+		res = vcm_share_find_locked(assoc, phys, dir, attrs);
+		if (res && !vcm_edge_get_locked(res, assoc, &edge)) {
+			spin_unlock_irqrestore(&phys->lock, flags);
+			kfree(edge);
+			return res;
+		}
+		spin_unlock_irqrestore(&phys->lock, flags);
+		if (!edge) {
+			edge = kzalloc(sizeof(*edge), GFP_ATOMIC | __GFP_NOWARN);
+			if (!edge)
+				return ERR_PTR(-ENOMEM);
+		}
+		if (!res)
+			break;
+	}
+
+	edge->assoc = assoc;
+	res = vcm_res_create_shared(assoc, phys, dir, attrs, edge);
+	if (IS_ERR(res))
+		kfree(edge);
+	return res;
+}
+
+/*
+ * Can a one-to-one vcm's device reach [paddr, paddr + size) directly?  If
+ * not, the mapping takes the ordinary path, which bounces it.
+ */
+static bool vcm_share_direct_ok(struct device *dev, phys_addr_t paddr,
+				size_t size)
+{
+	return !is_swiotlb_force_bounce(dev) &&
+	       dma_capable(dev, phys_to_dma(dev, paddr), size, true);
+}
+
+/**
+ * vcm_share_map_page() - map a range of a VCM buffer through its buffer
+ * @assoc: the device
+ * @paddr: physical address of the range
+ * @size: its length
+ * @dir: DMA direction
+ * @attrs: DMA_ATTR_*
+ * @shared: set if the range is a VCM buffer's and this call decided it
+ *
+ * Return: the device address, or DMA_MAPPING_ERROR: with *@shared set, the
+ * mapping failed; without, the caller maps the range the ordinary way.
+ */
+dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs, bool *shared)
+{
+	struct device *dev = assoc->dev;
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	size_t offset;
+	dma_addr_t addr;
+
+	*shared = false;
+	phys = vcm_index_get(paddr, size, &offset);
+	if (!phys)
+		return DMA_MAPPING_ERROR;
+	if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
+	    !vcm_share_direct_ok(dev, paddr, size)) {
+		vcm_phys_put(phys);
+		return DMA_MAPPING_ERROR;
+	}
+	*shared = true;
+	res = vcm_share_get(assoc, phys, dir, attrs);
+	/* The reservation holds the buffer from here on. */
+	vcm_phys_put(phys);
+	if (IS_ERR(res))
+		return DMA_MAPPING_ERROR;
+	if (assoc->vcm->kind == VCM_KIND_IOMMU)
+		addr = res->start + offset;
+	else
+		addr = phys_to_dma(dev, paddr);
+	if (!dev_is_dma_coherent(dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		arch_sync_dma_for_device(paddr, size, dir);
+	return addr;
+}
+
+/*
+ * Is every entry of the list inside one VCM buffer (returned, pinned), and
+ * reachable by a one-to-one device?  Each entry's offset in the buffer is
+ * parked in its DMA address, which mapping overwrites in order.
+ */
+static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
+					    struct scatterlist *sgl, int nents)
+{
+	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
+	struct vcm_phys *phys = NULL;
+	struct scatterlist *s;
+	int i;
+
+	if (!atomic_long_read(&vcm_index_chunks))
+		return NULL;
+	rcu_read_lock();
+	for_each_sg(sgl, s, nents, i) {
+		struct vcm_chunk *c = s->length ?
+			vcm_index_find_rcu(sg_phys(s), s->length) : NULL;
+
+		if (!c || (phys && c->phys != phys) ||
+		    (direct && !vcm_share_direct_ok(assoc->dev, sg_phys(s),
+						    s->length)))
+			goto no;
+		phys = c->phys;
+		sg_dma_address(s) = vcm_chunk_offset(c, sg_phys(s));
+	}
+	if (phys && kref_get_unless_zero(&phys->kref)) {
+		rcu_read_unlock();
+		return phys;
+	}
+no:
+	rcu_read_unlock();
+	return NULL;
+}
+
+/**
+ * vcm_share_map_sg() - map a list that lies in one VCM buffer through it
+ * @assoc: the device
+ * @sgl: the list
+ * @nents: its entries
+ * @dir: DMA direction
+ * @attrs: DMA_ATTR_*
+ *
+ * Behind an IOMMU the entries get their addresses inside the buffer's
+ * reservation, and merge where they follow each other in the buffer; in a
+ * one-to-one window they keep their bus addresses.  Segment limits of the
+ * device hold as for any list.
+ *
+ * Return: DMA segments, 0 if the list is not one VCM buffer's (the caller
+ * maps it the ordinary way), or -ENOMEM.
+ */
+int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		     int nents, enum dma_data_direction dir,
+		     unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	struct scatterlist *s, *out = NULL;
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	int i, count = 0;
+
+	phys = vcm_share_sg_buffer(assoc, sgl, nents);
+	if (!phys)
+		return 0;
+	res = vcm_share_get(assoc, phys, dir, attrs);
+	vcm_phys_put(phys);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+
+	for_each_sg(sgl, s, nents, i) {
+		dma_addr_t addr = assoc->vcm->kind == VCM_KIND_IOMMU ?
+			res->start + sg_dma_address(s) :
+			phys_to_dma(dev, sg_phys(s));
+
+		count += vcm_sg_emit(assoc, sgl, &out, addr, s->length,
+				     out && vcm_sg_can_extend(dev, out, addr,
+							      s->length));
+		if (!dev_is_dma_coherent(dev) &&
+		    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			arch_sync_dma_for_device(sg_phys(s), s->length, dir);
+	}
+	vcm_sg_end(out, count, nents);
+	return count;
+}
+
+/*
+ * The reservation through which @assoc mapped @addr, found as the mapping
+ * made it, with phys->lock held (irqsave into *@flags), or NULL.  Sets
+ * *@foreign when @addr lies in a reservation of the vcm that this device
+ * has no mapping through: behind an IOMMU that address must not be handed
+ * to the backend, which would unmap someone else's range.
+ */
+static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
+					dma_addr_t addr,
+					enum dma_data_direction dir,
+					unsigned long *flags, bool *foreign)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res, *best = NULL;
+	struct vcm_phys *phys;
+	size_t offset;
+
+	*foreign = false;
+	if (vcm->kind == VCM_KIND_IOMMU) {
+		spin_lock_irqsave(&vcm->lock, *flags);
+		res = vcm_res_covering_locked(vcm, addr);
+		if (res) {
+			spin_lock(&res->phys->lock);
+			if (vcm_edge_of_locked(res, assoc)) {
+				spin_unlock(&vcm->lock);
+				return res;
+			}
+			spin_unlock(&res->phys->lock);
+			*foreign = true;
+		}
+		spin_unlock_irqrestore(&vcm->lock, *flags);
+		return NULL;
+	}
+
+	phys = vcm_index_get(dma_to_phys(assoc->dev, addr), 1, &offset);
+	if (!phys)
+		return NULL;
+	spin_lock_irqsave(&phys->lock, *flags);
+	list_for_each_entry(res, &phys->res, phys_node) {
+		if (res->vcm != vcm || !vcm_edge_of_locked(res, assoc))
+			continue;
+		if (!best || res->dir == dir)
+			best = res;
+	}
+	if (!best)
+		spin_unlock_irqrestore(&phys->lock, *flags);
+	/* The reservation, if any, holds the buffer. */
+	vcm_phys_put(phys);
+	return best;
+}
+
+/**
+ * vcm_share_unmap() - undo a streaming mapping made through a buffer
+ * @assoc: the device
+ * @addr: the device address the mapping returned (any segment's, for a
+ *	list: they all lie in one reservation)
+ * @dir: DMA direction
+ *
+ * Return: true if @addr was such a mapping (now undone) or, behind an
+ * IOMMU, lies in a reservation this device has no mapping through (an
+ * unmap of an address it was never given, reported); false if the caller
+ * should hand it to the backend.
+ */
+bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
+		     enum dma_data_direction dir)
+{
+	struct vcm_edge *e, *freed;
+	struct vcm_res *res;
+	unsigned long flags;
+	bool foreign, last;
+
+	if (!atomic_long_read(&assoc->vcm->nr_shared))
+		return false;
+	res = vcm_share_lookup(assoc, addr, dir, &flags, &foreign);
+	if (!res) {
+		if (foreign)
+			vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+				   "unmap of %pad, inside a buffer this device does not map: ignored\n",
+				   &addr);
+		return foreign;
+	}
+	e = vcm_edge_of_locked(res, assoc);
+	last = vcm_edge_put_locked(res, e, 1, &freed);
+	spin_unlock_irqrestore(&res->phys->lock, flags);
+	kfree(freed);
+	if (last)
+		vcm_res_destroy(res);
+	return true;
+}
+
+/**
+ * vcm_res_release_creator() - the creator of a reservation lets it go
+ * @res: a coherent or dma_alloc_pages reservation, taken out of its tree
+ *
+ * If devices of the same vcm still map the buffer through @res, it becomes
+ * a shared reservation that lives until their last unmap; the caller puts
+ * it back in its tree.  Either way, a buffer freed while any device still
+ * maps it is reported, naming one of them: the memory stays until the
+ * last mapping goes.
+ *
+ * Return: true if @res has no user left and must be destroyed.
+ */
+bool vcm_res_release_creator(struct vcm_res *res)
+{
+	struct vcm_phys *phys = res->phys;
+	struct vcm_assoc *creator = res->owner;
+	struct device *other = NULL;
+	unsigned long flags;
+	struct vcm_res *r;
+	bool last;
+
+	spin_lock_irqsave(&phys->lock, flags);
+	last = !--res->users;
+	list_for_each_entry(r, &phys->res, phys_node) {
+		struct vcm_edge *e;
+
+		if (!r->users)
+			continue;
+		e = list_first_entry_or_null(&r->edges, struct vcm_edge, node);
+		if (e)
+			other = e->assoc->dev;
+		else if (r->owner && r->owner != creator)
+			other = r->owner->dev;
+		if (other)
+			break;
+	}
+	if (other)
+		dev_warn_ratelimited(creator->dev, VCM_PREFIX
+				     "buffer %pad (%zu bytes) freed while %s still maps it: its memory stays until the last mapping goes\n",
+				     &res->start, res->size, dev_name(other));
+	if (!last) {
+		res->flags &= ~(VCM_RES_COHERENT | VCM_RES_PAGES);
+		res->flags |= VCM_RES_SHARED;
+		res->owner = NULL;
+	}
+	spin_unlock_irqrestore(&phys->lock, flags);
+	return last;
+}
+
+/* Take one of @assoc's edges out of @vcm; return its mappings (0: none). */
+static unsigned long vcm_share_take_edge(struct vcm_assoc *assoc,
+					 struct vcm_res **dying)
+{
+	struct vcm *vcm = assoc->vcm;
+	unsigned long irqflags, maps = 0;
+	struct vcm_edge *e, *freed = NULL;
+	struct rb_node *node;
+
+	*dying = NULL;
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	for (node = rb_first(&vcm->res_tree); node && !maps;
+	     node = rb_next(node)) {
+		struct vcm_res *res = rb_entry(node, struct vcm_res, node);
+
+		spin_lock(&res->phys->lock);
+		e = vcm_edge_of_locked(res, assoc);
+		if (e) {
+			maps = e->maps;
+			if (vcm_edge_put_locked(res, e, maps, &freed))
+				*dying = res;
+		}
+		spin_unlock(&res->phys->lock);
+	}
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	kfree(freed);
+	return maps;
+}
+
+/**
+ * vcm_share_teardown() - drop the shared mappings a device left behind
+ * @assoc: the device, whose driver is gone
+ *
+ * Mappings with a record were undone with their records; these are the
+ * ones nobody recorded (dma=vcm,notrack).
+ *
+ * Return: how many mappings were dropped.
+ */
+unsigned long vcm_share_teardown(struct vcm_assoc *assoc)
+{
+	unsigned long n = 0, maps;
+	struct vcm_res *dying;
+
+	while ((maps = vcm_share_take_edge(assoc, &dying))) {
+		vcm_report(assoc, VCM_ERR_LEAKED,
+			   "%lu mapping(s) of a shared buffer still live at unbind, unmapping\n",
+			   maps);
+		n += maps;
+		if (dying)
+			vcm_res_destroy(dying);
+	}
+	return n;
+}
+
+/**
+ * vcm_share_show() - the edges of a reservation, for debugfs
+ * @m: the file
+ * @res: the reservation
+ */
+void vcm_share_show(struct seq_file *m, struct vcm_res *res)
+{
+	unsigned long flags;
+	struct vcm_edge *e;
+
+	spin_lock_irqsave(&res->phys->lock, flags);
+	seq_printf(m, " users=%lu", res->users);
+	list_for_each_entry(e, &res->edges, node)
+		seq_printf(m, " edge=%s:%lu", dev_name(e->assoc->dev), e->maps);
+	spin_unlock_irqrestore(&res->phys->lock, flags);
+}
