@@ -32,9 +32,11 @@
  *   /sys/kernel/debug/vcm-edu/<device>/share      write "api <peer>" or
  *                                                 "native <peer>": share
  *                                                 a coherent buffer of this
- *                                                 device with edu <peer>
- *                                                 (see edu_share()); then
- *                                                 "free-owner" and "unmap";
+ *                                                 device with edu <peer>,
+ *                                                 or "heap <fd> <peer>": a
+ *                                                 dma-buf (see edu_share());
+ *                                                 then "free-owner" and
+ *                                                 "unmap";
  *                                                 read: what each step saw
  *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
  *                                                 next probe allocates its
@@ -56,7 +58,9 @@
  * streaming mappings, and compares.
  */
 #include <linux/debugfs.h>
+#include <linux/dma-buf.h>
 #include <linux/delay.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-vcm.h>
@@ -71,6 +75,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -514,7 +519,13 @@ struct edu_share {
 	dma_addr_t dma;
 	bool native;
 	struct sg_table sgt;		/* the peer's mapping: DMA API ... */
-	struct vcm_res *res;		/* ... or native */
+	struct vcm_res *res;		/* ... or native ... */
+	struct dma_buf *dmabuf;		/* ... or both import a dma-buf */
+	struct dma_buf_attachment *att[2];	/* owner, peer */
+	struct sg_table *att_sgt[2];
+	enum dma_data_direction att_dir[2];
+	unsigned int expect_edges;	/* importers that map it directly */
+	dma_addr_t owner_addr;		/* where the owner sees the offset */
 	dma_addr_t peer_addr;		/* where the peer sees the offset */
 	unsigned int segments;
 	u8 pattern[EDU_SHARE_LEN];
@@ -623,11 +634,16 @@ static void edu_share_free_owner(struct edu *edu, struct edu_share *sh)
 	sh->cpu = NULL;
 }
 
+static void edu_heap_end(struct edu_share *sh);
+
 static void edu_share_end(struct edu *edu)
 {
 	struct edu_share *sh = edu->share;
 
-	edu_share_unmap(sh);
+	if (sh->dmabuf)
+		edu_heap_end(sh);
+	else
+		edu_share_unmap(sh);
 	if (sh->cpu)
 		edu_share_free_owner(edu, sh);
 	put_device(&sh->peer->pdev->dev);
@@ -661,6 +677,7 @@ static int edu_share_start(struct edu *edu, const char *peer_name,
 	ret = edu_share_map(edu, sh);
 	if (ret)
 		goto free;
+	sh->owner_addr = sh->dma + EDU_SHARE_OFFSET;
 	edu->share = sh;
 
 	/* The owner's engine writes the pattern into the shared buffer. */
@@ -668,8 +685,7 @@ static int edu_share_start(struct edu *edu, const char *peer_name,
 	memcpy(edu->coh, sh->pattern, EDU_SHARE_LEN);
 	ret = edu_dma(edu, edu->coh_dma, EDU_SHARE_LEN, false);
 	if (!ret)
-		ret = edu_dma(edu, sh->dma + EDU_SHARE_OFFSET, EDU_SHARE_LEN,
-			      true);
+		ret = edu_dma(edu, sh->owner_addr, EDU_SHARE_LEN, true);
 	if (ret)
 		return edu_fail(edu, "owner DMA", ret);
 	ret = edu_compare(edu, "CPU view", sh->cpu + EDU_SHARE_OFFSET,
@@ -684,6 +700,152 @@ put:
 	return ret;
 }
 
+/*
+ * Does @dev reach the pages of @sgt directly -- behind an IOMMU, or at
+ * their bus addresses -- rather than through swiotlb's bounce buffers?
+ * Those are the importers that VCM maps through the buffer itself.  (An
+ * importer must not look at the pages of a dma-buf's table, which
+ * CONFIG_DMABUF_DEBUG scrambles: the DMA address is what it has.)
+ */
+static bool edu_maps_directly(struct device *dev, struct sg_table *sgt)
+{
+	return device_iommu_mapped(dev) ||
+	       !swiotlb_find_pool(dev, dma_to_phys(dev, sg_dma_address(sgt->sgl)));
+}
+
+static void edu_heap_end(struct edu_share *sh)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!sh->att[i])
+			continue;
+		if (sh->att_sgt[i])
+			dma_buf_unmap_attachment_unlocked(sh->att[i],
+							  sh->att_sgt[i],
+							  sh->att_dir[i]);
+		dma_buf_detach(sh->dmabuf, sh->att[i]);
+	}
+	dma_buf_put(sh->dmabuf);
+}
+
+static int edu_heap_map(struct edu_share *sh, int i,
+			enum dma_data_direction dir)
+{
+	struct sg_table *sgt;
+
+	sgt = dma_buf_map_attachment_unlocked(sh->att[i], dir);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	sh->att_sgt[i] = sgt;
+	sh->att_dir[i] = dir;
+	return 0;
+}
+
+static void edu_heap_unmap(struct edu_share *sh, int i)
+{
+	dma_buf_unmap_attachment_unlocked(sh->att[i], sh->att_sgt[i],
+					  sh->att_dir[i]);
+	sh->att_sgt[i] = NULL;
+}
+
+/*
+ * Share a dma-buf (from a heap) between the two devices, in the order the
+ * dma-buf rules want for importers that may bounce: the owner maps it,
+ * its engine writes the pattern, it unmaps; the CPU checks the bytes
+ * through vmap between begin and end of CPU access; the peer maps it and
+ * its engine reads the pattern back.  Then the owner maps it again, so
+ * that both mappings are live for the look at VCM's graph until "unmap".
+ */
+static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
+{
+	struct device *devs[2] = { &edu->pdev->dev };
+	struct iosys_map map;
+	struct edu_share *sh;
+	int i, ret;
+
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return -ENOMEM;
+	sh->peer = edu_find(peer_name);
+	if (!sh->peer || sh->peer == edu) {
+		if (sh->peer)
+			put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return -ENODEV;
+	}
+	sh->dmabuf = dma_buf_get(fd);
+	if (IS_ERR(sh->dmabuf)) {
+		ret = PTR_ERR(sh->dmabuf);
+		put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return ret;
+	}
+	if (sh->dmabuf->size < EDU_SHARE_OFFSET + EDU_SHARE_LEN) {
+		dma_buf_put(sh->dmabuf);
+		put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return -EINVAL;
+	}
+	edu->share = sh;
+	devs[1] = &sh->peer->pdev->dev;
+	for (i = 0; i < 2; i++) {
+		sh->att[i] = dma_buf_attach(sh->dmabuf, devs[i]);
+		if (IS_ERR(sh->att[i])) {
+			ret = PTR_ERR(sh->att[i]);
+			sh->att[i] = NULL;
+			return edu_fail(edu, "dma_buf_attach", ret);
+		}
+	}
+
+	/* The owner writes. */
+	ret = edu_heap_map(sh, 0, DMA_FROM_DEVICE);
+	if (ret)
+		return edu_fail(edu, "owner's dma_buf_map_attachment", ret);
+	sh->owner_addr = edu_sgt_addr(sh->att_sgt[0], EDU_SHARE_OFFSET);
+	get_random_bytes(sh->pattern, EDU_SHARE_LEN);
+	memcpy(edu->coh, sh->pattern, EDU_SHARE_LEN);
+	ret = edu_dma(edu, edu->coh_dma, EDU_SHARE_LEN, false);
+	if (!ret)
+		ret = edu_dma(edu, sh->owner_addr, EDU_SHARE_LEN, true);
+	edu_heap_unmap(sh, 0);
+	if (ret)
+		return edu_fail(edu, "owner DMA", ret);
+
+	/* The CPU reads. */
+	ret = dma_buf_begin_cpu_access(sh->dmabuf, DMA_FROM_DEVICE);
+	if (!ret)
+		ret = dma_buf_vmap_unlocked(sh->dmabuf, &map);
+	if (ret)
+		return edu_fail(edu, "CPU access", ret);
+	ret = edu_compare(edu, "CPU view", map.vaddr + EDU_SHARE_OFFSET,
+			  sh->pattern, EDU_SHARE_LEN);
+	dma_buf_vunmap_unlocked(sh->dmabuf, &map);
+	dma_buf_end_cpu_access(sh->dmabuf, DMA_FROM_DEVICE);
+	if (ret)
+		return ret;
+
+	/* The peer reads; then both keep it mapped. */
+	ret = edu_heap_map(sh, 1, DMA_TO_DEVICE);
+	if (ret)
+		return edu_fail(edu, "peer's dma_buf_map_attachment", ret);
+	sh->peer_addr = edu_sgt_addr(sh->att_sgt[1], EDU_SHARE_OFFSET);
+	sh->segments = sh->att_sgt[1]->nents;
+	ret = edu_share_peer_reads(edu, sh);
+	if (ret)
+		return ret;
+	/*
+	 * Read-only for the device: DMA-API debug calls two writable
+	 * mappings of one cache line from two devices an overlap.
+	 */
+	ret = edu_heap_map(sh, 0, DMA_TO_DEVICE);
+	if (ret)
+		return edu_fail(edu, "owner's second map", ret);
+	for (i = 0; i < 2; i++)
+		sh->expect_edges += edu_maps_directly(devs[i], sh->att_sgt[i]);
+	return 0;
+}
+
 /* One step of the share test; the result line says what it saw. */
 static int edu_share(struct edu *edu, char *cmd)
 {
@@ -692,6 +854,22 @@ static int edu_share(struct edu *edu, char *cmd)
 	int ret;
 
 	edu->last_error[0] = 0;
+	if (!strcmp(verb, "heap")) {
+		char *fd = strsep(&peer, " ");
+		unsigned int n;
+
+		if (sh || !peer || kstrtouint(fd, 10, &n))
+			return -EINVAL;
+		ret = edu_heap_start(edu, n, strim(peer));
+		sh = edu->share;
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "heap owner=%pad peer=%pad segments=%u expect_edges=%u ok=%d",
+			  sh ? &sh->owner_addr : &edu->coh_dma,
+			  sh ? &sh->peer_addr : &edu->coh_dma,
+			  sh ? sh->segments : 0, sh ? sh->expect_edges : 0,
+			  !ret);
+		return ret == -ENODEV || ret == -EBADF ? ret : 0;
+	}
 	if (!strcmp(verb, "api") || !strcmp(verb, "native")) {
 		if (sh || !peer)
 			return -EINVAL;
@@ -699,14 +877,14 @@ static int edu_share(struct edu *edu, char *cmd)
 		sh = edu->share;
 		scnprintf(edu->share_result, sizeof(edu->share_result),
 			  "%s owner=%pad peer=%pad segments=%u ok=%d",
-			  verb, sh ? &sh->dma : &edu->coh_dma,
+			  verb, sh ? &sh->owner_addr : &edu->coh_dma,
 			  sh ? &sh->peer_addr : &edu->coh_dma,
 			  sh ? sh->segments : 0, !ret);
 		return 0;
 	}
 	if (!sh)
 		return -EINVAL;
-	if (!strcmp(verb, "free-owner") && sh->cpu) {
+	if (!strcmp(verb, "free-owner") && sh->cpu && !sh->dmabuf) {
 		edu_share_free_owner(edu, sh);
 		ret = edu_share_peer_reads(edu, sh);
 		scnprintf(edu->share_result, sizeof(edu->share_result),
@@ -1355,3 +1533,4 @@ module_exit(edu_exit);
 
 MODULE_DESCRIPTION("DMA test driver for QEMU's edu device");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

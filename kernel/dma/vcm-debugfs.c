@@ -10,6 +10,8 @@
  *                the devices that map it through the streaming API,
  *                edge=<device>:<mappings>), how many devices reach it
  *                (devices=), and whether it is quarantined
+ *   chunks       the physical allocator by chunk order: chunks taken, and
+ *                attempts that failed and fell back to a lower order
  *   graph        the whole graph in Graphviz DOT: vcms, devices, buffers,
  *                and an edge for every attachment and every mapping
  *   errors       driver errors, summed over all devices
@@ -170,6 +172,19 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vcm_allocations);
 
+static int vcm_chunks_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCM_CHUNK_STAT_ORDERS; i++)
+		seq_printf(m, "order=%u bytes=%lu taken=%ld fell_back=%ld\n", i,
+			   PAGE_SIZE << i,
+			   atomic_long_read(&vcm_chunk_stats[i][0]),
+			   atomic_long_read(&vcm_chunk_stats[i][1]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_chunks);
+
 static const char * const vcm_dir_names[] = {
 	[DMA_BIDIRECTIONAL]	= "rw",
 	[DMA_TO_DEVICE]		= "to-device",
@@ -268,5 +283,6 @@ void vcm_debugfs_init(void)
 			    &vcm_allocations_fops);
 	debugfs_create_file("errors", 0400, dir, NULL, &vcm_errors_fops);
 	debugfs_create_file("graph", 0400, dir, NULL, &vcm_graph_fops);
+	debugfs_create_file("chunks", 0400, dir, NULL, &vcm_chunks_fops);
 	vcm_iommu_debugfs_init(dir);
 }

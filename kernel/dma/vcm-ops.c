@@ -764,6 +764,9 @@ static int __init vcm_ops_init(void)
 			goto unwind;
 	}
 	vcm_debugfs_init();
+	ret = vcm_heap_init();
+	if (ret)
+		pr_warn("no dma-buf heap: %d\n", ret);
 	pr_info("serving DMA for PCI and platform devices\n");
 	return 0;
 

@@ -18,6 +18,9 @@
 LIST_HEAD(vcm_phys_list);
 DEFINE_SPINLOCK(vcm_phys_list_lock);
 
+/* Chunks taken, and attempts that fell back to a lower order, by order. */
+atomic_long_t vcm_chunk_stats[VCM_CHUNK_STAT_ORDERS][2];
+
 static struct vcm_phys *vcm_phys_new(struct device *owner,
 				     unsigned int nr_chunks, gfp_t gfp)
 {
@@ -203,6 +206,7 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
 		fit &= ~BIT(*order);
 		page = alloc_pages_node(node, *order ? gfp | __GFP_NORETRY |
 					__GFP_NOWARN : gfp, *order);
+		atomic_long_inc(&vcm_chunk_stats[*order][!page]);
 		if (page) {
 			split_page(page, *order);
 			return page;
@@ -213,7 +217,7 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
 
 /**
  * vcm_phys_alloc_chunks() - allocate a buffer of large chunks
- * @dev: the device it is for (NUMA node)
+ * @dev: the device it is for (NUMA node), or NULL (a dma-buf heap's)
  * @size: bytes, a multiple of PAGE_SIZE
  * @gfp: allocation flags, blocking
  * @orders: bitmap of the chunk orders worth having (bit n: 2^n pages),
@@ -244,8 +248,11 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 		return NULL;
 
 	while (left) {
-		page = vcm_alloc_chunk(dev_to_node(dev), left, orders, gfp,
-				       &order);
+		/* A large buffer for a dying task is not worth finishing. */
+		if (fatal_signal_pending(current))
+			goto fail;
+		page = vcm_alloc_chunk(dev ? dev_to_node(dev) : NUMA_NO_NODE,
+				       left, orders, gfp, &order);
 		if (!page)
 			goto fail;
 		if (n && tmp[n - 1].pfn + tmp[n - 1].nr_pages == page_to_pfn(page)) {
@@ -352,30 +359,60 @@ void vcm_phys_quarantine(struct vcm_phys *phys)
 }
 
 /**
+ * vcm_phys_to_sgtable_max() - describe a buffer in entries of bounded length
+ * @phys: the buffer
+ * @sgt: table to fill; the caller frees it with sg_free_table()
+ * @max_seg: longest entry, a multiple of PAGE_SIZE (an importer's
+ *	dma_get_max_seg_size(): DMA-API debug holds the table's entries to it)
+ * @gfp: allocation flags
+ *
+ * One entry per chunk, or per @max_seg of it: a buffer of a few large
+ * chunks gives a table of a few entries, whatever its size.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vcm_phys_to_sgtable_max(struct vcm_phys *phys, struct sg_table *sgt,
+			    size_t max_seg, gfp_t gfp)
+{
+	unsigned long max_pages = max_t(unsigned long, max_seg >> PAGE_SHIFT, 1);
+	unsigned int i, n = 0;
+	struct scatterlist *sg;
+	int ret;
+
+	for (i = 0; i < phys->nr_chunks; i++)
+		n += DIV_ROUND_UP(phys->chunks[i].nr_pages, max_pages);
+	ret = sg_alloc_table(sgt, n, gfp);
+	if (ret)
+		return ret;
+	sg = sgt->sgl;
+	for (i = 0; i < phys->nr_chunks; i++) {
+		const struct vcm_chunk *c = &phys->chunks[i];
+		unsigned long done, len;
+
+		for (done = 0; done < c->nr_pages; done += len) {
+			len = min(c->nr_pages - done, max_pages);
+			sg_set_page(sg, pfn_to_page(c->pfn + done),
+				    len << PAGE_SHIFT, 0);
+			sg = sg_next(sg);
+		}
+	}
+	return 0;
+}
+
+/**
  * vcm_phys_to_sgtable() - describe a buffer to the CPU side of an sg_table
  * @phys: the buffer
  * @sgt: table to fill; the caller frees it with sg_free_table()
  * @gfp: allocation flags
  *
- * One entry per chunk: a buffer of a few large chunks gives a table of a
- * few entries, whatever its size.
+ * One entry per chunk.
  *
  * Return: 0 or -ENOMEM.
  */
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp)
 {
-	struct scatterlist *sg;
-	unsigned int i;
-	int ret;
-
-	ret = sg_alloc_table(sgt, phys->nr_chunks, gfp);
-	if (ret)
-		return ret;
-	for_each_sgtable_sg(sgt, sg, i)
-		sg_set_page(sg, pfn_to_page(phys->chunks[i].pfn),
-			    phys->chunks[i].nr_pages << PAGE_SHIFT, 0);
-	return 0;
+	return vcm_phys_to_sgtable_max(phys, sgt, UINT_MAX & PAGE_MASK, gfp);
 }
 
 /**

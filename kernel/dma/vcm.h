@@ -648,8 +648,10 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		   enum dma_data_direction dir);
 
 /* vcm-phys.c */
+#define VCM_CHUNK_STAT_ORDERS	(MAX_PAGE_ORDER + 1)
 extern struct list_head vcm_phys_list;
 extern spinlock_t vcm_phys_list_lock;
+extern atomic_long_t vcm_chunk_stats[VCM_CHUNK_STAT_ORDERS][2];
 struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 				       gfp_t gfp, u64 limit);
 struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
@@ -659,6 +661,8 @@ void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
+int vcm_phys_to_sgtable_max(struct vcm_phys *phys, struct sg_table *sgt,
+			    size_t max_seg, gfp_t gfp);
 int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
 
 static inline struct page *vcm_phys_page(struct vcm_phys *phys)
@@ -683,6 +687,16 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
 bool vcm_res_release_creator(struct vcm_res *res);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
 void vcm_share_show(struct seq_file *m, struct vcm_res *res);
+
+/* vcm-heap.c */
+#ifdef CONFIG_DMA_VCM_HEAP
+int vcm_heap_init(void);
+#else
+static inline int vcm_heap_init(void)
+{
+	return 0;
+}
+#endif
 
 /* vcm-direct.c */
 extern const struct vcm_backend vcm_direct_backend;

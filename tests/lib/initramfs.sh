@@ -18,5 +18,15 @@ cp "$VCM_REPO/tests/qemu/workload.sh" "$stage/workload.sh"
 gcc -static -O2 -idirafter "$VCM_SRC/include" -o "$stage/bin/dma_map_benchmark" \
 	"$VCM_SRC/tools/testing/selftests/dma/dma_map_benchmark.c"
 cp "$VCM_REPO/tests/bench/bench.sh" "$stage/bench.sh"
+# The kernel's dma-buf heap selftest and the heap sharing helper, against
+# the work tree's UAPI headers.
+hdr=$VCM_OUT/headers
+# (Through the kernel's build directory: the source tree stays clean.)
+make -s -C "$VCM_SRC" O="$VCM_BUILD" headers_install \
+	INSTALL_HDR_PATH="$hdr" >/dev/null
+gcc -static -O2 -Wall -I "$hdr/include" -o "$stage/bin/dmabuf-heap" \
+	"$VCM_SRC/tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c"
+gcc -static -O2 -Wall -Wextra -Werror -I "$hdr/include" \
+	-o "$stage/bin/heapshare" "$VCM_REPO/tests/qemu/heapshare.c"
 chmod +x "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

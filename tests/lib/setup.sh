@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 
 PKGS="linux-source-6.12 qemu-system-x86 qemu-utils busybox-static ccache
 coccinelle sparse gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils
-python3 rsync patch e2fsprogs kmod dwarves git"
+python3 rsync patch e2fsprogs kmod dwarves git graphviz"
 
 missing=""
 for p in $PKGS; do

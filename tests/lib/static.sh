@@ -65,7 +65,13 @@ objs=$(grep -o '[a-z/_-]*\.o' "$VCM_REPO/Kbuild" | grep -v vcm-test.o | sort -u)
 # shellcheck disable=SC2086
 kmake O="$VCM_BUILD" M="$VCM_REPO" W=1 C=2 $objs > "$out/w1-sparse.log" 2>&1 ||
 	echo "make failed" >> "$out/w1-sparse.log"
-if grep -E 'warning|error|failed' "$out/w1-sparse.log" > "$out/w1-sparse.findings"; then
+# One report is the kernel's own: latch_tree_insert() (rbtree_latch.h, the
+# index of vcm-share.c, as kernel/module/tree_lookup.c uses it) links nodes
+# with rb_link_node_rcu(), whose rcu_assign_pointer() on a plain rb_node
+# pointer sparse calls a comparison of address spaces, at rbtree.h:74.  That
+# line alone is let through, by file and line.
+known='include/linux/rbtree.h:74:9: error: incompatible types in comparison expression (different address spaces)'
+if grep -E 'warning|error|failed' "$out/w1-sparse.log" | grep -vF "$known" > "$out/w1-sparse.findings"; then
 	echo "fail static:w1-sparse $(wc -l < "$out/w1-sparse.findings") findings, see $out/w1-sparse.findings"
 else
 	echo "pass static:w1-sparse $(echo $objs | wc -w) objects"

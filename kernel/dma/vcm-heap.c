@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the dma-buf heap /dev/dma_heap/vcm.
+ *
+ * Every buffer is a vcm_phys of large chunks (2 MiB, 64 KiB, then 4 KiB,
+ * largest first), zeroed.  An attachment describes it with one
+ * scatterlist entry per chunk, or per maximum segment of the importer --
+ * a few entries where the system heap has one per page -- and maps it
+ * with the importer's DMA operations: an importer served by VCM finds the
+ * pages in VCM's index and maps the buffer once per address space
+ * (vcm-share.c), any other importer maps the entries as it would the
+ * system heap's.  CPU access, mmap and vmap behave as the system heap's
+ * do.
+ *
+ * The heap exists only with dma=vcm.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "vcm.h"
+
+/* Chunk orders worth having: an IOMMU's 2 MiB page, 64 KiB, a page. */
+#define VCM_HEAP_ORDERS	(BIT(21 - PAGE_SHIFT) | BIT(16 - PAGE_SHIFT) | BIT(0))
+
+/**
+ * struct vcm_heap_buffer - what a dma-buf of the heap holds
+ * @phys: the memory (holds a reference)
+ * @lock: protects @attachments, @vmap_cnt and @vaddr
+ * @attachments: struct vcm_heap_attachment, one per importer
+ * @vmap_cnt: users of @vaddr
+ * @vaddr: the kernel mapping, while @vmap_cnt
+ */
+struct vcm_heap_buffer {
+	struct vcm_phys *phys;
+	struct mutex lock;		/* see above */
+	struct list_head attachments;
+	unsigned int vmap_cnt;
+	void *vaddr;
+};
+
+/**
+ * struct vcm_heap_attachment - one importer of a buffer
+ * @dev: the importing device
+ * @sgt: the buffer, one entry per chunk
+ * @node: entry in the buffer's list
+ * @mapped: @sgt is mapped for @dev
+ */
+struct vcm_heap_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	struct list_head node;
+	bool mapped;
+};
+
+static int vcm_heap_attach(struct dma_buf *dmabuf,
+			   struct dma_buf_attachment *attach)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+	struct vcm_heap_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	ret = vcm_phys_to_sgtable_max(buf->phys, &a->sgt,
+				      dma_get_max_seg_size(attach->dev),
+				      GFP_KERNEL);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	a->dev = attach->dev;
+	attach->priv = a;
+	mutex_lock(&buf->lock);
+	list_add(&a->node, &buf->attachments);
+	mutex_unlock(&buf->lock);
+	return 0;
+}
+
+static void vcm_heap_detach(struct dma_buf *dmabuf,
+			    struct dma_buf_attachment *attach)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+	struct vcm_heap_attachment *a = attach->priv;
+
+	mutex_lock(&buf->lock);
+	list_del(&a->node);
+	mutex_unlock(&buf->lock);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *vcm_heap_map(struct dma_buf_attachment *attach,
+				     enum dma_data_direction dir)
+{
+	struct vcm_heap_attachment *a = attach->priv;
+	int ret;
+
+	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, 0);
+	if (ret)
+		return ERR_PTR(ret);
+	a->mapped = true;
+	return &a->sgt;
+}
+
+static void vcm_heap_unmap(struct dma_buf_attachment *attach,
+			   struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct vcm_heap_attachment *a = attach->priv;
+
+	a->mapped = false;
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+}
+
+/* Hand the buffer to the CPU (@for_cpu) or back to every mapped importer. */
+static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
+			       enum dma_data_direction dir, bool for_cpu)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+	struct vcm_heap_attachment *a;
+
+	mutex_lock(&buf->lock);
+	if (buf->vmap_cnt && for_cpu)
+		invalidate_kernel_vmap_range(buf->vaddr, buf->phys->size);
+	else if (buf->vmap_cnt)
+		flush_kernel_vmap_range(buf->vaddr, buf->phys->size);
+	list_for_each_entry(a, &buf->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	}
+	mutex_unlock(&buf->lock);
+	return 0;
+}
+
+static int vcm_heap_begin_cpu_access(struct dma_buf *dmabuf,
+				     enum dma_data_direction dir)
+{
+	return vcm_heap_cpu_access(dmabuf, dir, true);
+}
+
+static int vcm_heap_end_cpu_access(struct dma_buf *dmabuf,
+				   enum dma_data_direction dir)
+{
+	return vcm_heap_cpu_access(dmabuf, dir, false);
+}
+
+static int vcm_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+
+	return vcm_phys_mmap(buf->phys, vma);
+}
+
+static int vcm_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+	int ret = 0;
+
+	mutex_lock(&buf->lock);
+	if (!buf->vmap_cnt) {
+		buf->vaddr = vcm_phys_vmap(buf->phys);
+		if (!buf->vaddr)
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		buf->vmap_cnt++;
+		iosys_map_set_vaddr(map, buf->vaddr);
+	}
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+static void vcm_heap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+
+	mutex_lock(&buf->lock);
+	if (!--buf->vmap_cnt) {
+		vunmap(buf->vaddr);
+		buf->vaddr = NULL;
+	}
+	mutex_unlock(&buf->lock);
+	iosys_map_clear(map);
+}
+
+static void vcm_heap_release(struct dma_buf *dmabuf)
+{
+	struct vcm_heap_buffer *buf = dmabuf->priv;
+
+	WARN_ON(buf->vmap_cnt);
+	vcm_phys_put(buf->phys);
+	mutex_destroy(&buf->lock);
+	kfree(buf);
+}
+
+static const struct dma_buf_ops vcm_heap_buf_ops = {
+	.attach			= vcm_heap_attach,
+	.detach			= vcm_heap_detach,
+	.map_dma_buf		= vcm_heap_map,
+	.unmap_dma_buf		= vcm_heap_unmap,
+	.begin_cpu_access	= vcm_heap_begin_cpu_access,
+	.end_cpu_access		= vcm_heap_end_cpu_access,
+	.mmap			= vcm_heap_mmap,
+	.vmap			= vcm_heap_vmap,
+	.vunmap			= vcm_heap_vunmap,
+	.release		= vcm_heap_release,
+};
+
+static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
+					 unsigned long len, u32 fd_flags,
+					 u64 heap_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct vcm_heap_buffer *buf;
+	struct dma_buf *dmabuf;
+
+	if (!len || len > totalram_pages() << PAGE_SHIFT)
+		return ERR_PTR(-EINVAL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->attachments);
+	buf->phys = vcm_phys_alloc_chunks(NULL, PAGE_ALIGN(len),
+					  GFP_KERNEL | __GFP_ACCOUNT,
+					  VCM_HEAP_ORDERS);
+	if (!buf->phys) {
+		dmabuf = ERR_PTR(-ENOMEM);
+		goto free;
+	}
+
+	exp_info.exp_name = dma_heap_get_name(heap);
+	exp_info.ops = &vcm_heap_buf_ops;
+	exp_info.size = buf->phys->size;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buf;
+	dmabuf = dma_buf_export(&exp_info);
+	if (!IS_ERR(dmabuf))
+		return dmabuf;
+	vcm_phys_put(buf->phys);
+free:
+	mutex_destroy(&buf->lock);
+	kfree(buf);
+	return dmabuf;
+}
+
+static const struct dma_heap_ops vcm_heap_ops = {
+	.allocate = vcm_heap_allocate,
+};
+
+/**
+ * vcm_heap_init() - create /dev/dma_heap/vcm
+ *
+ * Return: 0 or the error of dma_heap_add().
+ */
+int vcm_heap_init(void)
+{
+	struct dma_heap_export_info exp_info = {
+		.name = "vcm",
+		.ops = &vcm_heap_ops,
+	};
+
+	return PTR_ERR_OR_ZERO(dma_heap_add(&exp_info));
+}
