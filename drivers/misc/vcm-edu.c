@@ -38,6 +38,19 @@
  *                                                 then "free-owner" and
  *                                                 "unmap";
  *                                                 read: what each step saw
+ *   /sys/kernel/debug/vcm-edu/<device>/sharebench write "<MiB> <VCM peer>
+ *                                                 <stock peer> <rounds>":
+ *                                                 time sharing a buffer
+ *                                                 of this device three
+ *                                                 ways (edu_share_bench());
+ *                                                 read: the result line
+ *   /sys/kernel/debug/vcm-edu/<device>/hotbench   write "<pairs> <live>":
+ *                                                 time dma_map_page() +
+ *                                                 dma_unmap_page() pairs
+ *                                                 with <live> other
+ *                                                 mappings outstanding
+ *                                                 (edu_hot_bench()); read:
+ *                                                 the result line
  *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
  *                                                 next probe allocates its
  *                                                 coherent buffer, then
@@ -107,7 +120,7 @@ struct edu {
 	dma_addr_t pg_dma;		/* the next write (0: none) */
 	size_t pg_size;
 	struct edu_share *share;	/* a buffer shared with a peer */
-	char share_result[200];
+	char share_result[320];
 };
 
 #define EDU_PROBE_LEN		256
@@ -846,6 +859,319 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 	return 0;
 }
 
+/*
+ * The sharing benchmark (make bench): the cost of giving a second device
+ * access to a buffer of this device, three ways, each timed over a batch
+ * of share + unshare pairs (one clock read per batch: ns per pair):
+ *
+ *   native  vcm_map_phys() + vcm_unmap() on a peer served by VCM: no
+ *           scatterlist at all
+ *   api     dma_get_sgtable() on the owner (one entry per chunk) +
+ *           dma_map_sgtable() on the VCM peer, and back
+ *   sgcopy  the dma-buf way of today (drivers/dma-buf/heaps/system_heap.c):
+ *           a per-page sg_table built for the importer, dma_map_sgtable()
+ *           on a peer on the stock backend (dma-direct or dma-iommu), and
+ *           back; "sgcopy_vcm" is the same on the VCM peer
+ *
+ * Metadata is what one share builds: scatterlist bytes, plus VCM's
+ * reservation (the slab size of a native mapping) where VCM maps.  The
+ * three devices get 32-bit masks for the run (no engine DMA happens; the
+ * buffer may lie above the edu engine's 28 bits) and theirs back after.
+ */
+static ssize_t edu_share_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos);
+
+struct edu_bench {
+	struct device *owner, *vpeer, *speer;
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;
+	unsigned int rounds;
+};
+
+static struct page *edu_cpu_page(void *cpu)
+{
+	return is_vmalloc_addr(cpu) ? vmalloc_to_page(cpu) : virt_to_page(cpu);
+}
+
+/* A per-page table of the buffer, as the system heap copies per importer. */
+static int edu_bench_sgcopy_one(struct edu_bench *b, struct device *peer,
+				size_t *meta)
+{
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(&sgt, b->size >> PAGE_SHIFT, GFP_KERNEL);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(&sgt, sg, i)
+		sg_set_page(sg, edu_cpu_page(b->cpu + i * PAGE_SIZE), PAGE_SIZE,
+			    0);
+	*meta = sgt.orig_nents * sizeof(*sg);
+	ret = dma_map_sgtable(peer, &sgt, DMA_BIDIRECTIONAL,
+			      DMA_ATTR_SKIP_CPU_SYNC);
+	if (!ret)
+		dma_unmap_sgtable(peer, &sgt, DMA_BIDIRECTIONAL,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(&sgt);
+	return ret;
+}
+
+static int edu_bench_api_one(struct edu_bench *b, size_t *meta)
+{
+	struct sg_table sgt;
+	int ret;
+
+	ret = dma_get_sgtable(b->owner, &sgt, b->cpu, b->dma, b->size);
+	if (ret)
+		return ret;
+	*meta = sgt.orig_nents * sizeof(struct scatterlist);
+	ret = dma_map_sgtable(b->vpeer, &sgt, DMA_BIDIRECTIONAL,
+			      DMA_ATTR_SKIP_CPU_SYNC);
+	if (!ret)
+		dma_unmap_sgtable(b->vpeer, &sgt, DMA_BIDIRECTIONAL,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(&sgt);
+	return ret;
+}
+
+static int edu_bench_native_one(struct edu_bench *b, struct vcm_phys *phys,
+				size_t *meta)
+{
+	struct vcm_res *res = vcm_map_phys(b->vpeer, phys, DMA_BIDIRECTIONAL);
+
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	*meta = ksize(res);
+	vcm_unmap(res);
+	return 0;
+}
+
+enum {
+	EDU_BENCH_NATIVE,
+	EDU_BENCH_API,
+	EDU_BENCH_SGCOPY,
+	EDU_BENCH_SGCOPY_VCM,
+	EDU_BENCH_N
+};
+
+static int edu_bench_run(struct edu_bench *b, struct vcm_phys *phys,
+			 int way, u64 *ns, size_t *meta)
+{
+	unsigned int i;
+	u64 t0;
+	int ret = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < b->rounds && !ret; i++) {
+		switch (way) {
+		case EDU_BENCH_NATIVE:
+			ret = edu_bench_native_one(b, phys, meta);
+			break;
+		case EDU_BENCH_API:
+			ret = edu_bench_api_one(b, meta);
+			break;
+		case EDU_BENCH_SGCOPY:
+			ret = edu_bench_sgcopy_one(b, b->speer, meta);
+			break;
+		default:
+			ret = edu_bench_sgcopy_one(b, b->vpeer, meta);
+			break;
+		}
+	}
+	*ns = div_u64(ktime_get_ns() - t0, b->rounds);
+	return ret;
+}
+
+static int edu_share_bench(struct edu *edu, unsigned int mib,
+			   struct edu *vpeer, struct edu *speer,
+			   unsigned int rounds)
+{
+	static const char * const names[EDU_BENCH_N] = {
+		"native", "api", "sgcopy", "sgcopy_vcm" };
+	struct edu_bench b = {
+		.owner = &edu->pdev->dev, .vpeer = &vpeer->pdev->dev,
+		.speer = &speer->pdev->dev, .size = (size_t)mib << 20,
+		.rounds = rounds,
+	};
+	struct device *devs[3] = { b.owner, b.vpeer, b.speer };
+	size_t meta[EDU_BENCH_N] = {}, n = 0;
+	u64 ns[EDU_BENCH_N] = {};
+	struct vcm_phys *phys;
+	int i, ret = 0;
+
+	for (i = 0; i < 3; i++)
+		dma_set_mask_and_coherent(devs[i], DMA_BIT_MASK(32));
+	b.cpu = dma_alloc_coherent(b.owner, b.size, &b.dma, GFP_KERNEL);
+	if (!b.cpu) {
+		ret = edu_fail(edu, "benchmark buffer", -ENOMEM);
+		goto masks;
+	}
+	phys = vcm_phys_from_dma(b.owner, b.dma);
+	if (IS_ERR(phys)) {
+		ret = edu_fail(edu, "vcm_phys_from_dma", PTR_ERR(phys));
+		goto free;
+	}
+	for (i = 0; i < EDU_BENCH_N && !ret; i++) {
+		ret = edu_bench_run(&b, phys, i, &ns[i], &meta[i]);
+		if (ret)
+			edu_fail(edu, names[i], ret);
+	}
+	vcm_phys_put(phys);
+	/* Where VCM maps, its reservation is metadata too. */
+	meta[EDU_BENCH_API] += meta[EDU_BENCH_NATIVE];
+	meta[EDU_BENCH_SGCOPY_VCM] += meta[EDU_BENCH_NATIVE];
+	n = scnprintf(edu->share_result, sizeof(edu->share_result),
+		      "size_mib=%u rounds=%u iommu=%d", mib, rounds,
+		      device_iommu_mapped(b.vpeer));
+	for (i = 0; i < EDU_BENCH_N; i++)
+		n += scnprintf(edu->share_result + n,
+			       sizeof(edu->share_result) - n,
+			       " %s_ns=%llu %s_meta=%zu", names[i], ns[i],
+			       names[i], meta[i]);
+free:
+	dma_free_coherent(b.owner, b.size, b.cpu, b.dma);
+masks:
+	for (i = 0; i < 3; i++)
+		dma_set_mask_and_coherent(devs[i], DMA_BIT_MASK(EDU_DMA_BITS));
+	return ret;
+}
+
+static ssize_t edu_sharebench_write(struct file *file,
+				    const char __user *ubuf, size_t count,
+				    loff_t *ppos)
+{
+	struct edu *edu = file->private_data, *vpeer, *speer;
+	char cmd[96], vname[32], sname[32];
+	unsigned int mib, rounds;
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = 0;
+	if (sscanf(cmd, "%u %31s %31s %u", &mib, vname, sname, &rounds) != 4 ||
+	    !mib || mib > 1024 || !rounds)
+		return -EINVAL;
+	vpeer = edu_find(vname);
+	speer = edu_find(sname);
+	ret = -ENODEV;
+	if (vpeer && speer && vpeer != edu && speer != edu) {
+		mutex_lock(&edu->lock);
+		edu->share_result[0] = 0;
+		ret = edu_share_bench(edu, mib, vpeer, speer, rounds);
+		mutex_unlock(&edu->lock);
+	}
+	if (vpeer)
+		put_device(&vpeer->pdev->dev);
+	if (speer)
+		put_device(&speer->pdev->dev);
+	return ret ?: count;
+}
+
+static const struct file_operations edu_sharebench_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_sharebench_write,
+	.read	= edu_share_read,
+};
+
+/*
+ * The streaming hot path, at ns resolution: @pairs dma_map_page() +
+ * dma_unmap_page() pairs of one page, timed as one batch (one clock read
+ * per batch), with @live other mappings outstanding meanwhile.  Whatever
+ * backend serves the device is measured: the benchmark toggles the device
+ * between VCM and its stock backend (vcm.exclude= and a rebind), so both
+ * run on the same device.  The device gets a 32-bit mask for the run, so
+ * that no mapping bounces; no engine DMA happens.
+ */
+static int edu_hot_bench(struct edu *edu, unsigned int pairs,
+			 unsigned int live)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct page *page, **held;
+	dma_addr_t addr, *held_dma;
+	unsigned int i, n = 0;
+	int ret = -ENOMEM;
+	u64 t0, ns;
+
+	held = kcalloc(live, sizeof(*held), GFP_KERNEL);
+	held_dma = kcalloc(live, sizeof(*held_dma), GFP_KERNEL);
+	page = alloc_page(GFP_KERNEL);
+	if ((live && (!held || !held_dma)) || !page)
+		goto out;
+	dma_set_mask(dev, DMA_BIT_MASK(32));
+	for (n = 0; n < live; n++) {
+		held[n] = alloc_page(GFP_KERNEL);
+		if (!held[n])
+			goto unmap;
+		held_dma[n] = dma_map_page(dev, held[n], 0, PAGE_SIZE,
+					   DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, held_dma[n])) {
+			__free_page(held[n]);
+			goto unmap;
+		}
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < pairs; i++) {
+		addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, addr))
+			break;
+		dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	}
+	ns = ktime_get_ns() - t0;
+	ret = i == pairs ? 0 : -EIO;
+	scnprintf(edu->share_result, sizeof(edu->share_result),
+		  "backend=%s live=%u pairs=%u ns_per_pair=%llu ok=%d",
+		  dev_is_vcm(dev) ? "vcm" : "stock", live, pairs,
+		  div_u64(ns, pairs), !ret);
+unmap:
+	while (n--) {
+		dma_unmap_page(dev, held_dma[n], PAGE_SIZE, DMA_TO_DEVICE);
+		__free_page(held[n]);
+	}
+	dma_set_mask(dev, DMA_BIT_MASK(EDU_DMA_BITS));
+out:
+	if (page)
+		__free_page(page);
+	kfree(held_dma);
+	kfree(held);
+	return ret;
+}
+
+static ssize_t edu_hotbench_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	unsigned int pairs, live;
+	char cmd[32];
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = 0;
+	if (sscanf(cmd, "%u %u", &pairs, &live) != 2 || !pairs ||
+	    live > 65536)
+		return -EINVAL;
+	mutex_lock(&edu->lock);
+	edu->share_result[0] = 0;
+	ret = edu_hot_bench(edu, pairs, live);
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static const struct file_operations edu_hotbench_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_hotbench_write,
+	.read	= edu_share_read,
+};
+
 /* One step of the share test; the result line says what it saw. */
 static int edu_share(struct edu *edu, char *cmd)
 {
@@ -1469,6 +1795,10 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("leak", 0200, edu->dir, edu, &edu_leak_fops);
 	debugfs_create_file("atomic", 0600, edu->dir, edu, &edu_atomic_fops);
 	debugfs_create_file("share", 0600, edu->dir, edu, &edu_share_fops);
+	debugfs_create_file("sharebench", 0600, edu->dir, edu,
+			    &edu_sharebench_fops);
+	debugfs_create_file("hotbench", 0600, edu->dir, edu,
+			    &edu_hotbench_fops);
 	/*
 	 * debugfs' protecting proxy has no mmap; this test file does without
 	 * it (the driver must not be unbound while the buffer is mapped).

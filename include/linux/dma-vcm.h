@@ -26,9 +26,19 @@ struct vcm_phys *vcm_phys_alloc(struct device *dev, size_t size, gfp_t gfp);
 struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle);
 void vcm_phys_put(struct vcm_phys *phys);
 size_t vcm_phys_size(const struct vcm_phys *phys);
+unsigned int vcm_phys_nr_chunks(const struct vcm_phys *phys);
+int vcm_phys_chunk(const struct vcm_phys *phys, unsigned int i,
+		   phys_addr_t *addr, size_t *len);
 struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
 			     enum dma_data_direction dir);
+struct vcm_res *vcm_map_phys_range(struct device *dev, struct vcm_phys *phys,
+				   size_t offset, size_t size,
+				   enum dma_data_direction dir);
 dma_addr_t vcm_res_addr(const struct vcm_res *res);
+void vcm_sync_for_device(struct vcm_res *res, size_t offset, size_t size);
+void vcm_sync_for_cpu(struct vcm_res *res, size_t offset, size_t size);
+int vcm_res_set_gone(struct vcm_res *res,
+		     void (*gone)(struct vcm_res *res, void *data), void *data);
 void vcm_unmap(struct vcm_res *res);
 #else
 static inline bool dev_is_vcm(struct device *dev)
@@ -67,6 +77,43 @@ static inline struct vcm_res *vcm_map_phys(struct device *dev,
 static inline dma_addr_t vcm_res_addr(const struct vcm_res *res)
 {
 	return 0;
+}
+
+static inline unsigned int vcm_phys_nr_chunks(const struct vcm_phys *phys)
+{
+	return 0;
+}
+
+static inline int vcm_phys_chunk(const struct vcm_phys *phys, unsigned int i,
+				 phys_addr_t *addr, size_t *len)
+{
+	return -ENODEV;
+}
+
+static inline struct vcm_res *vcm_map_phys_range(struct device *dev,
+						 struct vcm_phys *phys,
+						 size_t offset, size_t size,
+						 enum dma_data_direction dir)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline void vcm_sync_for_device(struct vcm_res *res, size_t offset,
+				       size_t size)
+{
+}
+
+static inline void vcm_sync_for_cpu(struct vcm_res *res, size_t offset,
+				    size_t size)
+{
+}
+
+static inline int vcm_res_set_gone(struct vcm_res *res,
+				   void (*gone)(struct vcm_res *res,
+						void *data),
+				   void *data)
+{
+	return -ENODEV;
 }
 
 static inline void vcm_unmap(struct vcm_res *res)

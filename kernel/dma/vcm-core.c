@@ -264,44 +264,6 @@ static struct vcm_res *vcm_res_find_locked(struct vcm_assoc *assoc,
 }
 
 /**
- * vcm_res_take() - find a device's reservation and take it out of its vcm
- * @assoc: the device
- * @addr: the address the device was given
- * @flags: VCM_RES_* kinds that qualify
- *
- * Once taken, a concurrent lookup (a racing double free) cannot find it.
- *
- * Return: the reservation, to be passed to vcm_res_destroy(), or NULL.
- */
-struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
-			     unsigned int flags)
-{
-	struct vcm *vcm = assoc->vcm;
-	struct vcm_res *res;
-	unsigned long irqflags;
-
-	spin_lock_irqsave(&vcm->lock, irqflags);
-	res = vcm_res_find_locked(assoc, addr, flags);
-	if (res)
-		vcm_res_unlink_locked(vcm, res);
-	spin_unlock_irqrestore(&vcm->lock, irqflags);
-	return res;
-}
-
-/**
- * vcm_res_put_back() - return a reservation taken by vcm_res_take()
- * @res: the reservation, which the caller decided not to destroy
- */
-void vcm_res_put_back(struct vcm_res *res)
-{
-	unsigned long irqflags;
-
-	spin_lock_irqsave(&res->vcm->lock, irqflags);
-	vcm_res_insert_locked(res->vcm, res);
-	spin_unlock_irqrestore(&res->vcm->lock, irqflags);
-}
-
-/**
  * vcm_phys_lookup() - the buffer behind one of a device's reservations
  * @assoc: the device
  * @addr: the address the device was given
@@ -328,8 +290,8 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 }
 
 static struct vcm_res *__vcm_res_create(struct vcm_assoc *assoc,
-					struct vcm_phys *phys,
-					unsigned int flags,
+					struct vcm_phys *phys, size_t offset,
+					size_t size, unsigned int flags,
 					enum dma_data_direction dir,
 					unsigned long attrs, gfp_t gfp,
 					struct vcm_edge *edge)
@@ -345,7 +307,8 @@ static struct vcm_res *__vcm_res_create(struct vcm_assoc *assoc,
 	res->vcm = vcm;
 	res->phys = phys;
 	res->owner = edge ? NULL : assoc;
-	res->size = phys->size;
+	res->offset = offset;
+	res->size = size;
 	res->flags = flags;
 	res->dir = dir;
 	res->attrs = attrs;
@@ -391,7 +354,8 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp)
 {
-	return __vcm_res_create(assoc, phys, flags, dir, attrs, gfp, NULL);
+	return __vcm_res_create(assoc, phys, 0, phys->size, flags, dir, attrs,
+				gfp, NULL);
 }
 
 /**
@@ -412,8 +376,8 @@ struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
 				      unsigned long attrs,
 				      struct vcm_edge *edge)
 {
-	return __vcm_res_create(assoc, phys, VCM_RES_SHARED, dir, attrs,
-				GFP_ATOMIC, edge);
+	return __vcm_res_create(assoc, phys, 0, phys->size, VCM_RES_SHARED,
+				dir, attrs, GFP_ATOMIC, edge);
 }
 
 /* Take @res out of the graph and out of its backend; the memory stays. */
@@ -639,6 +603,7 @@ static bool vcm_track_chain_take(struct vcm_assoc *assoc,
  * @size: bytes mapped
  * @nents: for an sg list: entries passed in (high 16 bits: segments out)
  * @dir: direction
+ * @shared: made through a VCM buffer's shared reservation
  *
  * For a device attached without tracking, the mapping is only counted.
  * An sg list is still the caller's to read here: its DMA segments are
@@ -649,11 +614,11 @@ static bool vcm_track_chain_take(struct vcm_assoc *assoc,
  */
 int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		  unsigned long key, size_t size, u32 nents,
-		  enum dma_data_direction dir)
+		  enum dma_data_direction dir, bool shared)
 {
 	struct vcm_track_rec rec = {
 		.key = key, .size = size, .nents = nents, .kind = kind,
-		.dir = dir,
+		.dir = dir, .shared = shared,
 	};
 	struct vcm_track_bucket *b;
 	struct vcm_track *t;
@@ -689,7 +654,9 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
  * @size: in: the size the driver claims; out: the size that was mapped
  * @nents: for an sg list, in: the entry count the driver claims; out: the
  *	count recorded at map time; NULL otherwise
- * @dir: the direction the driver claims
+ * @dir: in: the direction the driver claims; out: the recorded one
+ * @shared: set to how the mapping was made (VCM_SHARED_UNKNOWN without a
+ *	record)
  *
  * When the same address is mapped more than once, an exact match is
  * preferred.  Mismatches are reported, and the caller goes on with what was
@@ -703,14 +670,15 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
  */
 bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		   unsigned long key, size_t *size, u32 *nents,
-		   enum dma_data_direction dir)
+		   enum dma_data_direction *dir, enum vcm_shared *shared)
 {
 	struct vcm_track_rec want = {
-		.key = key, .size = *size, .kind = kind, .dir = dir,
+		.key = key, .size = *size, .kind = kind, .dir = *dir,
 	}, rec;
 
 	if (assoc->untracked) {
 		vcm_live_add(assoc, -1, -(long)*size);
+		*shared = VCM_SHARED_UNKNOWN;
 		return true;
 	}
 
@@ -739,12 +707,15 @@ bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
 			   "unmap of sg %#lx with %u entries, mapped with %u\n",
 			   key, *nents & 0xffff, rec.nents & 0xffff);
-	if (rec.dir != dir)
+	if (rec.dir != *dir)
 		vcm_report(assoc, VCM_ERR_DIR_MISMATCH,
 			   "unmap of %s %#lx with direction %d, mapped with %d\n",
-			   vcm_map_kind_names[kind], key, dir, rec.dir);
+			   vcm_map_kind_names[kind], key, *dir, rec.dir);
 
+	/* The mapping is undone as it was made. */
 	*size = rec.size;
+	*dir = rec.dir;
+	*shared = rec.shared ? VCM_SHARED : VCM_NOT_SHARED;
 	if (nents)
 		*nents = rec.nents;
 	vcm_live_add(assoc, -1, -(long)rec.size);
@@ -813,7 +784,7 @@ static void vcm_track_teardown(struct vcm_assoc *assoc,
 		   vcm_map_kind_names[rec->kind], rec->key, rec->size);
 	vcm_live_add(assoc, -1, -(long)rec->size);
 	/* A mapping through a shared buffer is only an edge to drop. */
-	if (vcm_share_unmap(assoc, addr, rec->dir))
+	if (rec->shared && vcm_share_unmap(assoc, addr, 1, rec->dir, true))
 		return;
 	if (rec->kind != VCM_MAP_SG)
 		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
@@ -1229,8 +1200,44 @@ static bool vcm_res_owns_any(struct vcm_assoc *assoc)
 	return found;
 }
 
-/* Take out of @vcm's tree the first reservation @assoc still owns. */
-static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
+/*
+ * End @res's creator's hold, under @res's vcm's lock: true if it has no
+ * user left, and is now out of the tree for the caller to destroy; false
+ * if other devices of the vcm still map it, and it stays as a shared
+ * reservation (*@view: the creator's CPU view, to unmap after the lock).
+ */
+static bool vcm_res_end_creator(struct vcm_res *res, void **view)
+{
+	bool last;
+
+	lockdep_assert_held(&res->vcm->lock);
+	*view = NULL;
+	if (res->flags & VCM_RES_NATIVE) {
+		last = true;
+	} else {
+		spin_lock(&res->phys->lock);
+		last = vcm_res_end_creator_locked(res, view);
+		spin_unlock(&res->phys->lock);
+	}
+	if (last)
+		vcm_res_unlink_locked(res->vcm, res);
+	return last;
+}
+
+/* The CPU view a creator left on a reservation that stays. */
+static void vcm_res_drop_view(void *view)
+{
+	if (is_vmalloc_addr(view))
+		vunmap(view);
+}
+
+/*
+ * The first reservation @assoc still owns: taken out of @vcm's tree (true),
+ * or, if other devices still map it, turned into a shared one (false, and
+ * *@view is the CPU view to drop).
+ */
+static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
+					void **view)
 {
 	struct vcm *vcm = assoc->vcm;
 	unsigned long irqflags;
@@ -1239,9 +1246,59 @@ static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc)
 	spin_lock_irqsave(&vcm->lock, irqflags);
 	res = vcm_res_first_owned_locked(assoc);
 	if (res)
-		vcm_res_unlink_locked(vcm, res);
+		*last = vcm_res_end_creator(res, view);
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
 	return res;
+}
+
+/**
+ * vcm_res_free_handle() - the creator of a buffer frees it
+ * @assoc: the device
+ * @handle: the address the allocation returned
+ * @size: the size the driver gives
+ * @cpu: the CPU address (or page) the driver gives
+ * @flags: VCM_RES_COHERENT or VCM_RES_PAGES
+ *
+ * Checks that the driver describes the buffer the way it was allocated: a
+ * wrong size is reported and the buffer freed as allocated; a wrong CPU
+ * address means the handle and the pointer disagree about which buffer
+ * is meant, so nothing is freed.  A buffer that other devices of the vcm
+ * still map through this reservation stays mapped for them
+ * (vcm_res_end_creator_locked()); everything is decided under the vcm's
+ * lock, so that neither a racing double free nor a racing unmap sees the
+ * reservation half gone.
+ */
+void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
+			 size_t size, void *cpu, unsigned int flags)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+	void *view = NULL;
+	bool last = false;
+
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	res = vcm_res_find_locked(assoc, handle, flags);
+	if (!res) {
+		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+			   "free of %pad (%zu bytes), which is not allocated (double free?)\n",
+			   &handle, size);
+	} else if (cpu != res->cpu_addr) {
+		vcm_report(assoc, VCM_ERR_OWNER_MISMATCH,
+			   "free of %pad with CPU address %p, allocated at %p: not freed\n",
+			   &handle, cpu, res->cpu_addr);
+		res = NULL;
+	} else {
+		if (PAGE_ALIGN(size) != res->size)
+			vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+				   "free of %pad with size %zu, allocated with %zu\n",
+				   &handle, size, res->size);
+		last = vcm_res_end_creator(res, &view);
+	}
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	if (res && last)
+		vcm_res_destroy(res);
+	vcm_res_drop_view(view);
 }
 
 /*
@@ -1275,27 +1332,7 @@ static void vcm_teardown_buffer(struct vcm_assoc *assoc, struct vcm_res *res)
 			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
 			   &res->start, res->size);
 	}
-	vcm_res_free(res);
-}
-
-/**
- * vcm_res_free() - the creator of a coherent reservation is done with it
- * @res: the reservation, taken out of its vcm's tree
- *
- * Destroyed, unless other devices of its vcm still map the buffer through
- * it: then it stays, as a shared reservation, until their last unmap.
- */
-void vcm_res_free(struct vcm_res *res)
-{
-	if (vcm_res_release_creator(res)) {
-		vcm_res_destroy(res);
-		return;
-	}
-	/* The creator's CPU view goes now; the device mappings stay. */
-	if (is_vmalloc_addr(res->cpu_addr))
-		vunmap(res->cpu_addr);
-	res->cpu_addr = NULL;
-	vcm_res_put_back(res);
+	vcm_res_destroy(res);
 }
 
 /**
@@ -1312,12 +1349,28 @@ void vcm_res_free(struct vcm_res *res)
  */
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 {
-	unsigned long n = vcm_track_flush(assoc) + vcm_share_teardown(assoc);
+	unsigned long n;
 	struct vcm_res *res;
+	void *view;
+	bool last;
 
 	lockdep_assert_held(&vcm_graph_lock);
-	while ((res = vcm_res_take_any(assoc))) {
+	/* Recorded mappings first: they know whether they were shared. */
+	n = vcm_track_flush(assoc);
+	n += vcm_share_teardown(assoc);
+	while ((res = vcm_res_take_any(assoc, &last, &view))) {
 		n++;
+		if (!last) {
+			/* Other devices map it still: it stays, for them. */
+			vcm_report(assoc, VCM_ERR_LEAKED,
+				   "buffer %pad (%zu bytes) still allocated at unbind, left to the devices that map it\n",
+				   &res->start, res->size);
+			if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
+			    !vcm_device_stopped(assoc->dev))
+				vcm_phys_quarantine(res->phys);
+			vcm_res_drop_view(view);
+			continue;
+		}
 		if (!(res->flags & VCM_RES_NATIVE)) {
 			vcm_teardown_buffer(assoc, res);
 			continue;
@@ -1331,6 +1384,8 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 			   &res->start, res->size);
 		vcm_res_unbind(res);
 		res->flags |= VCM_RES_DEAD;
+		if (res->gone)
+			res->gone(res, res->gone_data);
 	}
 	return n;
 }
@@ -1461,9 +1516,10 @@ struct vcm_phys *vcm_phys_alloc(struct device *dev, size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(vcm_phys_alloc);
 
 /**
- * vcm_phys_from_dma() - the buffer behind a coherent allocation
- * @dev: the device that allocated it
- * @handle: the DMA address dma_alloc_attrs() or dma_alloc_pages() returned
+ * vcm_phys_from_dma() - the buffer behind a device's DMA address
+ * @dev: the device
+ * @handle: the DMA address dma_alloc_attrs() or dma_alloc_pages() returned,
+ *	or one of a live streaming mapping of a VCM buffer (any address in it)
  *
  * This is how a buffer allocated through the DMA API is shared: the caller
  * gets the buffer itself, not a scatterlist, and maps it into other devices
@@ -1471,7 +1527,7 @@ EXPORT_SYMBOL_GPL(vcm_phys_alloc);
  *
  * Return: the buffer with a reference for the caller (drop it with
  * vcm_phys_put()), or an ERR_PTR(): -ENODEV if @dev is not on VCM, -ENOENT if
- * @handle is not one of @dev's allocations.
+ * @handle is neither one of @dev's allocations nor in a buffer it maps.
  */
 struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
 {
@@ -1482,6 +1538,8 @@ struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
 		return ERR_PTR(-ENODEV);
 	phys = vcm_phys_lookup(assoc, handle,
 			       VCM_RES_COHERENT | VCM_RES_PAGES);
+	if (!phys)
+		phys = vcm_share_phys_get(assoc, handle);
 	return phys ?: ERR_PTR(-ENOENT);
 }
 EXPORT_SYMBOL_GPL(vcm_phys_from_dma);
@@ -1510,27 +1568,37 @@ size_t vcm_phys_size(const struct vcm_phys *phys)
 EXPORT_SYMBOL_GPL(vcm_phys_size);
 
 /**
- * vcm_map_phys() - map a whole buffer for a device
+ * vcm_map_phys_range() - map part of a buffer for a device
  * @dev: the device, served by VCM
  * @phys: the buffer
+ * @offset: where the part starts, in bytes into the buffer, page aligned
+ * @size: its length in bytes, rounded up to whole pages
  * @dir: the direction of the DMA it will do
  *
  * The mapping is an edge of the graph: it keeps @phys alive until
- * vcm_unmap(), and shows in debugfs.  No scatterlist is built.
+ * vcm_unmap(), and shows in debugfs.  No scatterlist is built.  Behind an
+ * IOMMU the part gets one range of device addresses, whatever chunks it
+ * spans; a one-to-one device reaches only a part that is physically
+ * contiguous.
  *
  * Context: process context; takes the graph lock and may sleep.
  *
  * Return: the mapping (its address is vcm_res_addr()), or an ERR_PTR():
- * -ENODEV if @dev is not on VCM, -EINVAL for a bad direction, -ERANGE if @dev
- * cannot reach the buffer, -ENOMEM.
+ * -ENODEV if @dev is not on VCM, -EINVAL for a bad direction, a part
+ * outside the buffer or, for a one-to-one device, not contiguous, -ERANGE if
+ * @dev cannot reach the buffer, -ENOMEM.
  */
-struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
-			     enum dma_data_direction dir)
+struct vcm_res *vcm_map_phys_range(struct device *dev, struct vcm_phys *phys,
+				   size_t offset, size_t size,
+				   enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc;
 	struct vcm_res *res;
 
-	if (!valid_dma_direction(dir))
+	size = PAGE_ALIGN(size);
+	if (IS_ERR_OR_NULL(phys) || !valid_dma_direction(dir) ||
+	    !PAGE_ALIGNED(offset) || !size ||
+	    offset >= phys->size || size > phys->size - offset)
 		return ERR_PTR(-EINVAL);
 	/*
 	 * Under the graph lock the device cannot be torn down meanwhile:
@@ -1539,14 +1607,168 @@ struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
 	mutex_lock(&vcm_graph_lock);
 	assoc = vcm_assoc_of(dev);
 	if (assoc && assoc->state == VCM_ASSOC_ACTIVE)
-		res = vcm_res_create(assoc, phys, VCM_RES_NATIVE, dir, 0,
-				     GFP_KERNEL);
+		res = __vcm_res_create(assoc, phys, offset, size,
+				       VCM_RES_NATIVE, dir, 0, GFP_KERNEL,
+				       NULL);
 	else
 		res = ERR_PTR(-ENODEV);
 	mutex_unlock(&vcm_graph_lock);
 	return res;
 }
+EXPORT_SYMBOL_GPL(vcm_map_phys_range);
+
+/**
+ * vcm_map_phys() - map a whole buffer for a device
+ * @dev: the device, served by VCM
+ * @phys: the buffer
+ * @dir: the direction of the DMA it will do
+ *
+ * vcm_map_phys_range() of all of @phys.
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ *
+ * Return: the mapping or an ERR_PTR(), as vcm_map_phys_range().
+ */
+struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
+			     enum dma_data_direction dir)
+{
+	if (IS_ERR_OR_NULL(phys))
+		return ERR_PTR(-EINVAL);
+	return vcm_map_phys_range(dev, phys, 0, phys->size, dir);
+}
 EXPORT_SYMBOL_GPL(vcm_map_phys);
+
+/**
+ * vcm_phys_nr_chunks() - how many physically contiguous chunks a buffer has
+ * @phys: the buffer
+ *
+ * Return: the number of chunks, at least 1.
+ */
+unsigned int vcm_phys_nr_chunks(const struct vcm_phys *phys)
+{
+	return phys->nr_chunks;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_nr_chunks);
+
+/**
+ * vcm_phys_chunk() - where one chunk of a buffer lies
+ * @phys: the buffer
+ * @i: the chunk, in buffer order, below vcm_phys_nr_chunks()
+ * @addr: set to its physical address
+ * @len: set to its length in bytes
+ *
+ * Return: 0, or -EINVAL for a chunk the buffer does not have.
+ */
+int vcm_phys_chunk(const struct vcm_phys *phys, unsigned int i,
+		   phys_addr_t *addr, size_t *len)
+{
+	if (i >= phys->nr_chunks)
+		return -EINVAL;
+	*addr = PFN_PHYS(phys->chunks[i].pfn);
+	*len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_chunk);
+
+/* Sync one piece of a native mapping (vcm_phys_walk()). */
+static int vcm_sync_piece(phys_addr_t paddr, size_t len, size_t done,
+			  void *arg)
+{
+	struct vcm_res *res = arg;
+
+	arch_sync_dma_for_device(paddr, len, res->dir);
+	return 0;
+}
+
+static int vcm_sync_piece_cpu(phys_addr_t paddr, size_t len, size_t done,
+			      void *arg)
+{
+	struct vcm_res *res = arg;
+
+	if (res->dir != DMA_TO_DEVICE)
+		arch_sync_dma_for_cpu(paddr, len, res->dir);
+	return 0;
+}
+
+/* Sync [offset, offset + size) of a native mapping; false: bad range. */
+static bool vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
+			    bool for_device)
+{
+	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)) ||
+	    offset >= res->size || size > res->size - offset)
+		return false;
+	/* A mapping torn down with its device has nothing to sync. */
+	if ((res->flags & VCM_RES_DEAD) || dev_is_dma_coherent(res->owner->dev))
+		return true;
+	vcm_phys_walk(res->phys, res->offset + offset, size,
+		      for_device ? vcm_sync_piece : vcm_sync_piece_cpu, res);
+	return true;
+}
+
+/**
+ * vcm_sync_for_device() - give a native mapping's memory to the device
+ * @res: the mapping
+ * @offset: bytes into the mapping
+ * @size: bytes to hand over
+ *
+ * What dma_sync_single_for_device() is to a streaming mapping: after the
+ * CPU wrote the range, before the device reads it.  Nothing to do on a
+ * cache-coherent device.  A range outside the mapping is reported.
+ */
+void vcm_sync_for_device(struct vcm_res *res, size_t offset, size_t size)
+{
+	if (!vcm_sync_native(res, offset, size, true))
+		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
+				    size, offset, res->size);
+}
+EXPORT_SYMBOL_GPL(vcm_sync_for_device);
+
+/**
+ * vcm_sync_for_cpu() - give a native mapping's memory back to the CPU
+ * @res: the mapping
+ * @offset: bytes into the mapping
+ * @size: bytes to hand over
+ *
+ * What dma_sync_single_for_cpu() is to a streaming mapping: after the
+ * device wrote the range, before the CPU reads it.
+ */
+void vcm_sync_for_cpu(struct vcm_res *res, size_t offset, size_t size)
+{
+	if (!vcm_sync_native(res, offset, size, false))
+		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
+				    size, offset, res->size);
+}
+EXPORT_SYMBOL_GPL(vcm_sync_for_cpu);
+
+/**
+ * vcm_res_set_gone() - be told when a native mapping's device goes away
+ * @res: a mapping returned by vcm_map_phys() or vcm_map_phys_range()
+ * @gone: called once if the device's driver unbinds or the device is
+ *	removed while the mapping is live: VCM has then unmapped it from
+ *	the device, and the holder must stop using its address and call
+ *	vcm_unmap() to free it.  It runs under VCM's graph lock, so it must
+ *	not call back into VCM: it flags or schedules.
+ * @data: passed to @gone
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ *
+ * Return: 0, or -ENODEV if the device went away already (no call follows).
+ */
+int vcm_res_set_gone(struct vcm_res *res,
+		     void (*gone)(struct vcm_res *res, void *data), void *data)
+{
+	int ret = -ENODEV;
+
+	mutex_lock(&vcm_graph_lock);
+	if (!(res->flags & VCM_RES_DEAD)) {
+		res->gone = gone;
+		res->gone_data = data;
+		ret = 0;
+	}
+	mutex_unlock(&vcm_graph_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vcm_res_set_gone);
 
 /**
  * vcm_res_addr() - device address of a mapping

@@ -171,6 +171,7 @@ static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res,
 	struct vcm_phys *phys = res->phys;
 	u64 mask = res->flags & VCM_RES_NATIVE ? *dev->dma_mask :
 						 dev->coherent_dma_mask;
+	phys_addr_t paddr;
 
 	/*
 	 * A shared reservation is the edge of streaming mappings, each of
@@ -181,9 +182,11 @@ static int vcm_direct_bind(struct vcm_assoc *assoc, struct vcm_res *res,
 		res->start = phys_to_dma(dev, PFN_PHYS(phys->chunks[0].pfn));
 		return 0;
 	}
-	if (phys->nr_chunks != 1)
+	/* A window maps what is physically contiguous, nothing else. */
+	paddr = vcm_phys_contiguous(phys, res->offset, res->size);
+	if (paddr == (phys_addr_t)-1)
 		return -EINVAL;
-	res->start = phys_to_dma(dev, PFN_PHYS(phys->chunks[0].pfn));
+	res->start = phys_to_dma(dev, paddr);
 	if (res->start + res->size - 1 > min_not_zero(mask, dev->bus_dma_limit))
 		return -ERANGE;
 	return 0;

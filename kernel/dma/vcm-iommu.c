@@ -736,19 +736,52 @@ static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
  * Reservations: a buffer of chunks at one IOVA range
  */
 
-/* Account all chunks of @phys, mapped one after the other from @iova. */
-static void vcm_iommu_account_chunks(struct vcm *vcm, dma_addr_t iova,
-				     struct vcm_phys *phys, long sign)
+/* What binding walks over the pieces of a reservation's buffer range. */
+struct vcm_iommu_walk {
+	struct vcm *vcm;
+	dma_addr_t iova;	/* where the range starts */
+	int prot;
+	gfp_t gfp;
+	long sign;		/* accounting: +1 mapped, -1 unmapped */
+	size_t mapped;		/* bytes mapped so far */
+};
+
+static int vcm_iommu_map_piece(phys_addr_t paddr, size_t len, size_t done,
+			       void *arg)
 {
-	unsigned int i;
+	struct vcm_iommu_walk *w = arg;
+	int ret;
 
-	for (i = 0; i < phys->nr_chunks; i++) {
-		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+	/*
+	 * The caller's gfp reaches the page tables: a GFP_ATOMIC
+	 * dma_alloc_coherent() (dma_pool_alloc() in an interrupt handler)
+	 * must not sleep allocating one.
+	 */
+	ret = vcm_iommu_map_range(w->vcm, w->iova + done, paddr, len, w->prot,
+				  w->gfp);
+	if (!ret)
+		w->mapped = done + len;
+	return ret;
+}
 
-		vcm_iommu_account(vcm, iova, PFN_PHYS(phys->chunks[i].pfn), len,
-				  sign);
-		iova += len;
-	}
+static int vcm_iommu_account_piece(phys_addr_t paddr, size_t len,
+				   size_t done, void *arg)
+{
+	struct vcm_iommu_walk *w = arg;
+
+	vcm_iommu_account(w->vcm, w->iova + done, paddr, len, w->sign);
+	return 0;
+}
+
+/* Account the pieces of @res, mapped one after the other from its start. */
+static void vcm_iommu_account_res(struct vcm_res *res, long sign)
+{
+	struct vcm_iommu_walk w = {
+		.vcm = res->vcm, .iova = res->start, .sign = sign,
+	};
+
+	vcm_phys_walk(res->phys, res->offset, res->size,
+		      vcm_iommu_account_piece, &w);
 }
 
 static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
@@ -756,41 +789,29 @@ static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
 {
 	struct device *dev = assoc->dev;
 	struct vcm *vcm = to_vcm(assoc);
-	struct vcm_phys *phys = res->phys;
 	u64 mask = res->flags & (VCM_RES_NATIVE | VCM_RES_SHARED) ?
 		   *dev->dma_mask : dev->coherent_dma_mask;
-	int prot = vcm_iommu_prot(dev, res->dir, res->attrs);
-	dma_addr_t iova, pos;
-	unsigned int i;
+	struct vcm_iommu_walk w = {
+		.vcm = vcm, .prot = vcm_iommu_prot(dev, res->dir, res->attrs),
+		.gfp = gfp,
+	};
 	int ret;
 
-	iova = vcm_iova_alloc(assoc, res->size, mask);
-	if (!iova)
+	w.iova = vcm_iova_alloc(assoc, res->size, mask);
+	if (!w.iova)
 		return -ENOMEM;
-	for (i = 0, pos = iova; i < phys->nr_chunks; i++) {
-		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
-
-		/*
-		 * The caller's gfp reaches the page tables: a GFP_ATOMIC
-		 * dma_alloc_coherent() (dma_pool_alloc() in an interrupt
-		 * handler) must not sleep allocating one.
-		 */
-		ret = vcm_iommu_map_range(vcm, pos, PFN_PHYS(phys->chunks[i].pfn),
-					  len, prot, gfp);
-		if (ret)
-			goto unwind;
-		pos += len;
+	ret = vcm_phys_walk(res->phys, res->offset, res->size,
+			    vcm_iommu_map_piece, &w);
+	if (ret) {
+		/* The pieces before the one that failed are mapped. */
+		if (w.mapped)
+			vcm_iommu_unmap_range(vcm, w.iova, w.mapped);
+		vcm_iova_free(vcm, w.iova, res->size);
+		return ret;
 	}
-	vcm_iommu_account_chunks(vcm, iova, phys, 1);
-	res->start = iova;
+	res->start = w.iova;
+	vcm_iommu_account_res(res, 1);
 	return 0;
-
-unwind:
-	/* The chunks before chunk i are mapped, up to @pos. */
-	if (pos > iova)
-		vcm_iommu_unmap_range(vcm, iova, pos - iova);
-	vcm_iova_free(vcm, iova, res->size);
-	return ret;
 }
 
 static const char *vcm_res_what(const struct vcm_res *res)
@@ -811,7 +832,7 @@ static void vcm_iommu_unbind(struct vcm_res *res)
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
 	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
-	vcm_iommu_account_chunks(vcm, res->start, res->phys, -1);
+	vcm_iommu_account_res(res, -1);
 	vcm_iova_free(vcm, res->start, res->size);
 }
 

@@ -32,7 +32,13 @@
 
 static bool vcm_enabled __ro_after_init;
 static bool vcm_verbose __ro_after_init;
-static bool vcm_notrack __ro_after_init;
+/*
+ * Per-mapping records of streaming mappings cost time on every map and
+ * unmap; they are what checks each unmap against its map.  By default they
+ * are kept when the kernel is built to debug DMA API use, and asked for
+ * with dma=vcm,track otherwise.
+ */
+static bool vcm_notrack __ro_after_init = !IS_ENABLED(CONFIG_DMA_API_DEBUG);
 static bool vcm_lazy __ro_after_init;
 
 /*
@@ -109,49 +115,13 @@ static void *vcm_alloc(struct device *dev, size_t size, dma_addr_t *handle,
 	return res->cpu_addr;
 }
 
-/*
- * Take a device's coherent reservation back for freeing, checking that the
- * driver describes it the way it was allocated.  A wrong size is reported
- * and the buffer freed as allocated; a wrong CPU address means the handle
- * and the pointer disagree about which buffer is meant, so nothing is freed.
- */
-static struct vcm_res *vcm_take_for_free(struct vcm_assoc *assoc,
-					 dma_addr_t handle, size_t size,
-					 void *cpu_addr, unsigned int flags)
-{
-	struct vcm_res *res = vcm_res_take(assoc, handle, flags);
-
-	if (!res) {
-		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
-			   "free of %pad (%zu bytes), which is not allocated (double free?)\n",
-			   &handle, size);
-		return NULL;
-	}
-	if (PAGE_ALIGN(size) != res->size)
-		vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
-			   "free of %pad with size %zu, allocated with %zu\n",
-			   &handle, size, res->size);
-	if (cpu_addr != res->cpu_addr) {
-		vcm_report(assoc, VCM_ERR_OWNER_MISMATCH,
-			   "free of %pad with CPU address %p, allocated at %p: not freed\n",
-			   &handle, cpu_addr, res->cpu_addr);
-		vcm_res_put_back(res);
-		return NULL;
-	}
-	return res;
-}
-
 static void vcm_free(struct device *dev, size_t size, void *cpu_addr,
 		     dma_addr_t handle, unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	struct vcm_res *res;
 
 	vcm_stat_inc(assoc, VCM_STAT_FREE);
-	res = vcm_take_for_free(assoc, handle, size, cpu_addr,
-				VCM_RES_COHERENT);
-	if (res)
-		vcm_res_free(res);
+	vcm_res_free_handle(assoc, handle, size, cpu_addr, VCM_RES_COHERENT);
 }
 
 /*
@@ -179,12 +149,9 @@ static void vcm_free_pages(struct device *dev, size_t size, struct page *page,
 			   dma_addr_t handle, enum dma_data_direction dir)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	struct vcm_res *res;
 
 	vcm_stat_inc(assoc, VCM_STAT_FREE_PAGES);
-	res = vcm_take_for_free(assoc, handle, size, page, VCM_RES_PAGES);
-	if (res)
-		vcm_res_free(res);
+	vcm_res_free_handle(assoc, handle, size, page, VCM_RES_PAGES);
 }
 
 /* ------------------------------------------------------------------------
@@ -196,18 +163,19 @@ static void vcm_free_pages(struct device *dev, size_t size, struct page *page,
 
 static void vcm_unmap_page_range(struct vcm_assoc *assoc, dma_addr_t addr,
 				 size_t size, enum dma_data_direction dir,
-				 unsigned long attrs)
+				 unsigned long attrs, enum vcm_shared shared)
 {
 	const struct vcm_backend *be = to_backend(assoc);
 
-	if (!atomic_long_read(&assoc->vcm->nr_shared)) {
+	if (shared == VCM_NOT_SHARED ||
+	    !atomic_long_read(&assoc->vcm->nr_shared)) {
 		be->unmap_phys(assoc, addr, size, dir, attrs);
 		return;
 	}
 	if (!dev_is_dma_coherent(assoc->dev) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		be->sync_for_cpu(assoc, addr, size, dir);
-	if (!vcm_share_unmap(assoc, addr, dir))
+	if (!vcm_share_unmap(assoc, addr, size, dir, shared == VCM_SHARED))
 		be->unmap_phys(assoc, addr, size, dir,
 			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
@@ -231,9 +199,11 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 		addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
 	if (addr == DMA_MAPPING_ERROR)
 		goto fail;
-	if (unlikely(vcm_track_add(assoc, VCM_MAP_PAGE, addr, size, 0, dir))) {
+	if (unlikely(vcm_track_add(assoc, VCM_MAP_PAGE, addr, size, 0, dir,
+				   shared))) {
 		vcm_unmap_page_range(assoc, addr, size, dir,
-				     attrs | DMA_ATTR_SKIP_CPU_SYNC);
+				     attrs | DMA_ATTR_SKIP_CPU_SYNC,
+				     shared ? VCM_SHARED : VCM_NOT_SHARED);
 		goto fail;
 	}
 	if (bounced)
@@ -248,10 +218,12 @@ static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	enum vcm_shared shared;
 
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_PAGE);
-	if (vcm_track_del(assoc, VCM_MAP_PAGE, addr, &size, NULL, dir))
-		vcm_unmap_page_range(assoc, addr, size, dir, attrs);
+	if (vcm_track_del(assoc, VCM_MAP_PAGE, addr, &size, NULL, &dir,
+			  &shared))
+		vcm_unmap_page_range(assoc, addr, size, dir, attrs, shared);
 }
 
 /*
@@ -289,18 +261,24 @@ static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	}
 }
 
-/* Undo a mapped list: through its shared buffer, or by the backend. */
+/*
+ * Undo a mapped list: through its shared buffer, or by the backend.
+ * Without a record, a list in a one-to-one window is recognised as it was
+ * at map time, from its entries.
+ */
 static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
 			       struct scatterlist *sgl, int nents, int mapped,
 			       enum dma_data_direction dir,
-			       unsigned long attrs)
+			       unsigned long attrs, enum vcm_shared shared)
 {
-	if (mapped && atomic_long_read(&assoc->vcm->nr_shared)) {
+	if (mapped && shared != VCM_NOT_SHARED &&
+	    atomic_long_read(&assoc->vcm->nr_shared) &&
+	    (shared == VCM_SHARED || vcm_share_sg_was_shared(assoc, sgl, nents))) {
 		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
 		    !dev_is_dma_coherent(assoc->dev))
 			vcm_sync_sg(assoc, sgl, nents, dir, false);
 		attrs |= DMA_ATTR_SKIP_CPU_SYNC;
-		if (vcm_share_unmap(assoc, sg_dma_address(sgl), dir))
+		if (vcm_share_unmap(assoc, sg_dma_address(sgl), 1, dir, true))
 			return;
 	}
 	to_backend(assoc)->unmap_sg(assoc, sgl, nents, mapped, dir, attrs);
@@ -319,6 +297,7 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	struct scatterlist *s;
 	size_t bytes = 0;
 	int i, mapped;
+	bool shared;
 
 	vcm_stat_inc(assoc, VCM_STAT_MAP_SG);
 	if (unlikely(nents > U16_MAX)) {
@@ -326,6 +305,7 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		return -EINVAL;
 	}
 	mapped = vcm_share_map_sg(assoc, sgl, nents, dir, attrs);
+	shared = mapped > 0;
 	if (!mapped)
 		mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
 	if (mapped < 0) {
@@ -335,9 +315,10 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	for_each_sg(sgl, s, mapped, i)
 		bytes += sg_dma_len(s);
 	if (unlikely(vcm_track_add(assoc, VCM_MAP_SG, (unsigned long)sgl,
-				   bytes, nents | mapped << 16, dir))) {
+				   bytes, nents | mapped << 16, dir, shared))) {
 		vcm_unmap_sg_lists(assoc, sgl, nents, mapped, dir,
-				   attrs | DMA_ATTR_SKIP_CPU_SYNC);
+				   attrs | DMA_ATTR_SKIP_CPU_SYNC,
+				   shared ? VCM_SHARED : VCM_NOT_SHARED);
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return -ENOMEM;
 	}
@@ -367,6 +348,7 @@ static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			 unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	enum vcm_shared shared;
 	size_t size;
 	u32 recorded;
 
@@ -374,9 +356,9 @@ static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	/* What the list says; the record, when there is one, overrides it. */
 	recorded = nents | vcm_sg_dma_segments(sgl, nents, &size) << 16;
 	if (vcm_track_del(assoc, VCM_MAP_SG, (unsigned long)sgl, &size,
-			  &recorded, dir))
+			  &recorded, &dir, &shared))
 		vcm_unmap_sg_lists(assoc, sgl, recorded & 0xffff,
-				   recorded >> 16, dir, attrs);
+				   recorded >> 16, dir, attrs, shared);
 }
 
 static dma_addr_t vcm_map_resource(struct device *dev, phys_addr_t phys,
@@ -389,7 +371,7 @@ static dma_addr_t vcm_map_resource(struct device *dev, phys_addr_t phys,
 	vcm_stat_inc(assoc, VCM_STAT_MAP_RESOURCE);
 	addr = to_backend(assoc)->map_resource(assoc, phys, size, dir, attrs);
 	if (addr != DMA_MAPPING_ERROR &&
-	    vcm_track_add(assoc, VCM_MAP_RESOURCE, addr, size, 0, dir))
+	    vcm_track_add(assoc, VCM_MAP_RESOURCE, addr, size, 0, dir, false))
 		addr = DMA_MAPPING_ERROR;
 	if (addr == DMA_MAPPING_ERROR)
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
@@ -401,10 +383,12 @@ static void vcm_unmap_resource(struct device *dev, dma_addr_t addr,
 			       unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	enum vcm_shared shared;
 
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_RESOURCE);
 	/* MMIO is never bounced or synced; an IOVA must be given back. */
-	if (vcm_track_del(assoc, VCM_MAP_RESOURCE, addr, &size, NULL, dir))
+	if (vcm_track_del(assoc, VCM_MAP_RESOURCE, addr, &size, NULL, &dir,
+			  &shared))
 		to_backend(assoc)->unmap_phys(assoc, addr, size, dir,
 					      attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
@@ -719,7 +703,8 @@ static const struct bus_type * const vcm_buses[] = {
 static struct notifier_block vcm_nbs[ARRAY_SIZE(vcm_buses)];
 
 /*
- * dma=vcm[,verbose][,notrack][,lazy|strict]: parsed once, before any initcall.  Registered with the
+ * dma=vcm[,verbose][,track|notrack][,lazy|strict]: parsed once, before any
+ * initcall.  Registered with the
  * trailing '=' because __setup() matches prefixes (dma_debug=, dmasound=).
  */
 static int __init vcm_setup(char *str)
@@ -733,6 +718,8 @@ static int __init vcm_setup(char *str)
 			vcm_verbose = true;
 		else if (!strcmp(opt, "notrack"))
 			vcm_notrack = true;
+		else if (!strcmp(opt, "track"))
+			vcm_notrack = false;
 		else if (!strcmp(opt, "lazy"))
 			vcm_lazy = true;
 		else if (!strcmp(opt, "strict"))

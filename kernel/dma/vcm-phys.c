@@ -283,6 +283,81 @@ fail:
 }
 
 /**
+ * vcm_phys_walk() - visit the physically contiguous pieces of a buffer range
+ * @phys: the buffer
+ * @offset: start of the range, in bytes into the buffer
+ * @size: its length
+ * @fn: called for each piece in buffer order with its physical address,
+ *	its length and the bytes of the range before it; a non-zero return
+ *	stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, or what @fn returned.
+ */
+int vcm_phys_walk(struct vcm_phys *phys, size_t offset, size_t size,
+		  vcm_piece_fn fn, void *arg)
+{
+	size_t done = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < phys->nr_chunks && done < size; i++) {
+		size_t clen = phys->chunks[i].nr_pages << PAGE_SHIFT, len;
+
+		if (offset >= clen) {
+			offset -= clen;
+			continue;
+		}
+		len = min(clen - offset, size - done);
+		ret = fn(PFN_PHYS(phys->chunks[i].pfn) + offset, len, done, arg);
+		if (ret)
+			return ret;
+		done += len;
+		offset = 0;
+	}
+	return 0;
+}
+
+/* Walk state of vcm_phys_contiguous(): where the next piece must start. */
+struct vcm_contig_walk {
+	phys_addr_t first;
+	phys_addr_t next;
+};
+
+static int vcm_phys_contig_piece(phys_addr_t paddr, size_t len, size_t done,
+				 void *arg)
+{
+	struct vcm_contig_walk *w = arg;
+
+	if (!done)
+		w->first = paddr;
+	else if (paddr != w->next)
+		return -EINVAL;
+	w->next = paddr + len;
+	return 0;
+}
+
+/**
+ * vcm_phys_contiguous() - where a buffer range lies, if it is contiguous
+ * @phys: the buffer
+ * @offset: start of the range, in bytes into the buffer
+ * @size: its length, at least 1
+ *
+ * Return: the physical address of the range, or (phys_addr_t)-1 if it is
+ * not physically contiguous or not inside the buffer.
+ */
+phys_addr_t vcm_phys_contiguous(struct vcm_phys *phys, size_t offset,
+				size_t size)
+{
+	struct vcm_contig_walk w = {};
+
+	if (!size || offset >= phys->size || size > phys->size - offset ||
+	    vcm_phys_walk(phys, offset, size, vcm_phys_contig_piece, &w))
+		return (phys_addr_t)-1;
+	return w.first;
+}
+
+/**
  * vcm_phys_vmap() - a contiguous kernel view of a buffer of several chunks
  * @phys: the buffer
  *
@@ -303,28 +378,14 @@ void *vcm_phys_vmap(struct vcm_phys *phys)
 	return va;
 }
 
-/**
- * vcm_phys_release() - kref release function of a vcm_phys
- * @kref: the buffer's reference count, now zero
- *
- * Gives the memory back where it came from.  Every reservation holds a
- * reference, so none can still point at the buffer.
- */
-void vcm_phys_release(struct kref *kref)
+/* Give a released buffer's memory back where it came from. */
+static void vcm_phys_free(struct vcm_phys *phys)
 {
-	struct vcm_phys *phys = container_of(kref, struct vcm_phys, kref);
-	struct page *page = vcm_phys_page(phys);
-	unsigned long flags;
 	unsigned int i;
 
-	WARN_ON(!list_empty(&phys->res));
-	vcm_index_del(phys);
-	spin_lock_irqsave(&vcm_phys_list_lock, flags);
-	list_del(&phys->node);
-	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
-
 	if (phys->flags & VCM_PHYS_CMA) {
-		dma_free_contiguous(phys->owner, page, phys->size);
+		dma_free_contiguous(phys->owner, vcm_phys_page(phys),
+				    phys->size);
 	} else {
 		for (i = 0; i < phys->nr_chunks; i++)
 			vcm_free_chunk(&phys->chunks[i]);
@@ -332,6 +393,44 @@ void vcm_phys_release(struct kref *kref)
 	put_device(phys->owner);
 	/* Lookups through the index may still be reading the chunks. */
 	kfree_rcu(phys, rcu);
+}
+
+static void vcm_phys_free_work(struct work_struct *work)
+{
+	vcm_phys_free(container_of(work, struct vcm_phys, free_work));
+}
+
+/**
+ * vcm_phys_release() - kref release function of a vcm_phys
+ * @kref: the buffer's reference count, now zero
+ *
+ * Takes the buffer out of the index and the list at once, and gives the
+ * memory back where it came from, from process context.  Every reservation
+ * holds a reference, so none can still point at the buffer.
+ */
+void vcm_phys_release(struct kref *kref)
+{
+	struct vcm_phys *phys = container_of(kref, struct vcm_phys, kref);
+	unsigned long flags;
+
+	WARN_ON(!list_empty(&phys->res));
+	vcm_index_del(phys);
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	list_del(&phys->node);
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+
+	/*
+	 * The last reference may go in atomic context, even in an interrupt
+	 * handler (the last streaming unmap of a shared buffer): freeing a
+	 * large buffer page by page, or the owner's last device reference,
+	 * wait for process context then.
+	 */
+	if (!preemptible()) {
+		INIT_WORK(&phys->free_work, vcm_phys_free_work);
+		schedule_work(&phys->free_work);
+		return;
+	}
+	vcm_phys_free(phys);
 }
 
 /**

@@ -333,6 +333,11 @@ static bool vcm_share_direct_ok(struct device *dev, phys_addr_t paddr,
  * @attrs: DMA_ATTR_*
  * @shared: set if the range is a VCM buffer's and this call decided it
  *
+ * Behind an IOMMU a share that cannot be made (no room for the whole
+ * buffer below the device's mask, no memory) leaves the range to the
+ * ordinary path, whose IOVA tells the unmap apart.  In a one-to-one window
+ * the address cannot, so there the failure is the mapping's.
+ *
  * Return: the device address, or DMA_MAPPING_ERROR: with *@shared set, the
  * mapping failed; without, the caller maps the range the ordinary way.
  */
@@ -355,10 +360,10 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 		vcm_phys_put(phys);
 		return DMA_MAPPING_ERROR;
 	}
-	*shared = true;
 	res = vcm_share_get(assoc, phys, dir, attrs);
 	/* The reservation holds the buffer from here on. */
 	vcm_phys_put(phys);
+	*shared = !IS_ERR(res) || assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 	if (IS_ERR(res))
 		return DMA_MAPPING_ERROR;
 	if (assoc->vcm->kind == VCM_KIND_IOMMU)
@@ -372,11 +377,12 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 
 /*
  * Is every entry of the list inside one VCM buffer (returned, pinned), and
- * reachable by a one-to-one device?  Each entry's offset in the buffer is
- * parked in its DMA address, which mapping overwrites in order.
+ * reachable by a one-to-one device?  With @park, each entry's offset in the
+ * buffer is parked in its DMA address, which mapping overwrites in order.
  */
 static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
-					    struct scatterlist *sgl, int nents)
+					    struct scatterlist *sgl, int nents,
+					    bool park)
 {
 	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 	struct vcm_phys *phys = NULL;
@@ -395,7 +401,8 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 						    s->length)))
 			goto no;
 		phys = c->phys;
-		sg_dma_address(s) = vcm_chunk_offset(c, sg_phys(s));
+		if (park)
+			sg_dma_address(s) = vcm_chunk_offset(c, sg_phys(s));
 	}
 	if (phys && kref_get_unless_zero(&phys->kref)) {
 		rcu_read_unlock();
@@ -404,6 +411,36 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 no:
 	rcu_read_unlock();
 	return NULL;
+}
+
+/**
+ * vcm_share_sg_was_shared() - was a list mapped through its buffer?
+ * @assoc: the device, in a one-to-one vcm, without records
+ * @sgl: the list, as mapped
+ * @nents: the entries passed to the mapping
+ *
+ * The decision vcm_share_map_sg() made, made again from the list's entries,
+ * which the driver leaves as they were until the unmap.
+ *
+ * Return: true if it was.
+ */
+bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			     int nents)
+{
+	struct vcm_phys *phys;
+
+	if (assoc->vcm->kind == VCM_KIND_IOMMU)
+		return true;	/* the IOVA tells */
+	phys = vcm_share_sg_buffer(assoc, sgl, nents, false);
+	vcm_phys_put(phys);
+	return phys;
+}
+
+/* Does [addr, addr + len) cross the device's segment boundary? */
+static bool vcm_crosses_boundary(struct device *dev, dma_addr_t addr,
+				 unsigned int len)
+{
+	return (addr ^ (addr + len - 1)) & ~(dma_addr_t)dma_get_seg_boundary(dev);
 }
 
 /**
@@ -419,6 +456,11 @@ no:
  * one-to-one window they keep their bus addresses.  Segment limits of the
  * device hold as for any list.
  *
+ * Behind an IOMMU, a list the buffer's reservation cannot carry (no room,
+ * no memory, an entry across the device's segment boundary at its place in
+ * the buffer) goes the ordinary way; a one-to-one window fails it (see
+ * vcm_share_map_page()).
+ *
  * Return: DMA segments, 0 if the list is not one VCM buffer's (the caller
  * maps it the ordinary way), or -ENOMEM.
  */
@@ -432,18 +474,27 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	struct vcm_res *res;
 	int i, count = 0;
 
-	phys = vcm_share_sg_buffer(assoc, sgl, nents);
+	bool iommu = assoc->vcm->kind == VCM_KIND_IOMMU;
+
+	phys = vcm_share_sg_buffer(assoc, sgl, nents, true);
 	if (!phys)
 		return 0;
 	res = vcm_share_get(assoc, phys, dir, attrs);
 	vcm_phys_put(phys);
 	if (IS_ERR(res))
-		return PTR_ERR(res);
+		return iommu ? 0 : PTR_ERR(res);
+	for_each_sg(sgl, s, nents, i) {
+		if (iommu && vcm_crosses_boundary(dev, res->start +
+						  sg_dma_address(s),
+						  s->length)) {
+			vcm_share_unmap(assoc, res->start, 1, dir, true);
+			return 0;
+		}
+	}
 
 	for_each_sg(sgl, s, nents, i) {
-		dma_addr_t addr = assoc->vcm->kind == VCM_KIND_IOMMU ?
-			res->start + sg_dma_address(s) :
-			phys_to_dma(dev, sg_phys(s));
+		dma_addr_t addr = iommu ? res->start + sg_dma_address(s) :
+					  phys_to_dma(dev, sg_phys(s));
 
 		count += vcm_sg_emit(assoc, sgl, &out, addr, s->length,
 				     out && vcm_sg_can_extend(dev, out, addr,
@@ -464,7 +515,7 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
  * to the backend, which would unmap someone else's range.
  */
 static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
-					dma_addr_t addr,
+					dma_addr_t addr, size_t size,
 					enum dma_data_direction dir,
 					unsigned long *flags, bool *foreign)
 {
@@ -490,7 +541,12 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 		return NULL;
 	}
 
-	phys = vcm_index_get(dma_to_phys(assoc->dev, addr), 1, &offset);
+	/*
+	 * One-to-one: the mapping was made through the buffer if its range
+	 * lay in one chunk of it (and was not bounced, which an address in
+	 * the bounce pool shows), as vcm_share_map_page() decided.
+	 */
+	phys = vcm_index_get(dma_to_phys(assoc->dev, addr), size, &offset);
 	if (!phys)
 		return NULL;
 	spin_lock_irqsave(&phys->lock, *flags);
@@ -512,15 +568,18 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
  * @assoc: the device
  * @addr: the device address the mapping returned (any segment's, for a
  *	list: they all lie in one reservation)
+ * @size: the length mapped at @addr
  * @dir: DMA direction
+ * @recorded: a record says the mapping was shared: look it up by @addr
+ *	alone (one-to-one; behind an IOMMU the address always tells)
  *
  * Return: true if @addr was such a mapping (now undone) or, behind an
  * IOMMU, lies in a reservation this device has no mapping through (an
  * unmap of an address it was never given, reported); false if the caller
  * should hand it to the backend.
  */
-bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
-		     enum dma_data_direction dir)
+bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir, bool recorded)
 {
 	struct vcm_edge *e, *freed;
 	struct vcm_res *res;
@@ -529,7 +588,8 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
 
 	if (!atomic_long_read(&assoc->vcm->nr_shared))
 		return false;
-	res = vcm_share_lookup(assoc, addr, dir, &flags, &foreign);
+	res = vcm_share_lookup(assoc, addr, recorded ? 1 : size, dir, &flags,
+			       &foreign);
 	if (!res) {
 		if (foreign)
 			vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
@@ -547,27 +607,58 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
 }
 
 /**
- * vcm_res_release_creator() - the creator of a reservation lets it go
- * @res: a coherent or dma_alloc_pages reservation, taken out of its tree
+ * vcm_share_phys_get() - the buffer a device maps at a streaming address
+ * @assoc: the device
+ * @addr: any address inside one of its live mappings of a VCM buffer
  *
- * If devices of the same vcm still map the buffer through @res, it becomes
- * a shared reservation that lives until their last unmap; the caller puts
- * it back in its tree.  Either way, a buffer freed while any device still
- * maps it is reported, naming one of them: the memory stays until the
- * last mapping goes.
- *
- * Return: true if @res has no user left and must be destroyed.
+ * Return: the buffer with a reference for the caller, or NULL.
  */
-bool vcm_res_release_creator(struct vcm_res *res)
+struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr)
+{
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	unsigned long flags;
+	bool foreign;
+
+	if (!atomic_long_read(&assoc->vcm->nr_shared))
+		return NULL;
+	res = vcm_share_lookup(assoc, addr, 1, DMA_BIDIRECTIONAL, &flags,
+			       &foreign);
+	if (!res)
+		return NULL;
+	phys = res->phys;
+	kref_get(&phys->kref);
+	spin_unlock_irqrestore(&phys->lock, flags);
+	return phys;
+}
+
+/**
+ * vcm_res_end_creator_locked() - the creator of a reservation lets it go
+ * @res: a coherent or dma_alloc_pages reservation, still in its vcm's tree
+ * @view: set to the creator's CPU view, to be unmapped by the caller after
+ *	the locks (a vmap), when the reservation stays
+ *
+ * If devices of the same vcm still map the buffer through @res, it stays
+ * where it is, now a shared reservation that lives until their last unmap;
+ * its address never leaves the tree meanwhile.  Either way, a buffer freed
+ * while any device still maps it is reported, naming one of them: the
+ * memory stays until the last mapping goes.  Caller holds vcm->lock and
+ * phys->lock, so that no unmap or teardown sees it half converted.
+ *
+ * Return: true if @res has no user left: the caller takes it out of the
+ * tree and destroys it.
+ */
+bool vcm_res_end_creator_locked(struct vcm_res *res, void **view)
 {
 	struct vcm_phys *phys = res->phys;
 	struct vcm_assoc *creator = res->owner;
 	struct device *other = NULL;
-	unsigned long flags;
 	struct vcm_res *r;
 	bool last;
 
-	spin_lock_irqsave(&phys->lock, flags);
+	lockdep_assert_held(&res->vcm->lock);
+	lockdep_assert_held(&phys->lock);
+	*view = NULL;
 	last = !--res->users;
 	list_for_each_entry(r, &phys->res, phys_node) {
 		struct vcm_edge *e;
@@ -590,8 +681,9 @@ bool vcm_res_release_creator(struct vcm_res *res)
 		res->flags &= ~(VCM_RES_COHERENT | VCM_RES_PAGES);
 		res->flags |= VCM_RES_SHARED;
 		res->owner = NULL;
+		*view = res->cpu_addr;
+		res->cpu_addr = NULL;
 	}
-	spin_unlock_irqrestore(&phys->lock, flags);
 	return last;
 }
 

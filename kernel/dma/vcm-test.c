@@ -735,6 +735,94 @@ static void vcm_test_share_direct(struct kunit *test)
 	vcm_test_no_errors(test, b);
 }
 
+/* Live mappings through @phys's reservations of direction @dir in @vcm. */
+static unsigned long vcm_test_shared_maps_dir(struct vcm_phys *phys,
+					      struct vcm *vcm,
+					      enum dma_data_direction dir)
+{
+	unsigned long flags, maps = 0;
+	struct vcm_res *res;
+	struct vcm_edge *e;
+
+	spin_lock_irqsave(&phys->lock, flags);
+	list_for_each_entry(res, &phys->res, phys_node)
+		if (res->vcm == vcm && res->dir == dir)
+			list_for_each_entry(e, &res->edges, node)
+				maps += e->maps;
+	spin_unlock_irqrestore(&phys->lock, flags);
+	return maps;
+}
+
+/*
+ * One-to-one, without records: a list that is not one buffer's (a page of
+ * a shared buffer and a page of other memory) goes the ordinary way, and
+ * its unmap is not taken for the buffer's shared mapping of the same page.
+ * With records, an unmap with the wrong direction undoes the mapping it
+ * names, not the other direction's.
+ */
+static void vcm_test_share_direct_unmaps(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-sua");
+	struct device *dev = kunit_device_register(test, "vcm-sub");
+	struct page *other = alloc_page(GFP_KERNEL);
+	struct scatterlist sgl[2];
+	struct vcm_test_dev b = { .dev = dev };
+	struct vcm_phys *phys;
+	dma_addr_t handle, p, q;
+	void *cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	b.assoc = vcm_attach_device(dev, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b.assoc);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, vcm_test_release, dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)));
+	cpu = dma_alloc_coherent(a->dev, 2 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+
+	p = dma_map_page(dev, virt_to_page(cpu), 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, p));
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, b.assoc->vcm,
+						       DMA_TO_DEVICE), 1);
+	sg_init_table(sgl, 2);
+	sg_set_page(&sgl[0], virt_to_page(cpu), PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], other, PAGE_SIZE, 0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, b.assoc->vcm,
+						       DMA_TO_DEVICE), 1);
+	dma_unmap_sg(dev, sgl, 2, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, b.assoc->vcm,
+						       DMA_TO_DEVICE), 1);
+	dma_unmap_page(dev, p, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, b.assoc->vcm,
+						       DMA_TO_DEVICE), 0);
+
+	/* Tracked: the direction mismatch is reported, the right one goes. */
+	p = dma_map_page(a->dev, virt_to_page(cpu), 0, PAGE_SIZE,
+			 DMA_TO_DEVICE);
+	q = dma_map_page(a->dev, virt_to_page(cpu + PAGE_SIZE), 0, PAGE_SIZE,
+			 DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(a->dev, p));
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(a->dev, q));
+	dma_unmap_page(a->dev, p, PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_stat(a, VCM_ERR_DIR_MISMATCH), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, a->assoc->vcm,
+						       DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, a->assoc->vcm,
+						       DMA_FROM_DEVICE), 1);
+	dma_unmap_page(a->dev, q, PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps_dir(phys, a->assoc->vcm,
+						       DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->assoc->vcm->nr_shared), 0);
+	vcm_phys_put(phys);
+	dma_free_coherent(a->dev, 2 * PAGE_SIZE, cpu, handle);
+	__free_page(other);
+}
+
 static void vcm_test_phys_from_dma(struct kunit *test)
 {
 	struct vcm_test_dev *a = vcm_test_device(test, "vcm-fa");
@@ -1665,8 +1753,8 @@ static void vcm_test_iommu_share(struct kunit *test)
 	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-isb", 0,
 						       &fb);
 	unsigned long before = vcm_test_nr_phys();
+	struct vcm_phys *phys, *found;
 	struct sg_table sgt;
-	struct vcm_phys *phys;
 	dma_addr_t handle, base, addr, ro;
 	unsigned int nres, i;
 	u8 *cpu;
@@ -1696,6 +1784,10 @@ static void vcm_test_iommu_share(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, addr));
 	KUNIT_EXPECT_EQ(test, addr, base + 5 * PAGE_SIZE + 64);
 	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	/* The buffer behind a streaming address of the peer. */
+	found = vcm_phys_from_dma(b->dev, addr);
+	KUNIT_EXPECT_PTR_EQ(test, found, phys);
+	vcm_phys_put(found);
 	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, b->assoc->vcm, &nres),
 			2);
 	KUNIT_EXPECT_EQ(test, nres, 1);
@@ -1776,6 +1868,115 @@ static void vcm_test_iommu_share_teardown(struct kunit *test)
 	dma_free_coherent(a->dev, 2 * PAGE_SIZE, cpu, handle);
 	KUNIT_EXPECT_EQ(test, fa->live, 0);
 	vcm_test_no_errors(test, a);
+}
+
+/*
+ * The native interface on part of a buffer: the chunk layout adds up, a
+ * range gets one IOVA range of its own size with the buffer's pages
+ * behind it, and bad ranges are refused.
+ */
+static void vcm_test_iommu_native_range(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-nra",
+						       VCM_ATTACH_TRACK, &fa);
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-nrb", 0,
+						       &fb);
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	dma_addr_t handle;
+	phys_addr_t addr;
+	size_t len, total = 0;
+	unsigned int i;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(a->dev, 8 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	for (i = 0; i < vcm_phys_nr_chunks(phys); i++) {
+		KUNIT_ASSERT_EQ(test, 0, vcm_phys_chunk(phys, i, &addr, &len));
+		total += len;
+	}
+	KUNIT_EXPECT_EQ(test, total, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vcm_phys_chunk(phys, i, &addr, &len), -EINVAL);
+
+	res = vcm_map_phys_range(b->dev, phys, 2 * PAGE_SIZE, 3 * PAGE_SIZE - 5,
+				 DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, res);
+	KUNIT_EXPECT_EQ(test, fb->live, 3 * PAGE_SIZE);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test,
+				iommu_iova_to_phys(&fb->domain,
+						   vcm_res_addr(res) + i * PAGE_SIZE + 5),
+				page_to_phys(vcm_test_cpu_page(cpu + (2 + i) * PAGE_SIZE)) + 5);
+	KUNIT_EXPECT_FALSE(test, vcm_fake_prot(fb, vcm_res_addr(res)) &
+				 IOMMU_WRITE);
+	vcm_sync_for_device(res, 0, 3 * PAGE_SIZE);
+	vcm_sync_for_cpu(res, PAGE_SIZE, PAGE_SIZE);
+	vcm_unmap(res);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+
+	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys_range(b->dev, phys, 7 * PAGE_SIZE,
+						     2 * PAGE_SIZE,
+						     DMA_TO_DEVICE),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys_range(b->dev, phys, 100,
+						     PAGE_SIZE, DMA_TO_DEVICE),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys_range(b->dev, phys, 0, 0,
+						     DMA_TO_DEVICE),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	vcm_phys_put(phys);
+	dma_free_coherent(a->dev, 8 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, fa->live, 0);
+	vcm_test_no_errors(test, b);
+}
+
+static void vcm_test_gone_cb(struct vcm_res *res, void *data)
+{
+	(*(int *)data)++;
+}
+
+/*
+ * The holder of a native mapping is told once when the mapping's device
+ * goes away; the mapping, unmapped from the device by then, is freed by
+ * its vcm_unmap().
+ */
+static void vcm_test_native_gone(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-ga");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-gb");
+	unsigned long before = vcm_test_nr_phys();
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+	int calls = 0;
+
+	phys = vcm_phys_alloc(a->dev, 2 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	res = vcm_map_phys_range(b->dev, phys, PAGE_SIZE, PAGE_SIZE,
+				 DMA_FROM_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, res);
+	/* One window: the second page at its bus address. */
+	KUNIT_EXPECT_EQ(test, vcm_res_addr(res),
+			phys_to_dma(b->dev, PFN_PHYS(phys->chunks[0].pfn) +
+					    PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, vcm_res_set_gone(res, vcm_test_gone_cb, &calls),
+			0);
+	vcm_phys_put(phys);
+
+	mutex_lock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, vcm_teardown_assoc(b->assoc), 1);
+	mutex_unlock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_EQ(test, vcm_res_set_gone(res, vcm_test_gone_cb, &calls),
+			-ENODEV);
+	vcm_sync_for_cpu(res, 0, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	vcm_unmap(res);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 }
 
 struct vcm_test_racer {
@@ -1903,6 +2104,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_native_share),
 	KUNIT_CASE(vcm_test_index),
 	KUNIT_CASE(vcm_test_share_direct),
+	KUNIT_CASE(vcm_test_share_direct_unmaps),
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
 	KUNIT_CASE(vcm_test_failed_probe),
@@ -1926,6 +2128,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
 	KUNIT_CASE(vcm_test_iommu_share),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
+	KUNIT_CASE(vcm_test_iommu_native_range),
+	KUNIT_CASE(vcm_test_native_gone),
 	KUNIT_CASE(vcm_test_share_concurrent),
 #endif
 	{}

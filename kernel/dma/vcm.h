@@ -70,6 +70,7 @@
 #include <linux/rbtree_latch.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 
 #define VCM_PREFIX "vcm: "
 
@@ -131,6 +132,7 @@ enum vcm_map_kind {
  * @nents: for an sg list: entries passed in (high 16 bits: segments out)
  * @kind: enum vcm_map_kind
  * @dir: enum dma_data_direction
+ * @shared: mapped through a VCM buffer's shared reservation (vcm-share.c)
  */
 struct vcm_track_rec {
 	unsigned long key;
@@ -140,6 +142,14 @@ struct vcm_track_rec {
 	u32 nents;
 	u8 kind;
 	u8 dir;
+	u8 shared;
+};
+
+/* What the record of a mapping says about how it was made. */
+enum vcm_shared {
+	VCM_NOT_SHARED,		/* by the backend */
+	VCM_SHARED,		/* through a shared reservation */
+	VCM_SHARED_UNKNOWN,	/* no record (dma=vcm,notrack) */
 };
 
 #define VCM_TRACK_SLOT_BITS	6
@@ -426,6 +436,8 @@ struct vcm_chunk {
  * @lock: protects @res
  * @res: reservations bound to this buffer
  * @rcu: frees the struct after readers of the index are done with it
+ * @free_work: frees the memory from process context, when the last
+ *	reference went in atomic context
  * @nr_chunks: entries in @chunks
  * @chunks: the memory, in buffer order
  */
@@ -438,6 +450,7 @@ struct vcm_phys {
 	spinlock_t lock;		/* see vcm.h header */
 	struct list_head res;
 	struct rcu_head rcu;
+	struct work_struct free_work;
 	unsigned int nr_chunks;
 	struct vcm_chunk chunks[] __counted_by(nr_chunks);
 };
@@ -468,6 +481,8 @@ struct vcm_edge {
  * @vcm: the address space
  * @start: first device address
  * @size: bytes
+ * @offset: where in @phys the range starts (0 but for a native mapping of
+ *	part of a buffer)
  * @phys: the buffer it reaches (holds a reference)
  * @owner: the device that made it; NULL for a shared reservation
  * @cpu_addr: what the CPU view returned to the driver was
@@ -476,6 +491,8 @@ struct vcm_edge {
  * @dir: direction of the DMA it serves (bidirectional for coherent buffers)
  * @node: entry in @vcm's res_tree (vcm->lock)
  * @phys_node: entry in @phys's list (phys->lock)
+ * @gone: the native holder's callback for the device going away
+ * @gone_data: its argument
  * @users: the creator's hold plus every edge mapping; 0 once it is going
  *	(phys->lock)
  * @edges: devices that map it through the streaming DMA API (phys->lock)
@@ -484,6 +501,7 @@ struct vcm_res {
 	struct vcm *vcm;
 	dma_addr_t start;
 	size_t size;
+	size_t offset;
 	struct vcm_phys *phys;
 	struct vcm_assoc *owner;
 	void *cpu_addr;
@@ -492,6 +510,8 @@ struct vcm_res {
 	enum dma_data_direction dir;
 	struct rb_node node;
 	struct list_head phys_node;
+	void (*gone)(struct vcm_res *res, void *data);
+	void *gone_data;
 	unsigned long users;
 	struct list_head edges;
 };
@@ -611,9 +631,6 @@ void vcm_detach_unused_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
 void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
-struct vcm_res *vcm_res_take(struct vcm_assoc *assoc, dma_addr_t addr,
-			     unsigned int flags);
-void vcm_res_put_back(struct vcm_res *res);
 struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr);
 struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 				 unsigned int flags);
@@ -627,7 +644,8 @@ struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
 				      unsigned long attrs,
 				      struct vcm_edge *edge);
 void vcm_res_destroy(struct vcm_res *res);
-void vcm_res_free(struct vcm_res *res);
+void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
+			 size_t size, void *cpu, unsigned int flags);
 
 /* vcm-core.c: DMA segments of scatterlists */
 bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
@@ -642,10 +660,10 @@ void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 /* vcm-core.c: the table of live streaming mappings */
 int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		  unsigned long key, size_t size, u32 nents,
-		  enum dma_data_direction dir);
+		  enum dma_data_direction dir, bool shared);
 bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		   unsigned long key, size_t *size, u32 *nents,
-		   enum dma_data_direction dir);
+		   enum dma_data_direction *dir, enum vcm_shared *shared);
 
 /* vcm-phys.c */
 #define VCM_CHUNK_STAT_ORDERS	(MAX_PAGE_ORDER + 1)
@@ -661,6 +679,12 @@ void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
+typedef int (*vcm_piece_fn)(phys_addr_t paddr, size_t len, size_t done,
+			    void *arg);
+int vcm_phys_walk(struct vcm_phys *phys, size_t offset, size_t size,
+		  vcm_piece_fn fn, void *arg);
+phys_addr_t vcm_phys_contiguous(struct vcm_phys *phys, size_t offset,
+				size_t size);
 int vcm_phys_to_sgtable_max(struct vcm_phys *phys, struct sg_table *sgt,
 			    size_t max_seg, gfp_t gfp);
 int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
@@ -682,9 +706,12 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		     int nents, enum dma_data_direction dir,
 		     unsigned long attrs);
-bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr,
-		     enum dma_data_direction dir);
-bool vcm_res_release_creator(struct vcm_res *res);
+bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir, bool recorded);
+bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			     int nents);
+struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
+bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
 void vcm_share_show(struct seq_file *m, struct vcm_res *res);
 

@@ -6,7 +6,7 @@
 # dma-iommu under an IOMMU) and served by VCM, so that both run on the same
 # device, IOMMU and conditions.  Prints
 # "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.." (us).
-# With two edu devices (the first excluded at boot), also how a 4 MiB
+# With three edu devices (the first excluded at boot), also how a 4 MiB
 # coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
 DEV=0000:00:10.0
 EXCLUDE=/sys/module/vcm/parameters/exclude
@@ -18,6 +18,38 @@ for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
 	[ -e "$e/pgsizes" ] || continue
 	echo 4096 > "$e/pgsizes" && echo "PGSIZES backend=${b%%:*} $(cat "$e/pgsizes")"
 done
+# Sharing a 64 MiB buffer of one edu device (VCM) with a second device:
+# VCM native, VCM through the DMA API, and the per-page sg_table copy of
+# today's dma-buf heaps mapped on a device on the stock backend (the edu
+# excluded at boot), in one boot: "SHAREBENCH <field>=<value>...".
+e=/sys/kernel/debug/vcm-edu/0000:00:13.0
+if [ -e "$e/sharebench" ] &&
+   echo "64 0000:00:14.0 0000:00:12.0 ${SHARE_ROUNDS:-20}" > "$e/sharebench"; then
+	echo "SHAREBENCH base=$base $(cat "$e/sharebench")"
+else
+	echo "SHAREBENCH base=$base failed: $(cat "$e/sharebench" 2>&1)"
+fi
+# The streaming hot path at ns resolution: one edu device (the first,
+# excluded at boot) bound alternately on its stock backend and on VCM,
+# dma_map_page() + dma_unmap_page() pairs timed in batches, with 0 and with
+# 1024 other mappings live: "HOTBENCH backend=.. live=.. ns_per_pair=..".
+HOT=0000:00:12.0
+edu_rebind() {	# edu_rebind <exclude list>
+	echo "$HOT" > /sys/bus/pci/drivers/vcm-edu/unbind
+	echo "$1" > $EXCLUDE
+	echo "$HOT" > /sys/bus/pci/drivers/vcm-edu/bind
+}
+for rep in 1 2 3; do
+	for name in $base vcm; do
+		if [ "$name" = vcm ]; then edu_rebind ""; else edu_rebind "$HOT"; fi
+		for live in 0 1024; do
+			echo "${HOT_PAIRS:-20000} $live" > /sys/kernel/debug/vcm-edu/$HOT/hotbench &&
+				echo "HOTBENCH rep=$rep base=$base $(cat /sys/kernel/debug/vcm-edu/$HOT/hotbench)"
+		done
+	done
+done
+edu_rebind "$HOT"
+
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-2}
 
 bind() {

@@ -29,11 +29,47 @@ for boot in "${boots[@]}"; do
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off" \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M" \
 		$devs -device pci-testdev,addr=10.0 \
-		-device edu,addr=12.0 -device edu,addr=13.0 \
+		-device edu,addr=12.0 -device edu,addr=13.0 -device edu,addr=14.0 \
 		</dev/null || true
 	grep -a '^BENCHDEV\|^PGSIZES' "$log" | tr -d '\r'
+	grep -a '^SHAREBENCH' "$log" | tr -d '\r' | awk '
+/failed/ { print; next }
+{
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	printf "share %s MiB into a second device (iommu=%s, %s rounds, ns per share+unshare, metadata bytes per share):\n", f["size_mib"], f["iommu"], f["rounds"]
+	printf "  %-34s %12s %10s\n", "way", "time ns", "metadata"
+	printf "  %-34s %12d %10d\n", "VCM native (vcm_map_phys)", f["native_ns"], f["native_meta"]
+	printf "  %-34s %12d %10d\n", "VCM DMA API (get_sgtable+map)", f["api_ns"], f["api_meta"]
+	printf "  %-34s %12d %10d\n", "per-page sg copy, stock " f["base"], f["sgcopy_ns"], f["sgcopy_meta"]
+	printf "  %-34s %12d %10d\n", "per-page sg copy, VCM", f["sgcopy_vcm_ns"], f["sgcopy_vcm_meta"]
+	if (f["native_ns"] && f["api_ns"] && f["native_meta"])
+		printf "  ratios vs sg copy on stock: native %.1fx faster, %.0fx less metadata; DMA API %.1fx faster (goals: 20x, 100x, 5x)\n", f["sgcopy_ns"] / f["native_ns"], f["sgcopy_meta"] / f["native_meta"], f["sgcopy_ns"] / f["api_ns"]
+}'
+	grep -a '^HOTBENCH' "$log" | tr -d '\r' | awk '
+function median(k,   n, i, j, t, a) {
+	n = split(vals[k], a, " ")
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	vals[f["backend"] " " f["live"]] = vals[f["backend"] " " f["live"]] " " f["ns_per_pair"]
+	base = f["base"]
+}
+END {
+	if (!base) exit
+	printf "streaming hot path, one page, same edu device (median of 3 batches, ns per map+unmap pair):\n"
+	printf "  %-12s %12s %12s %14s\n", "live maps", "stock " base, "vcm", "ratio vcm/stock"
+	split("0 1024", lives, " ")
+	for (l = 1; l <= 2; l++) {
+		s = median("stock " lives[l]); v = median("vcm " lives[l])
+		printf "  %-12s %12d %12d %14.2f\n", lives[l], s, v, s ? v / s : 0
+	}
+}'
 	grep -a '^BENCH ' "$log" | tr -d '\r' | awk '
 function median(k,   n, i, j, t, a) {
 	n = split(vals[k], a, " ")

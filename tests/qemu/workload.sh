@@ -526,7 +526,7 @@ vcm_text() {
 }
 
 # inject <percent> [<interval>]: 0 turns injection off.  With an interval,
-# VCM's IOMMU maps fail once every <interval> calls instead of at random.
+# every fault fails once every <interval> calls instead of at random.
 inject() {
 	iv=${2:-1}
 	set -- "$1" $(vcm_text)
@@ -546,7 +546,7 @@ inject() {
 		[ -e $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
 		[ -e $d/ignore-gfp-highmem ] && echo N > $d/ignore-gfp-highmem
 		[ -e $d/min-order ] && echo 0 > $d/min-order
-		if [ "$f" = vcm/fail_iommu_map ] && [ "$iv" -gt 1 ]; then
+		if [ "$iv" -gt 1 ]; then
 			echo "$iv" > $d/interval
 			echo 100 > $d/probability
 			continue
@@ -603,9 +603,10 @@ fault_injection_test() {
 	check fault-injection-edu-dma $r "$out; VCM map_failed=$f0->$f1 alloc_failed=$a0->$a1; injected: $n"
 
 	# virtio maps each page of a request on its own (up to 256 calls per
-	# request): a 5% chance per call would fail nearly every large request
-	# on every retry, a livelock rather than a test.  There VCM's IOMMU
-	# maps fail once every 300 calls, so a retry can go through.
+	# request, each of which may need a record or page tables): a 5%
+	# chance per call would fail nearly every large request on every
+	# retry, a livelock rather than a test.  There every fault fails once
+	# every 300 calls instead, so a retry can go through.
 	for d in nvme:nvme0n1:1 virtio-blk:vda:300; do
 		label=${d%%:*}; dev=${d#*:}; iv=${dev#*:}; dev=/dev/${dev%%:*}
 		# 4 MiB: under injection every failed map is retried by the
