@@ -358,6 +358,18 @@ static int edu_isolation(struct edu *edu, const char *probe)
 	return ret;
 }
 
+/* A command written to one of the debugfs files, NUL-terminated in @buf. */
+static int edu_get_cmd(char *buf, size_t size, const char __user *ubuf,
+		       size_t count)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+	return 0;
+}
+
 static ssize_t edu_isolation_write(struct file *file,
 				   const char __user *ubuf, size_t count,
 				   loff_t *ppos)
@@ -366,11 +378,9 @@ static ssize_t edu_isolation_write(struct file *file,
 	char probe[16];
 	int ret;
 
-	if (count >= sizeof(probe))
-		return -EINVAL;
-	if (copy_from_user(probe, ubuf, count))
-		return -EFAULT;
-	probe[count] = 0;
+	ret = edu_get_cmd(probe, sizeof(probe), ubuf, count);
+	if (ret)
+		return ret;
 	mutex_lock(&edu->lock);
 	edu->isolation[0] = 0;
 	ret = edu_isolation(edu, probe);
@@ -1048,11 +1058,9 @@ static ssize_t edu_sharebench_write(struct file *file,
 	unsigned int mib, rounds;
 	int ret;
 
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = 0;
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(cmd, "%u %31s %31s %u", &mib, vname, sname, &rounds) != 4 ||
 	    !mib || mib > 1024 || !rounds)
 		return -EINVAL;
@@ -1150,11 +1158,9 @@ static ssize_t edu_hotbench_write(struct file *file, const char __user *ubuf,
 	char cmd[32];
 	int ret;
 
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = 0;
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(cmd, "%u %u", &pairs, &live) != 2 || !pairs ||
 	    live > 65536)
 		return -EINVAL;
@@ -1233,11 +1239,9 @@ static ssize_t edu_share_write(struct file *file, const char __user *ubuf,
 	char cmd[64];
 	int ret;
 
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = 0;
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
 	mutex_lock(&edu->lock);
 	ret = edu_share(edu, strim(cmd));
 	mutex_unlock(&edu->lock);
@@ -1675,11 +1679,12 @@ static ssize_t edu_plat_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	char cmd[8];
-	int ret = -EINVAL;
+	int ret;
 
-	if (count >= sizeof(cmd) || copy_from_user(cmd, ubuf, count))
-		return -EINVAL;
-	cmd[count] = 0;
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
 	mutex_lock(&edu_plat_lock);
 	if (sysfs_streq(cmd, "add")) {
 		ret = edu_plat_add();
