@@ -657,6 +657,33 @@ static void edu_share_free_owner(struct edu *edu, struct edu_share *sh)
 	sh->cpu = NULL;
 }
 
+/*
+ * Can both engines reach every page of the dma-buf?  Behind an IOMMU they
+ * can; a one-to-one edu reaches 28 bits, and without swiotlb (all RAM below
+ * 4 GiB) a buffer above that cannot be mapped for it: the heap cannot know
+ * its importers' limits, so the test tells and the workload allocates again.
+ */
+static bool edu_heap_reachable(struct edu_share *sh, struct device **devs)
+{
+	struct iosys_map map;
+	bool ok = true;
+	size_t off;
+	int i;
+
+	if (dma_buf_vmap_unlocked(sh->dmabuf, &map))
+		return false;
+	for (off = 0; off < sh->dmabuf->size && ok; off += PAGE_SIZE) {
+		phys_addr_t pa = page_to_phys(vmalloc_to_page(map.vaddr + off));
+
+		for (i = 0; i < 2; i++)
+			ok &= device_iommu_mapped(devs[i]) ||
+			      phys_to_dma(devs[i], pa) + PAGE_SIZE - 1 <=
+			      dma_get_mask(devs[i]);
+	}
+	dma_buf_vunmap_unlocked(sh->dmabuf, &map);
+	return ok;
+}
+
 static void edu_heap_end(struct edu_share *sh);
 
 static void edu_share_end(struct edu *edu)
@@ -810,8 +837,14 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 		kfree(sh);
 		return -EINVAL;
 	}
-	edu->share = sh;
 	devs[1] = &sh->peer->pdev->dev;
+	if (!edu_heap_reachable(sh, devs)) {
+		dma_buf_put(sh->dmabuf);
+		put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return -ERANGE;
+	}
+	edu->share = sh;
 	for (i = 0; i < 2; i++) {
 		sh->att[i] = dma_buf_attach(sh->dmabuf, devs[i]);
 		if (IS_ERR(sh->att[i])) {
@@ -1195,11 +1228,11 @@ static int edu_share(struct edu *edu, char *cmd)
 		ret = edu_heap_start(edu, n, strim(peer));
 		sh = edu->share;
 		scnprintf(edu->share_result, sizeof(edu->share_result),
-			  "heap owner=%pad peer=%pad segments=%u expect_edges=%u ok=%d",
+			  "heap owner=%pad peer=%pad segments=%u expect_edges=%u reachable=%d ok=%d",
 			  sh ? &sh->owner_addr : &edu->coh_dma,
 			  sh ? &sh->peer_addr : &edu->coh_dma,
 			  sh ? sh->segments : 0, sh ? sh->expect_edges : 0,
-			  !ret);
+			  ret != -ERANGE, !ret);
 		return ret == -ENODEV || ret == -EBADF ? ret : 0;
 	}
 	if (!strcmp(verb, "api") || !strcmp(verb, "native")) {

@@ -317,7 +317,16 @@ heap_share_test() {
 		return
 	fi
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
-	out=$(/bin/heapshare vcm 65536 $e/share $peer 2>&1)
+	# A one-to-one edu engine reaches 28 bits, which a heap buffer may lie
+	# above (the heap cannot know): the driver says so before mapping,
+	# and the buffer is allocated again, up to 20 times.
+	tries=0
+	while :; do
+		tries=$((tries + 1))
+		out=$(/bin/heapshare vcm 65536 $e/share $peer 2>&1)
+		case "$out" in *" reachable=0 "*) [ $tries -lt 20 ] && continue ;; esac
+		break
+	done
 	want=$(echo "$out" | sed -n 's/.* expect_edges=\([0-9]*\).*/\1/p')
 	line=$(grep "^phys size=65536 .* owner=- " $DEBUG/vcm/allocations | head -n1)
 	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
@@ -327,7 +336,7 @@ heap_share_test() {
 	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
 	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ]
-	check share-heap $? "$owner + $peer: $out; graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
+	check share-heap $? "$owner + $peer: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
 }
 
 # The kernel's own dma-buf heap selftest (tools/testing/selftests/
