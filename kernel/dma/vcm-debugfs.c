@@ -36,12 +36,12 @@ static const char * const vcm_assoc_state_names[] = {
 
 static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	struct iommu_resv_region *r;
 	unsigned int i;
 
 	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld faults=%ld\n",
-		   vi->domain->type, vi->domain->pgsize_bitmap,
+		   vcm->domain->type, vcm->domain->pgsize_bitmap,
 		   vi->iovad.granule, vi->lazy,
 		   atomic_long_read(&vi->lazy_flushed),
 		   atomic_long_read(&vi->faults));
@@ -112,7 +112,9 @@ DEFINE_SHOW_ATTRIBUTE(vcm_vcms);
 
 static int vcm_devices_show(struct seq_file *m, void *v)
 {
+	struct vcm_declined *d;
 	struct vcm_assoc *assoc;
+
 	unsigned int i;
 
 	mutex_lock(&vcm_graph_lock);
@@ -131,6 +133,11 @@ static int vcm_devices_show(struct seq_file *m, void *v)
 			seq_printf(m, " reason=\"%s\"", assoc->declined);
 		seq_putc(m, '\n');
 	}
+	list_for_each_entry(d, &vcm_declined_list, node)
+		seq_printf(m, "%s driver=%s state=%s vcm=- reason=\"%s\"\n",
+			   dev_name(d->dev),
+			   d->dev->driver ? d->dev->driver->name : "-",
+			   vcm_assoc_state_names[VCM_ASSOC_DECLINED], d->why);
 	mutex_unlock(&vcm_graph_lock);
 	return 0;
 }

@@ -56,7 +56,7 @@ static struct vcm *to_vcm(struct vcm_assoc *assoc)
 
 static struct iova_domain *to_iovad(struct vcm *vcm)
 {
-	return &vcm->iommu.iovad;
+	return &vcm->iommu->iovad;
 }
 
 /* IOMMU_* protection bits of a mapping, as dma-iommu chooses them. */
@@ -105,8 +105,8 @@ static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
 	unsigned long len = size >> shift, pfn;
 
 	limit = min_not_zero(limit, dev->bus_dma_limit);
-	if (vcm->iommu.domain->geometry.force_aperture)
-		limit = min_t(u64, limit, vcm->iommu.domain->geometry.aperture_end);
+	if (vcm->domain->geometry.force_aperture)
+		limit = min_t(u64, limit, vcm->domain->geometry.aperture_end);
 	if (limit > DMA_BIT_MASK(32) && dev->iommu &&
 	    dev->iommu->pci_32bit_workaround) {
 		pfn = alloc_iova_fast(iovad, len, DMA_BIT_MASK(32) >> shift,
@@ -139,7 +139,7 @@ static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
 static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
 			      phys_addr_t phys, size_t size, long sign)
 {
-	unsigned long pgsizes = vcm->iommu.domain->pgsize_bitmap;
+	unsigned long pgsizes = vcm->domain->pgsize_bitmap;
 
 	while (size) {
 		unsigned long addr_merge = iova | phys, fit;
@@ -151,7 +151,7 @@ static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
 		if (WARN_ON_ONCE(!fit))
 			return;
 		idx = __fls(fit);
-		atomic_long_add(sign << idx, &vcm->iommu.mapped[idx]);
+		atomic_long_add(sign << idx, &vcm->iommu->mapped[idx]);
 		iova += 1UL << idx;
 		phys += 1UL << idx;
 		size -= 1UL << idx;
@@ -183,7 +183,7 @@ static int vcm_iommu_map_range(struct vcm *vcm, dma_addr_t iova,
 {
 	if (should_fail(&vcm_fail_iommu_map, size))
 		return -ENOMEM;
-	return iommu_map(vcm->iommu.domain, iova, phys, size, prot, gfp);
+	return iommu_map(vcm->domain, iova, phys, size, prot, gfp);
 }
 
 /* Clear [iova, iova + size) into @gather; the IOVA stays allocated. */
@@ -191,7 +191,7 @@ static void vcm_iommu_unmap_fast(struct vcm *vcm, dma_addr_t iova,
 				 size_t size,
 				 struct iommu_iotlb_gather *gather)
 {
-	size_t done = iommu_unmap_fast(vcm->iommu.domain, iova, size, gather);
+	size_t done = iommu_unmap_fast(vcm->domain, iova, size, gather);
 
 	WARN_ONCE(done != size, "vcm: unmapped %zu of %zu bytes at %pad\n",
 		  done, size, &iova);
@@ -205,7 +205,7 @@ static void vcm_iommu_unmap_range(struct vcm *vcm, dma_addr_t iova,
 
 	iommu_iotlb_gather_init(&gather);
 	vcm_iommu_unmap_fast(vcm, iova, size, &gather);
-	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	iommu_iotlb_sync(vcm->domain, &gather);
 }
 
 /*
@@ -225,13 +225,13 @@ static size_t vcm_iommu_unmap_holey(struct vcm *vcm, dma_addr_t iova,
 
 	iommu_iotlb_gather_init(&gather);
 	while (pos < stop) {
-		size_t done = iommu_unmap_fast(vcm->iommu.domain, pos,
+		size_t done = iommu_unmap_fast(vcm->domain, pos,
 					       stop - pos, &gather);
 
 		total += done;
 		pos += done ?: iovad->granule;
 	}
-	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	iommu_iotlb_sync(vcm->domain, &gather);
 	return total;
 }
 
@@ -244,16 +244,16 @@ static size_t vcm_iommu_unmap_holey(struct vcm *vcm, dma_addr_t iova,
 static void vcm_iommu_log_unmap(struct vcm *vcm, dma_addr_t iova, size_t size,
 				const char *what)
 {
-	struct vcm_unmap_log *log = get_cpu_ptr(vcm->iommu.unmaps);
+	struct vcm_unmap_log *log = get_cpu_ptr(vcm->iommu->unmaps);
 	struct vcm_unmap_rec *rec;
 
-	rec = &log->rec[this_cpu_inc_return(vcm->iommu.unmaps->next) %
+	rec = &log->rec[this_cpu_inc_return(vcm->iommu->unmaps->next) %
 			VCM_UNMAP_LOG];
 	rec->iova = iova;
 	rec->size = size;
 	rec->when = jiffies;
 	rec->what = what;
-	put_cpu_ptr(vcm->iommu.unmaps);
+	put_cpu_ptr(vcm->iommu->unmaps);
 }
 
 /* ------------------------------------------------------------------------
@@ -262,7 +262,7 @@ static void vcm_iommu_log_unmap(struct vcm *vcm, dma_addr_t iova, size_t size,
 
 static void vcm_lazy_arm(struct vcm *vcm)
 {
-	struct timer_list *timer = &vcm->iommu.lazy_timer;
+	struct timer_list *timer = &vcm->iommu->lazy_timer;
 
 	if (!timer_pending(timer))
 		mod_timer(timer, jiffies + msecs_to_jiffies(VCM_LAZY_DELAY_MS));
@@ -286,7 +286,7 @@ static void vcm_lazy_arm(struct vcm *vcm)
 static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
 				 bool wait, unsigned long before)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	unsigned long flags;
 	unsigned int i, n;
 	LIST_HEAD(freelist);
@@ -312,7 +312,7 @@ static bool vcm_lazy_flush_queue(struct vcm *vcm, struct vcm_lazy_queue *q,
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (n || !list_empty(&freelist)) {
-		iommu_flush_iotlb_all(vi->domain);
+		iommu_flush_iotlb_all(vcm->domain);
 		iommu_put_pages_list(&freelist);
 		/* Only now can the addresses be handed out again. */
 		for (i = 0; i < n; i++)
@@ -329,7 +329,7 @@ static void vcm_lazy_flush(struct vcm *vcm)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu.queues, cpu),
+		vcm_lazy_flush_queue(vcm, per_cpu_ptr(vcm->iommu->queues, cpu),
 				     true, jiffies);
 }
 
@@ -344,13 +344,14 @@ static void vcm_lazy_flush(struct vcm *vcm)
  */
 static void vcm_lazy_timeout(struct timer_list *t)
 {
-	struct vcm *vcm = from_timer(vcm, t, iommu.lazy_timer);
+	struct vcm_iommu *vi = from_timer(vi, t, lazy_timer);
+	struct vcm *vcm = vi->vcm;
 	unsigned long before = jiffies - msecs_to_jiffies(VCM_LAZY_DELAY_MS);
 	bool again = false;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct vcm_lazy_queue *q = per_cpu_ptr(vcm->iommu.queues, cpu);
+		struct vcm_lazy_queue *q = per_cpu_ptr(vcm->iommu->queues, cpu);
 
 		if (!vcm_lazy_flush_queue(vcm, q, false, before) ||
 		    READ_ONCE(q->count))
@@ -376,7 +377,7 @@ static void vcm_lazy_timeout(struct timer_list *t)
 static bool vcm_lazy_queue(struct vcm *vcm, dma_addr_t iova, size_t size,
 			   struct list_head *freelist)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	struct vcm_lazy_queue *q;
 	unsigned long flags;
 
@@ -419,16 +420,16 @@ static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
 
 	vcm_iommu_log_unmap(vcm, iova, size, "streaming mapping");
 	iommu_iotlb_gather_init(&gather);
-	gather.queued = vcm->iommu.lazy;
+	gather.queued = vcm->iommu->lazy;
 	vcm_iommu_unmap_fast(vcm, iova, size, &gather);
 	if (gather.queued &&
 	    vcm_lazy_queue(vcm, iova, size, &gather.freelist))
 		return;
 	if (gather.queued)
 		/* A queued gather recorded no range: flush everything. */
-		iommu_flush_iotlb_all(vcm->iommu.domain);
+		iommu_flush_iotlb_all(vcm->domain);
 	else
-		iommu_iotlb_sync(vcm->iommu.domain, &gather);
+		iommu_iotlb_sync(vcm->domain, &gather);
 	iommu_put_pages_list(&gather.freelist);
 	vcm_iova_free(vcm, iova, size);
 }
@@ -481,7 +482,7 @@ static void vcm_iommu_sync_for_cpu(struct vcm_assoc *assoc, dma_addr_t addr,
 {
 	if (dev_is_dma_coherent(assoc->dev))
 		return;
-	arch_sync_dma_for_cpu(iommu_iova_to_phys(to_vcm(assoc)->iommu.domain,
+	arch_sync_dma_for_cpu(iommu_iova_to_phys(to_vcm(assoc)->domain,
 						 addr), size, dir);
 }
 
@@ -491,7 +492,7 @@ static void vcm_iommu_sync_for_device(struct vcm_assoc *assoc,
 {
 	if (dev_is_dma_coherent(assoc->dev))
 		return;
-	arch_sync_dma_for_device(iommu_iova_to_phys(to_vcm(assoc)->iommu.domain,
+	arch_sync_dma_for_device(iommu_iova_to_phys(to_vcm(assoc)->domain,
 						    addr), size, dir);
 }
 
@@ -570,7 +571,7 @@ static dma_addr_t vcm_iommu_unmap_segments(struct vcm *vcm,
 		vcm_iommu_unmap_fast(vcm, a, iova_align(iovad, end) - a,
 				     &gather);
 	}
-	iommu_iotlb_sync(vcm->iommu.domain, &gather);
+	iommu_iotlb_sync(vcm->domain, &gather);
 	return end;
 }
 
@@ -845,7 +846,7 @@ static struct vcm_phys *vcm_iommu_alloc_phys(struct vcm_assoc *assoc,
 					     size_t size, gfp_t gfp,
 					     unsigned long attrs)
 {
-	unsigned long orders = to_vcm(assoc)->iommu.domain->pgsize_bitmap >>
+	unsigned long orders = to_vcm(assoc)->domain->pgsize_bitmap >>
 			       PAGE_SHIFT;
 
 	if (!gfpflags_allow_blocking(gfp) ||
@@ -939,7 +940,7 @@ static bool vcm_iommu_find_unmap(struct vcm *vcm, dma_addr_t iova,
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct vcm_unmap_log *log = per_cpu_ptr(vcm->iommu.unmaps, cpu);
+		struct vcm_unmap_log *log = per_cpu_ptr(vcm->iommu->unmaps, cpu);
 
 		for (i = 0; i < VCM_UNMAP_LOG; i++) {
 			/* Racy by design, see above. */
@@ -988,7 +989,7 @@ enum vcm_fault_class vcm_iommu_fault_explain(struct vcm *vcm, dma_addr_t iova,
 	if (class != VCM_FAULT_UNKNOWN)
 		return class;
 
-	phys = iommu_iova_to_phys(vcm->iommu.domain, iova);
+	phys = iommu_iova_to_phys(vcm->domain, iova);
 	if (phys) {
 		snprintf(buf, len, "mapped to %pa, without this permission",
 			 &phys);
@@ -1020,7 +1021,7 @@ static int vcm_iommu_fault(struct iommu_domain *domain, struct device *dev,
 	/* Cleared by vcm_iommu_destroy() under a report in progress. */
 	if (!vcm)
 		return -ENOSYS;
-	atomic_long_inc(&vcm->iommu.faults);
+	atomic_long_inc(&vcm->iommu->faults);
 	vcm_iommu_fault_explain(vcm, iova, what, sizeof(what));
 	dev_err_ratelimited(dev, "vcm: %s: IOMMU %s fault at IOVA %#lx: %s\n",
 			    vcm->name, flags & IOMMU_FAULT_WRITE ? "write" : "read",
@@ -1046,7 +1047,7 @@ static int vcm_iommu_fault(struct iommu_domain *domain, struct device *dev,
  */
 int vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	struct iova_domain *iovad = to_iovad(vcm);
 	struct vcm_iova_range *kept;
 
@@ -1122,15 +1123,15 @@ static int vcm_iommu_reserve_regions(struct vcm *vcm, struct device *dev)
 	struct iommu_resv_region *r;
 	int ret;
 
-	INIT_LIST_HEAD(&vcm->iommu.resv);
+	INIT_LIST_HEAD(&vcm->iommu->resv);
 	/* The regions of every device of the group share the domain. */
 	if (group) {
-		iommu_get_group_resv_regions(group, &vcm->iommu.resv);
+		iommu_get_group_resv_regions(group, &vcm->iommu->resv);
 		iommu_group_put(group);
 	} else if (dev->iommu) {
-		iommu_get_resv_regions(dev, &vcm->iommu.resv);
+		iommu_get_resv_regions(dev, &vcm->iommu->resv);
 	}
-	list_for_each_entry(r, &vcm->iommu.resv, list) {
+	list_for_each_entry(r, &vcm->iommu->resv, list) {
 		if (r->type != IOMMU_RESV_DIRECT_RELAXABLE &&
 		    r->type != IOMMU_RESV_DIRECT && r->type != IOMMU_RESV_MSI &&
 		    r->type != IOMMU_RESV_SW_MSI &&
@@ -1173,16 +1174,21 @@ const char *vcm_iommu_usable(struct device *dev)
 int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 		   struct iommu_domain *domain, bool lazy)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
 	unsigned long order = __ffs(domain->pgsize_bitmap);
 	unsigned long base = max_t(unsigned long, 1,
 				   domain->geometry.aperture_start >> order);
+	struct vcm_iommu *vi;
 	int cpu, ret;
 
+	vi = kzalloc(sizeof(*vi), GFP_KERNEL);
+	if (!vi)
+		return -ENOMEM;
 	ret = iova_cache_get();
 	if (ret)
-		return ret;
-	vi->domain = domain;
+		goto err_free;
+	vcm->iommu = vi;
+	vcm->domain = domain;
+	vi->vcm = vcm;
 	vi->lazy = lazy;
 	ret = -ENOMEM;
 	vi->queues = alloc_percpu(struct vcm_lazy_queue);
@@ -1228,6 +1234,9 @@ err_queues:
 	free_percpu(vi->queues);
 err_cache:
 	iova_cache_put();
+	vcm->iommu = NULL;
+err_free:
+	kfree(vi);
 	return ret;
 }
 
@@ -1258,7 +1267,7 @@ static bool vcm_iommu_kept(struct vcm_iommu *vi, unsigned long pfn)
  */
 static unsigned long vcm_iommu_hand_back(struct vcm *vcm)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	struct iova_domain *iovad = to_iovad(vcm);
 	unsigned long flags, n = 0;
 	struct rb_node *node;
@@ -1269,7 +1278,7 @@ static unsigned long vcm_iommu_hand_back(struct vcm *vcm)
 		dma_addr_t start = iova_dma_addr(iovad, iova);
 
 		if (iova == &iovad->anchor || vcm_iommu_kept(vi, iova->pfn_lo) ||
-		    !iommu_iova_to_phys(vi->domain, start))
+		    !iommu_iova_to_phys(vcm->domain, start))
 			continue;
 		vcm_iommu_unmap_holey(vcm, start,
 				      iova_size(iova) << iova_shift(iovad));
@@ -1287,12 +1296,12 @@ static unsigned long vcm_iommu_hand_back(struct vcm *vcm)
  */
 void vcm_iommu_destroy(struct vcm *vcm)
 {
-	struct vcm_iommu *vi = &vcm->iommu;
+	struct vcm_iommu *vi = vcm->iommu;
 	unsigned long left;
 
 	/* Only VCM's own handler goes; one set meanwhile by others stays. */
-	if (vi->fault_handler && vi->domain->handler == vcm_iommu_fault) {
-		iommu_set_fault_handler(vi->domain, NULL, NULL);
+	if (vi->fault_handler && vcm->domain->handler == vcm_iommu_fault) {
+		iommu_set_fault_handler(vcm->domain, NULL, NULL);
 		/*
 		 * Fault handlers run in interrupt context: once every CPU
 		 * has passed a quiescent state, none can still hold @vcm.
@@ -1311,6 +1320,8 @@ void vcm_iommu_destroy(struct vcm *vcm)
 	iova_cache_put();
 	iommu_put_resv_regions(NULL, &vi->resv);
 	kfree(vi->kept);
+	kfree(vi);
+	vcm->iommu = NULL;
 }
 
 /**

@@ -151,16 +151,67 @@ static void vcm_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vcm_test_vcm_exists(vcm));
 }
 
+/* The reason VCM keeps for a declined @dev, or NULL. */
+static const char *vcm_test_declined_why(struct device *dev)
+{
+	struct vcm_declined *d;
+	const char *why = NULL;
+
+	mutex_lock(&vcm_graph_lock);
+	list_for_each_entry(d, &vcm_declined_list, node)
+		if (d->dev == dev)
+			why = d->why;
+	mutex_unlock(&vcm_graph_lock);
+	return why;
+}
+
+static bool vcm_test_has_assoc(struct device *dev)
+{
+	bool found;
+
+	mutex_lock(&vcm_graph_lock);
+	found = vcm_assoc_find(dev);
+	mutex_unlock(&vcm_graph_lock);
+	return found;
+}
+
+/* A declined device keeps its ops and costs a reason, not an assoc. */
 static void vcm_test_declined(struct kunit *test)
 {
 	struct device *dev = kunit_device_register(test, "vcm-declined");
+	struct vcm_assoc *assoc;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	set_dma_ops(dev, &dma_dummy_ops);
+
 	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, VCM_ATTACH_TRACK));
 	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(dev), &dma_dummy_ops);
 	KUNIT_EXPECT_FALSE(test, dev_is_vcm(dev));
+	KUNIT_EXPECT_FALSE(test, vcm_test_has_assoc(dev));
+	KUNIT_EXPECT_STREQ(test, vcm_test_declined_why(dev),
+			   "has its own dma_map_ops");
+	/* Asked again, still one record. */
+	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, 0));
+	KUNIT_EXPECT_FALSE(test, vcm_test_has_assoc(dev));
+
+	/*
+	 * Served once its own ops are gone: the record goes.  Its mappings
+	 * are not recorded, so it has no table for them.
+	 */
+	set_dma_ops(dev, NULL);
+	assoc = vcm_attach_device(dev, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc);
+	KUNIT_EXPECT_NULL(test, assoc->table);
+	KUNIT_EXPECT_NULL(test, vcm_test_declined_why(dev));
 	vcm_release_device(dev);
+	KUNIT_EXPECT_FALSE(test, vcm_test_has_assoc(dev));
+
+	/* A release forgets a declined device too. */
+	set_dma_ops(dev, &dma_dummy_ops);
+	KUNIT_EXPECT_NULL(test, vcm_attach_device(dev, 0));
+	KUNIT_EXPECT_NOT_NULL(test, vcm_test_declined_why(dev));
+	vcm_release_device(dev);
+	KUNIT_EXPECT_NULL(test, vcm_test_declined_why(dev));
 	set_dma_ops(dev, NULL);
 }
 
@@ -929,7 +980,7 @@ static void vcm_test_failed_probe(struct kunit *test)
 static void vcm_test_many_mappings(struct kunit *test)
 {
 	struct vcm_test_dev *t = vcm_test_device(test, "vcm-many");
-	const int n = 4 * ARRAY_SIZE(t->assoc->slots);
+	const int n = 4 * ARRAY_SIZE(t->assoc->table->slots);
 	struct page *block = alloc_pages(GFP_KERNEL, 3);
 	dma_addr_t *addr = kunit_kcalloc(test, n, sizeof(*addr), GFP_KERNEL);
 	dma_addr_t a, b;
@@ -1060,10 +1111,10 @@ static void vcm_test_busy_slot(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
-	for (i = 0; i < ARRAY_SIZE(t->assoc->slots); i++)
-		if (t->assoc->slots[i].state == VCM_SLOT_LIVE &&
-		    t->assoc->slots[i].rec.key == addr)
-			b->slot = &t->assoc->slots[i];
+	for (i = 0; i < ARRAY_SIZE(t->assoc->table->slots); i++)
+		if (t->assoc->table->slots[i].state == VCM_SLOT_LIVE &&
+		    t->assoc->table->slots[i].rec.key == addr)
+			b->slot = &t->assoc->table->slots[i];
 	KUNIT_ASSERT_NOT_NULL(test, b->slot);
 
 	WRITE_ONCE(b->slot->state, VCM_SLOT_BUSY);
@@ -1362,7 +1413,7 @@ static void vcm_test_iommu_large_pages(struct kunit *test)
 	struct vcm_fake_iommu *f;
 	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-il",
 						       VCM_ATTACH_TRACK, &f);
-	struct vcm_iommu *vi = &t->assoc->vcm->iommu;
+	struct vcm_iommu *vi = t->assoc->vcm->iommu;
 	dma_addr_t handle;
 	u8 *cpu;
 
@@ -1401,7 +1452,7 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->live, 0);
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_ALLOC_FAILED), 1);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->vcm->iommu.mapped[21]),
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->vcm->iommu->mapped[21]),
 			0);
 
 	/* The IOVA range went back: the next allocation can have it. */
@@ -1483,13 +1534,13 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 	/* ... the IOTLB flush and the IOVA's reuse wait for the batch ... */
 	KUNIT_EXPECT_EQ(test, f->flushes, flushes);
 	KUNIT_EXPECT_EQ(test,
-			atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed),
+			atomic_long_read(&t->assoc->vcm->iommu->lazy_flushed),
 			0);
 	msleep(100);
 	/* ... which comes within the bounded delay. */
 	KUNIT_EXPECT_GT(test, f->flushes, flushes);
 	KUNIT_EXPECT_EQ(test,
-			atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed),
+			atomic_long_read(&t->assoc->vcm->iommu->lazy_flushed),
 			1);
 
 	/*
@@ -1497,7 +1548,7 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 	 * timer cut in, no more than a queue's worth waits.
 	 */
 	KUNIT_ASSERT_NOT_NULL(test, addrs);
-	flushed = atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed);
+	flushed = atomic_long_read(&t->assoc->vcm->iommu->lazy_flushed);
 	migrate_disable();
 	for (i = 0; i <= VCM_LAZY_ENTRIES; i++) {
 		addrs[i] = dma_map_page(t->dev, page, 0, PAGE_SIZE,
@@ -1509,14 +1560,14 @@ static void vcm_test_iommu_lazy(struct kunit *test)
 		dma_unmap_page(t->dev, addrs[i], PAGE_SIZE, DMA_TO_DEVICE);
 	migrate_enable();
 	KUNIT_ASSERT_EQ(test, n, VCM_LAZY_ENTRIES + 1);
-	flushed = atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed) -
+	flushed = atomic_long_read(&t->assoc->vcm->iommu->lazy_flushed) -
 		  flushed;
 	KUNIT_EXPECT_GE(test, flushed, 1);
 	KUNIT_EXPECT_LE(test, flushed, VCM_LAZY_ENTRIES + 1);
 	KUNIT_EXPECT_EQ(test, f->live, 0);
 	msleep(100);
 	KUNIT_EXPECT_EQ(test,
-			atomic_long_read(&t->assoc->vcm->iommu.lazy_flushed),
+			atomic_long_read(&t->assoc->vcm->iommu->lazy_flushed),
 			VCM_LAZY_ENTRIES + 2);
 	vcm_test_no_errors(test, t);
 	__free_page(page);
@@ -1584,7 +1635,7 @@ static void vcm_test_iommu_fault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOSYS,
 			report_iommu_fault(&f->domain, t->dev, addr + 8,
 					   IOMMU_FAULT_WRITE));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->iommu.faults), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->iommu->faults), 1);
 	KUNIT_EXPECT_EQ(test, VCM_FAULT_UNMAPPED,
 			vcm_iommu_fault_explain(vcm, addr + 8, what,
 						sizeof(what)));

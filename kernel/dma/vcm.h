@@ -176,11 +176,38 @@ struct vcm_track_slot {
 /**
  * struct vcm_track_bucket - overflow records of one hash value
  * @lock: protects @head
- * @head: records (struct vcm_track in vcm-core.c)
+ * @head: records (struct vcm_track in vcm-track.c)
  */
 struct vcm_track_bucket {
 	spinlock_t lock;		/* protects head */
 	struct hlist_head head;
+};
+
+/**
+ * struct vcm_track_table - the live streaming mappings of a tracked device
+ * @slots: in lock-free slots hashed by address or sg list ...
+ * @track: ... and, where the slots near the hash are taken, in chains
+ *
+ * About 7 KiB: allocated only for a device whose mappings are recorded.
+ */
+struct vcm_track_table {
+	struct vcm_track_slot slots[1 << VCM_TRACK_SLOT_BITS];
+	struct vcm_track_bucket track[1 << VCM_TRACK_BITS];
+};
+
+/**
+ * struct vcm_declined - a device VCM saw and does not serve
+ * @node: entry in vcm_declined_list (vcm_graph_lock)
+ * @dev: the device
+ * @why: the reason, for debugfs
+ *
+ * What a device VCM declines costs instead of an association: it keeps its
+ * original backend and VCM only remembers why, to say so once.
+ */
+struct vcm_declined {
+	struct list_head node;
+	struct device *dev;
+	const char *why;
 };
 
 struct dentry;
@@ -339,8 +366,8 @@ enum vcm_fault_class {
 
 /**
  * struct vcm_iommu - what a vcm of the iommu kind adds (vcm-iommu.c)
- * @domain: the device's default DMA domain, whose page tables VCM writes
- * @iovad: VCM's IOVA allocator for it
+ * @vcm: the vcm it belongs to
+ * @iovad: VCM's IOVA allocator for the vcm's domain
  * @lazy: streaming unmaps are invalidated in batches
  * @queues: per-CPU queues of unmaps waiting for the next batch
  * @lazy_timer: bounds the wait of a queued unmap
@@ -355,7 +382,7 @@ enum vcm_fault_class {
  * @fault_handler: VCM installed the domain's fault handler
  */
 struct vcm_iommu {
-	struct iommu_domain *domain;
+	struct vcm *vcm;
 	struct iova_domain iovad;
 	bool lazy;
 	struct vcm_lazy_queue __percpu *queues;
@@ -386,7 +413,9 @@ struct vcm_iommu {
  * @nr_res: number of reservations in @res_tree
  * @nr_shared: live streaming mappings of VCM buffers (shared reservations)
  *	made through this vcm: while it is zero, unmaps skip looking for one
- * @iommu: the IOMMU domain and its allocator, for the iommu kind
+ * @domain: identity of an iommu kind: the device's default DMA domain,
+ *	whose page tables VCM writes
+ * @iommu: the iommu kind's own state, allocated by vcm_iommu_init()
  */
 struct vcm {
 	struct kref kref;
@@ -402,7 +431,8 @@ struct vcm {
 	struct rb_root res_tree;
 	unsigned long nr_res;
 	atomic_long_t nr_shared;
-	struct vcm_iommu iommu;
+	struct iommu_domain *domain;
+	struct vcm_iommu *iommu;
 };
 
 /**
@@ -544,14 +574,14 @@ enum vcm_assoc_state {
  * @state: see enum vcm_assoc_state
  * @behind_iommu: the device sat behind a translating IOMMU when first seen
  * @untracked: streaming mappings are counted, not recorded (dma=vcm,notrack)
- * @declined: why the device keeps its original backend
+ * @declined: why the device keeps its original backend (a device that was
+ *	served before; one never served has a struct vcm_declined instead)
  * @node: entry in the list of assocs (vcm_graph_lock)
  * @vcm_node: entry in @vcm's list of devices (vcm_graph_lock)
  * @cnt: per-CPU counters, so that counting costs no atomic operation on
  *	the mapping paths; read them with vcm_stat_read()
- * @slots: live streaming mappings, in lock-free slots hashed by address
- *	or sg list ...
- * @track: ... and, where the slots near the hash are taken, in chains
+ * @table: its live streaming mappings, from the first attach that records
+ *	them (VCM_ATTACH_TRACK) until the device is released; NULL before
  */
 struct vcm_assoc {
 	const struct dma_map_ops ops;
@@ -565,8 +595,7 @@ struct vcm_assoc {
 	struct list_head node;
 	struct list_head vcm_node;
 	struct vcm_counters __percpu *cnt;
-	struct vcm_track_slot slots[1 << VCM_TRACK_SLOT_BITS];
-	struct vcm_track_bucket track[1 << VCM_TRACK_BITS];
+	struct vcm_track_table *table;
 };
 
 /* Flags for VCM's own bookkeeping allocations made on behalf of @gfp. */
@@ -622,6 +651,7 @@ extern struct list_head vcm_assoc_list;
 extern const struct dma_map_ops vcm_dma_ops;
 extern const struct dma_map_ops vcm_iommu_dma_ops;
 struct vcm_assoc *vcm_assoc_of(struct device *dev);
+struct vcm_assoc *vcm_assoc_find(struct device *dev);
 struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
 struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
 					   struct iommu_domain *domain,
@@ -630,7 +660,6 @@ void vcm_detach_device(struct device *dev);
 void vcm_detach_unused_device(struct device *dev);
 void vcm_release_device(struct device *dev);
 unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
-void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
 struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr);
 struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 				 unsigned int flags);
@@ -638,11 +667,18 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       struct vcm_phys *phys, unsigned int flags,
 			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp);
+struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
+				     struct vcm_phys *phys, size_t offset,
+				     size_t size, unsigned int flags,
+				     enum dma_data_direction dir,
+				     unsigned long attrs, gfp_t gfp,
+				     struct vcm_edge *edge);
 struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
 				      struct vcm_phys *phys,
 				      enum dma_data_direction dir,
 				      unsigned long attrs,
 				      struct vcm_edge *edge);
+void vcm_res_unbind(struct vcm_res *res);
 void vcm_res_destroy(struct vcm_res *res);
 void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 			 size_t size, void *cpu, unsigned int flags);
@@ -657,13 +693,26 @@ void vcm_sg_end(struct scatterlist *out, int count, int nents);
 void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 		     dma_addr_t *end);
 
-/* vcm-core.c: the table of live streaming mappings */
+/* vcm-attach.c */
+extern struct list_head vcm_declined_list;
+const char *vcm_cannot_serve(struct device *dev, bool behind_iommu,
+			     struct iommu_domain *domain);
+bool vcm_exclusion_holds(struct device *dev);
+void vcm_decline(struct device *dev, struct vcm_assoc *assoc,
+		 const char *why);
+void vcm_forget_declined(struct device *dev);
+
+/* vcm-track.c */
 int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		  unsigned long key, size_t size, u32 nents,
 		  enum dma_data_direction dir, bool shared);
 bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 		   unsigned long key, size_t *size, u32 *nents,
 		   enum dma_data_direction *dir, enum vcm_shared *shared);
+unsigned long vcm_track_flush(struct vcm_assoc *assoc);
+struct vcm_track_table *vcm_track_table_alloc(void);
+
+void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc);
 
 /* vcm-phys.c */
 #define VCM_CHUNK_STAT_ORDERS	(MAX_PAGE_ORDER + 1)

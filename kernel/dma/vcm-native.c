@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual Contiguous Memory: the native interface of <linux/dma-vcm.h>,
+ * for drivers that handle buffers and their mappings themselves: a buffer
+ * is shared into any number of devices with no scatterlist, and each
+ * mapping is an edge of the graph that keeps the buffer alive.
+ */
+#define pr_fmt(fmt) "vcm: " fmt
+
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/export.h>
+#include "vcm.h"
+
+/**
+ * dev_is_vcm() - is a device's DMA served by VCM?
+ * @dev: the device
+ *
+ * Return: true if the native calls below can be used with @dev.
+ */
+bool dev_is_vcm(struct device *dev)
+{
+	return !!vcm_assoc_of(dev);
+}
+EXPORT_SYMBOL_GPL(dev_is_vcm);
+
+/**
+ * vcm_phys_alloc() - allocate a physical buffer that a device can reach
+ * @dev: the device whose constraints (coherent DMA mask, bus window) the
+ *	buffer must meet
+ * @size: bytes, rounded up to whole pages
+ * @gfp: allocation flags
+ *
+ * The buffer is zeroed and is not mapped anywhere yet: map it with
+ * vcm_map_phys() into @dev or into any other device that can reach it.
+ *
+ * Return: the buffer, holding one reference for the caller, or an ERR_PTR():
+ * -ENODEV if @dev is not on VCM, -ENOMEM.
+ */
+struct vcm_phys *vcm_phys_alloc(struct device *dev, size_t size, gfp_t gfp)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_phys *phys;
+
+	if (!assoc)
+		return ERR_PTR(-ENODEV);
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	phys = vcm_phys_alloc_contig(dev, PAGE_ALIGN(size), gfp,
+				     dev->coherent_dma_mask);
+	return phys ?: ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_alloc);
+
+/**
+ * vcm_phys_from_dma() - the buffer behind a device's DMA address
+ * @dev: the device
+ * @handle: the DMA address dma_alloc_attrs() or dma_alloc_pages() returned,
+ *	or one of a live streaming mapping of a VCM buffer (any address in it)
+ *
+ * This is how a buffer allocated through the DMA API is shared: the caller
+ * gets the buffer itself, not a scatterlist, and maps it into other devices
+ * with vcm_map_phys().
+ *
+ * Return: the buffer with a reference for the caller (drop it with
+ * vcm_phys_put()), or an ERR_PTR(): -ENODEV if @dev is not on VCM, -ENOENT if
+ * @handle is neither one of @dev's allocations nor in a buffer it maps.
+ */
+struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_phys *phys;
+
+	if (!assoc)
+		return ERR_PTR(-ENODEV);
+	phys = vcm_phys_lookup(assoc, handle,
+			       VCM_RES_COHERENT | VCM_RES_PAGES);
+	if (!phys)
+		phys = vcm_share_phys_get(assoc, handle);
+	return phys ?: ERR_PTR(-ENOENT);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_from_dma);
+
+/**
+ * vcm_phys_put() - drop a reference to a buffer
+ * @phys: the buffer; freed when its last mapping and reference are gone
+ */
+void vcm_phys_put(struct vcm_phys *phys)
+{
+	if (!IS_ERR_OR_NULL(phys))
+		kref_put(&phys->kref, vcm_phys_release);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_put);
+
+/**
+ * vcm_phys_size() - size of a buffer
+ * @phys: the buffer
+ *
+ * Return: its size in bytes, a multiple of PAGE_SIZE.
+ */
+size_t vcm_phys_size(const struct vcm_phys *phys)
+{
+	return phys->size;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_size);
+
+/**
+ * vcm_map_phys_range() - map part of a buffer for a device
+ * @dev: the device, served by VCM
+ * @phys: the buffer
+ * @offset: where the part starts, in bytes into the buffer, page aligned
+ * @size: its length in bytes, rounded up to whole pages
+ * @dir: the direction of the DMA it will do
+ *
+ * The mapping is an edge of the graph: it keeps @phys alive until
+ * vcm_unmap(), and shows in debugfs.  No scatterlist is built.  Behind an
+ * IOMMU the part gets one range of device addresses, whatever chunks it
+ * spans; a one-to-one device reaches only a part that is physically
+ * contiguous.
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ *
+ * Return: the mapping (its address is vcm_res_addr()), or an ERR_PTR():
+ * -ENODEV if @dev is not on VCM, -EINVAL for a bad direction, a part
+ * outside the buffer or, for a one-to-one device, not contiguous, -ERANGE if
+ * @dev cannot reach the buffer, -ENOMEM.
+ */
+struct vcm_res *vcm_map_phys_range(struct device *dev, struct vcm_phys *phys,
+				   size_t offset, size_t size,
+				   enum dma_data_direction dir)
+{
+	struct vcm_assoc *assoc;
+	struct vcm_res *res;
+
+	size = PAGE_ALIGN(size);
+	if (IS_ERR_OR_NULL(phys) || !valid_dma_direction(dir) ||
+	    !PAGE_ALIGNED(offset) || !size ||
+	    offset >= phys->size || size > phys->size - offset)
+		return ERR_PTR(-EINVAL);
+	/*
+	 * Under the graph lock the device cannot be torn down meanwhile:
+	 * a reservation is never added to a device VCM has let go.
+	 */
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_of(dev);
+	if (assoc && assoc->state == VCM_ASSOC_ACTIVE)
+		res = vcm_res_create_range(assoc, phys, offset, size,
+					   VCM_RES_NATIVE, dir, 0, GFP_KERNEL,
+					   NULL);
+	else
+		res = ERR_PTR(-ENODEV);
+	mutex_unlock(&vcm_graph_lock);
+	return res;
+}
+EXPORT_SYMBOL_GPL(vcm_map_phys_range);
+
+/**
+ * vcm_map_phys() - map a whole buffer for a device
+ * @dev: the device, served by VCM
+ * @phys: the buffer
+ * @dir: the direction of the DMA it will do
+ *
+ * vcm_map_phys_range() of all of @phys.
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ *
+ * Return: the mapping or an ERR_PTR(), as vcm_map_phys_range().
+ */
+struct vcm_res *vcm_map_phys(struct device *dev, struct vcm_phys *phys,
+			     enum dma_data_direction dir)
+{
+	if (IS_ERR_OR_NULL(phys))
+		return ERR_PTR(-EINVAL);
+	return vcm_map_phys_range(dev, phys, 0, phys->size, dir);
+}
+EXPORT_SYMBOL_GPL(vcm_map_phys);
+
+/**
+ * vcm_phys_nr_chunks() - how many physically contiguous chunks a buffer has
+ * @phys: the buffer
+ *
+ * Return: the number of chunks, at least 1.
+ */
+unsigned int vcm_phys_nr_chunks(const struct vcm_phys *phys)
+{
+	return phys->nr_chunks;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_nr_chunks);
+
+/**
+ * vcm_phys_chunk() - where one chunk of a buffer lies
+ * @phys: the buffer
+ * @i: the chunk, in buffer order, below vcm_phys_nr_chunks()
+ * @addr: set to its physical address
+ * @len: set to its length in bytes
+ *
+ * Return: 0, or -EINVAL for a chunk the buffer does not have.
+ */
+int vcm_phys_chunk(const struct vcm_phys *phys, unsigned int i,
+		   phys_addr_t *addr, size_t *len)
+{
+	if (i >= phys->nr_chunks)
+		return -EINVAL;
+	*addr = PFN_PHYS(phys->chunks[i].pfn);
+	*len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vcm_phys_chunk);
+
+/* Sync one piece of a native mapping (vcm_phys_walk()). */
+static int vcm_sync_piece(phys_addr_t paddr, size_t len, size_t done,
+			  void *arg)
+{
+	struct vcm_res *res = arg;
+
+	arch_sync_dma_for_device(paddr, len, res->dir);
+	return 0;
+}
+
+static int vcm_sync_piece_cpu(phys_addr_t paddr, size_t len, size_t done,
+			      void *arg)
+{
+	struct vcm_res *res = arg;
+
+	if (res->dir != DMA_TO_DEVICE)
+		arch_sync_dma_for_cpu(paddr, len, res->dir);
+	return 0;
+}
+
+/* Sync [offset, offset + size) of a native mapping; false: bad range. */
+static bool vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
+			    bool for_device)
+{
+	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)) ||
+	    offset >= res->size || size > res->size - offset)
+		return false;
+	/* A mapping torn down with its device has nothing to sync. */
+	if ((res->flags & VCM_RES_DEAD) || dev_is_dma_coherent(res->owner->dev))
+		return true;
+	vcm_phys_walk(res->phys, res->offset + offset, size,
+		      for_device ? vcm_sync_piece : vcm_sync_piece_cpu, res);
+	return true;
+}
+
+/**
+ * vcm_sync_for_device() - give a native mapping's memory to the device
+ * @res: the mapping
+ * @offset: bytes into the mapping
+ * @size: bytes to hand over
+ *
+ * What dma_sync_single_for_device() is to a streaming mapping: after the
+ * CPU wrote the range, before the device reads it.  Nothing to do on a
+ * cache-coherent device.  A range outside the mapping is reported.
+ */
+void vcm_sync_for_device(struct vcm_res *res, size_t offset, size_t size)
+{
+	if (!vcm_sync_native(res, offset, size, true))
+		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
+				    size, offset, res->size);
+}
+EXPORT_SYMBOL_GPL(vcm_sync_for_device);
+
+/**
+ * vcm_sync_for_cpu() - give a native mapping's memory back to the CPU
+ * @res: the mapping
+ * @offset: bytes into the mapping
+ * @size: bytes to hand over
+ *
+ * What dma_sync_single_for_cpu() is to a streaming mapping: after the
+ * device wrote the range, before the CPU reads it.
+ */
+void vcm_sync_for_cpu(struct vcm_res *res, size_t offset, size_t size)
+{
+	if (!vcm_sync_native(res, offset, size, false))
+		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
+				    size, offset, res->size);
+}
+EXPORT_SYMBOL_GPL(vcm_sync_for_cpu);
+
+/**
+ * vcm_res_set_gone() - be told when a native mapping's device goes away
+ * @res: a mapping returned by vcm_map_phys() or vcm_map_phys_range()
+ * @gone: called once if the device's driver unbinds or the device is
+ *	removed while the mapping is live: VCM has then unmapped it from
+ *	the device, and the holder must stop using its address and call
+ *	vcm_unmap() to free it.  It runs under VCM's graph lock, so it must
+ *	not call back into VCM: it flags or schedules.
+ * @data: passed to @gone
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ *
+ * Return: 0, or -ENODEV if the device went away already (no call follows).
+ */
+int vcm_res_set_gone(struct vcm_res *res,
+		     void (*gone)(struct vcm_res *res, void *data), void *data)
+{
+	int ret = -ENODEV;
+
+	mutex_lock(&vcm_graph_lock);
+	if (!(res->flags & VCM_RES_DEAD)) {
+		res->gone = gone;
+		res->gone_data = data;
+		ret = 0;
+	}
+	mutex_unlock(&vcm_graph_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vcm_res_set_gone);
+
+/**
+ * vcm_res_addr() - device address of a mapping
+ * @res: a mapping returned by vcm_map_phys()
+ *
+ * Return: the address at which the device reaches the start of the buffer.
+ */
+dma_addr_t vcm_res_addr(const struct vcm_res *res)
+{
+	return res->start;
+}
+EXPORT_SYMBOL_GPL(vcm_res_addr);
+
+/**
+ * vcm_unmap() - remove a mapping made by vcm_map_phys()
+ * @res: the mapping; the buffer is freed if this was its last user
+ *
+ * If the mapping's device went away first, VCM unmapped it from the device
+ * then (vcm_teardown_assoc()); this only frees it.  The graph lock orders
+ * the two, so the mapping is unbound exactly once.
+ *
+ * Context: process context; takes the graph lock and may sleep.
+ */
+void vcm_unmap(struct vcm_res *res)
+{
+	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)))
+		return;
+	mutex_lock(&vcm_graph_lock);
+	vcm_res_destroy(res);
+	mutex_unlock(&vcm_graph_lock);
+}
+EXPORT_SYMBOL_GPL(vcm_unmap);
