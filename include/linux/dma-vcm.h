@@ -5,7 +5,8 @@
  * Drivers do not need this header: with "dma=vcm" the ordinary DMA API
  * (dma_alloc_attrs(), dma_map_sgtable(), ...) is served by VCM.  These calls
  * are for drivers that want to share one physical buffer between devices
- * without building a scatterlist per device.  See
+ * without building a scatterlist per device, or to reserve device
+ * addresses first and put buffers behind them later.  See
  * Documentation/core-api/dma-vcm.rst.
  */
 #ifndef _LINUX_DMA_VCM_H
@@ -23,6 +24,8 @@ struct vcm_res;
 #ifdef CONFIG_DMA_VCM
 bool dev_is_vcm(struct device *dev);
 struct vcm_phys *vcm_phys_alloc(struct device *dev, size_t size, gfp_t gfp);
+struct vcm_phys *vcm_phys_alloc_for(struct device * const *devs,
+				    unsigned int n, size_t size, gfp_t gfp);
 struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle);
 void vcm_phys_put(struct vcm_phys *phys);
 size_t vcm_phys_size(const struct vcm_phys *phys);
@@ -40,6 +43,13 @@ void vcm_sync_for_cpu(struct vcm_res *res, size_t offset, size_t size);
 int vcm_res_set_gone(struct vcm_res *res,
 		     void (*gone)(struct vcm_res *res, void *data), void *data);
 void vcm_unmap(struct vcm_res *res);
+struct vcm_res *vcm_reserve(struct device *dev, size_t size);
+int vcm_back(struct vcm_res *res, struct vcm_phys *phys, size_t offset,
+	     enum dma_data_direction dir);
+void vcm_unback(struct vcm_res *res);
+int vcm_rebind(struct vcm_res *res, struct vcm_phys *phys, size_t offset,
+	       enum dma_data_direction dir);
+void vcm_unreserve(struct vcm_res *res);
 #else
 static inline bool dev_is_vcm(struct device *dev)
 {
@@ -48,6 +58,13 @@ static inline bool dev_is_vcm(struct device *dev)
 
 static inline struct vcm_phys *vcm_phys_alloc(struct device *dev,
 					      size_t size, gfp_t gfp)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline struct vcm_phys *vcm_phys_alloc_for(struct device * const *devs,
+						  unsigned int n, size_t size,
+						  gfp_t gfp)
 {
 	return ERR_PTR(-ENODEV);
 }
@@ -117,6 +134,31 @@ static inline int vcm_res_set_gone(struct vcm_res *res,
 }
 
 static inline void vcm_unmap(struct vcm_res *res)
+{
+}
+
+static inline struct vcm_res *vcm_reserve(struct device *dev, size_t size)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline int vcm_back(struct vcm_res *res, struct vcm_phys *phys,
+			   size_t offset, enum dma_data_direction dir)
+{
+	return -ENODEV;
+}
+
+static inline void vcm_unback(struct vcm_res *res)
+{
+}
+
+static inline int vcm_rebind(struct vcm_res *res, struct vcm_phys *phys,
+			     size_t offset, enum dma_data_direction dir)
+{
+	return -ENODEV;
+}
+
+static inline void vcm_unreserve(struct vcm_res *res)
 {
 }
 #endif /* CONFIG_DMA_VCM */

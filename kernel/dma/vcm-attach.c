@@ -108,7 +108,7 @@ const char *vcm_cannot_serve(struct device *dev, bool behind_iommu,
 		return vcm_iommu_usable(dev) ?: vcm_group_blocker(dev);
 	if (dev->dma_iommu)
 		return "joined a translating IOMMU after VCM first saw it";
-	if (dev->dma_ops && dev->dma_ops->map_page != vcm_dma_ops.map_page)
+	if (dev->dma_ops && dev->dma_ops->alloc != vcm_dma_ops.alloc)
 		return "has its own dma_map_ops";
 	if (force_dma_unencrypted(dev))
 		return "needs unencrypted DMA memory";

@@ -268,7 +268,7 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 
 	spin_lock_irqsave(&vcm->lock, irqflags);
 	res = vcm_res_find_locked(assoc, addr, flags);
-	if (res) {
+	if (res && res->phys) {
 		phys = res->phys;
 		kref_get(&phys->kref);
 	}
@@ -361,6 +361,50 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 }
 
 /**
+ * vcm_res_create_empty() - reserve device addresses with nothing behind them
+ * @assoc: the device, active, whose backend can reserve
+ * @size: bytes, whole pages
+ *
+ * Context: process context, under vcm_graph_lock (which keeps @assoc
+ * active).
+ *
+ * Return: the reservation, owned by @assoc, with its address in ->start
+ * and no buffer (VCM_RES_NATIVE | VCM_RES_RESERVED), or an ERR_PTR():
+ * -EOPNOTSUPP if the backend has no addresses to reserve, -ENOMEM.
+ */
+struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+	int ret;
+
+	lockdep_assert_held(&vcm_graph_lock);
+	if (!vcm->backend->reserve)
+		return ERR_PTR(-EOPNOTSUPP);
+	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return ERR_PTR(-ENOMEM);
+	res->vcm = vcm;
+	res->owner = assoc;
+	res->size = size;
+	res->flags = VCM_RES_NATIVE | VCM_RES_RESERVED;
+	res->dir = DMA_NONE;
+	res->users = 1;
+	INIT_LIST_HEAD(&res->edges);
+	INIT_LIST_HEAD(&res->phys_node);
+	ret = vcm->backend->reserve(assoc, res);
+	if (ret) {
+		kfree(res);
+		return ERR_PTR(ret);
+	}
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	vcm_res_insert_locked(vcm, res);
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
+}
+
+/**
  * vcm_res_create_shared() - map a buffer for a device's streaming mapping
  * @assoc: the device
  * @phys: the buffer; the reservation takes its own reference
@@ -395,9 +439,12 @@ void vcm_res_unbind(struct vcm_res *res)
 	spin_lock_irqsave(&vcm->lock, irqflags);
 	if (!RB_EMPTY_NODE(&res->node))
 		vcm_res_unlink_locked(vcm, res);
-	spin_lock(&phys->lock);
-	list_del(&res->phys_node);
-	spin_unlock(&phys->lock);
+	/* A reserved range may have nothing behind it. */
+	if (phys) {
+		spin_lock(&phys->lock);
+		list_del(&res->phys_node);
+		spin_unlock(&phys->lock);
+	}
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
 
 	vcm->backend->unbind(res);
@@ -422,7 +469,8 @@ void vcm_res_destroy(struct vcm_res *res)
 	if ((res->flags & VCM_RES_COHERENT) && is_vmalloc_addr(res->cpu_addr))
 		vunmap(res->cpu_addr);
 	kfree(res);
-	kref_put(&phys->kref, vcm_phys_release);
+	if (phys)
+		kref_put(&phys->kref, vcm_phys_release);
 }
 
 /* ------------------------------------------------------------------------
@@ -525,7 +573,7 @@ struct vcm_assoc *vcm_assoc_of(struct device *dev)
 {
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
-	if (!ops || ops->map_page != vcm_dma_ops.map_page)
+	if (!ops || ops->alloc != vcm_dma_ops.alloc)
 		return NULL;
 	return container_of(ops, struct vcm_assoc, ops);
 }
@@ -872,8 +920,9 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 		 * device now, free it then.
 		 */
 		vcm_report(assoc, VCM_ERR_LEAKED,
-			   "native mapping %pad (%zu bytes) still live at unbind, unmapping\n",
-			   &res->start, res->size);
+			   "%s %pad (%zu bytes) still live at unbind, unmapping\n",
+			   res->flags & VCM_RES_RESERVED ? "reserved range" :
+			   "native mapping", &res->start, res->size);
 		vcm_res_unbind(res);
 		res->flags |= VCM_RES_DEAD;
 		if (res->gone)

@@ -49,12 +49,10 @@ static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
 				      unsigned long attrs, bool *bounced)
 {
 	struct device *dev = assoc->dev;
-	dma_addr_t addr = phys_to_dma(dev, phys);
+	dma_addr_t addr = vcm_direct_addr(dev, phys, size, dir);
 
 	*bounced = false;
-	if (is_swiotlb_force_bounce(dev) ||
-	    unlikely(!dma_capable(dev, addr, size, true)) ||
-	    dma_kmalloc_needs_bounce(dev, size, dir)) {
+	if (addr == DMA_MAPPING_ERROR) {
 		if (!is_swiotlb_active(dev)) {
 			vcm_report(assoc, VCM_ERR_MASK,
 				   "%pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and swiotlb is off\n",

@@ -785,38 +785,66 @@ static void vcm_iommu_account_res(struct vcm_res *res, long sign)
 		      vcm_iommu_account_piece, &w);
 }
 
-static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
-			  gfp_t gfp)
+/*
+ * A reservation's life behind an IOMMU is two layers: its range of IOVAs
+ * (reserve, and unbind frees it) and the buffer mapped into that range
+ * (fill, empty).  A reservation made for a buffer takes both at once
+ * (bind); vcm_reserve() takes the range alone and lets its holder fill,
+ * empty and refill it with buffers, at the same addresses.
+ */
+
+/* Give @res a range of @res->size IOVAs, in ->start. */
+static int vcm_iommu_reserve_range(struct vcm_assoc *assoc, struct vcm_res *res)
 {
 	struct device *dev = assoc->dev;
-	struct vcm *vcm = to_vcm(assoc);
 	u64 mask = res->flags & (VCM_RES_NATIVE | VCM_RES_SHARED) ?
 		   *dev->dma_mask : dev->coherent_dma_mask;
+
+	res->start = vcm_iova_alloc(assoc, res->size, mask);
+	return res->start ? 0 : -ENOMEM;
+}
+
+/* Map @res->phys from @res->offset into the range of @res; all or none. */
+static int vcm_iommu_fill(struct vcm_assoc *assoc, struct vcm_res *res,
+			  gfp_t gfp)
+{
 	struct vcm_iommu_walk w = {
-		.vcm = vcm, .prot = vcm_iommu_prot(dev, res->dir, res->attrs),
-		.gfp = gfp,
+		.vcm = to_vcm(assoc), .iova = res->start, .gfp = gfp,
+		.prot = vcm_iommu_prot(assoc->dev, res->dir, res->attrs),
 	};
 	int ret;
 
-	w.iova = vcm_iova_alloc(assoc, res->size, mask);
-	if (!w.iova)
-		return -ENOMEM;
 	ret = vcm_phys_walk(res->phys, res->offset, res->size,
 			    vcm_iommu_map_piece, &w);
 	if (ret) {
 		/* The pieces before the one that failed are mapped. */
 		if (w.mapped)
-			vcm_iommu_unmap_range(vcm, w.iova, w.mapped);
-		vcm_iova_free(vcm, w.iova, res->size);
+			vcm_iommu_unmap_range(w.vcm, w.iova, w.mapped);
 		return ret;
 	}
-	res->start = w.iova;
 	vcm_iommu_account_res(res, 1);
 	return 0;
 }
 
+static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
+			  gfp_t gfp)
+{
+	int ret;
+
+	ret = vcm_iommu_reserve_range(assoc, res);
+	if (ret)
+		return ret;
+	ret = vcm_iommu_fill(assoc, res, gfp);
+	if (ret)
+		vcm_iova_free(to_vcm(assoc), res->start, res->size);
+	return ret;
+}
+
 static const char *vcm_res_what(const struct vcm_res *res)
 {
+	if (res->flags & VCM_RES_RESERVED)
+		return res->phys ? "backed reserved range" :
+				   "empty reserved range";
 	if (res->flags & VCM_RES_COHERENT)
 		return "coherent buffer";
 	if (res->flags & VCM_RES_PAGES)
@@ -826,15 +854,24 @@ static const char *vcm_res_what(const struct vcm_res *res)
 	return "native mapping";
 }
 
-/* Always strict: a device must not reach a buffer that was freed. */
-static void vcm_iommu_unbind(struct vcm_res *res)
+/*
+ * Unmap the buffer from the range of @res.  Always strict: a device must
+ * not reach a buffer that was freed, or that its holder took back.
+ */
+static void vcm_iommu_empty(struct vcm_res *res)
 {
 	struct vcm *vcm = res->vcm;
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
 	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
 	vcm_iommu_account_res(res, -1);
-	vcm_iova_free(vcm, res->start, res->size);
+}
+
+static void vcm_iommu_unbind(struct vcm_res *res)
+{
+	if (res->phys)
+		vcm_iommu_empty(res);
+	vcm_iova_free(res->vcm, res->start, res->size);
 }
 
 /*
@@ -908,6 +945,9 @@ const struct vcm_backend vcm_iommu_backend = {
 	.map_resource		= vcm_iommu_map_resource,
 	.bind			= vcm_iommu_bind,
 	.unbind			= vcm_iommu_unbind,
+	.reserve		= vcm_iommu_reserve_range,
+	.fill			= vcm_iommu_fill,
+	.empty			= vcm_iommu_empty,
 	.supported		= vcm_iommu_supported,
 	.required_mask		= vcm_iommu_required_mask,
 	.max_mapping_size	= vcm_iommu_max_mapping_size,

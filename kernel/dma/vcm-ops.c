@@ -25,6 +25,7 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include "direct.h"
 #include "vcm.h"
 
 #undef MODULE_PARAM_PREFIX
@@ -194,7 +195,10 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
 	if (unlikely(is_pci_p2pdma_page(page)))
 		goto fail;
-	addr = vcm_share_map_page(assoc, phys, size, dir, attrs, &shared);
+	shared = false;
+	if (vcm_index_holds(phys, size))
+		addr = vcm_share_map_page(assoc, phys, size, dir, attrs,
+					  &shared);
 	if (!shared)
 		addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
 	if (addr == DMA_MAPPING_ERROR)
@@ -224,6 +228,57 @@ static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 	if (vcm_track_del(assoc, VCM_MAP_PAGE, addr, &size, NULL, &dir,
 			  &shared))
 		vcm_unmap_page_range(assoc, addr, size, dir, attrs, shared);
+}
+
+/*
+ * The one-to-one window's fast path, for a device whose mappings are
+ * counted, not recorded: a page that is no VCM buffer's and that the
+ * device reaches without bouncing is mapped at its bus address, as
+ * dma-direct maps it, with no call beyond the index lookup.  Everything
+ * else -- VCM buffers, bouncing, records, P2PDMA -- takes the full path,
+ * which decides again from scratch.
+ */
+static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
+				      unsigned long offset, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+	phys_addr_t phys = page_to_phys(page) + offset;
+	dma_addr_t addr;
+
+	if (!assoc->untracked || is_pci_p2pdma_page(page) ||
+	    vcm_index_holds(phys, size))
+		return vcm_map_page(dev, page, offset, size, dir, attrs);
+	addr = vcm_direct_addr(dev, phys, size, dir);
+	if (addr == DMA_MAPPING_ERROR)
+		return vcm_map_page(dev, page, offset, size, dir, attrs);
+	if (!dev_is_dma_coherent(dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		arch_sync_dma_for_device(phys, size, dir);
+	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
+	vcm_live_add(assoc, 1, size);
+	return addr;
+}
+
+/*
+ * Its unmap: with no shared mapping made through the vcm, an address that
+ * is not a bounce slot was mapped by the fast path or its equal.
+ */
+static void vcm_direct_unmap_page(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct vcm_assoc *assoc = to_assoc(dev);
+
+	if (!assoc->untracked || atomic_long_read(&assoc->vcm->nr_shared) ||
+	    swiotlb_find_pool(dev, dma_to_phys(dev, addr))) {
+		vcm_unmap_page(dev, addr, size, dir, attrs);
+		return;
+	}
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+	vcm_stat_inc(assoc, VCM_STAT_UNMAP_PAGE);
+	vcm_live_add(assoc, -1, -(long)size);
 }
 
 /*
@@ -573,9 +628,11 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
 
 /*
  * The templates each association copies (see struct vcm_assoc): one per
- * kind, because ->opt_mapping_size() has no device argument to tell.
+ * kind, because ->opt_mapping_size() has no device argument to tell, and
+ * the one-to-one kind maps pages through its fast path.  Both have the
+ * same ->alloc, by which vcm_assoc_of() knows a device on VCM.
  */
-#define VCM_DMA_OPS(opt_size)					\
+#define VCM_DMA_OPS(map, unmap, opt_size)			\
 {								\
 	.alloc			= vcm_alloc,			\
 	.free			= vcm_free,			\
@@ -583,8 +640,8 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
 	.free_pages		= vcm_free_pages,		\
 	.mmap			= vcm_mmap,			\
 	.get_sgtable		= vcm_get_sgtable,		\
-	.map_page		= vcm_map_page,			\
-	.unmap_page		= vcm_unmap_page,		\
+	.map_page		= map,				\
+	.unmap_page		= unmap,			\
 	.map_sg			= vcm_map_sg,			\
 	.unmap_sg		= vcm_unmap_sg,			\
 	.map_resource		= vcm_map_resource,		\
@@ -601,9 +658,11 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
 }
 
 const struct dma_map_ops vcm_dma_ops =
-	VCM_DMA_OPS(vcm_direct_opt_mapping_size);
+	VCM_DMA_OPS(vcm_direct_map_page, vcm_direct_unmap_page,
+		    vcm_direct_opt_mapping_size);
 const struct dma_map_ops vcm_iommu_dma_ops =
-	VCM_DMA_OPS(vcm_iommu_opt_mapping_size);
+	VCM_DMA_OPS(vcm_map_page, vcm_unmap_page,
+		    vcm_iommu_opt_mapping_size);
 
 /* ------------------------------------------------------------------------
  * dma=vcm and the bus notifiers

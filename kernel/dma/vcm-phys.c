@@ -73,9 +73,17 @@ static void vcm_phys_pages(struct vcm_phys *phys, struct page **pages)
 			pages[n++] = pfn_to_page(phys->chunks[i].pfn + j);
 }
 
-/* Is [phys, phys + size) reachable by @dev through a mask of @limit? */
-static bool vcm_phys_reachable(struct device *dev, phys_addr_t phys,
-			       size_t size, u64 limit)
+/**
+ * vcm_phys_reachable() - can a one-to-one device reach a physical range?
+ * @dev: the device, whose bus window and bus DMA limit apply
+ * @phys: start of the range
+ * @size: its length
+ * @limit: the device's mask for the purpose
+ *
+ * Return: true if all of [@phys, @phys + @size) lies below both limits.
+ */
+bool vcm_phys_reachable(struct device *dev, phys_addr_t phys, size_t size,
+			u64 limit)
 {
 	dma_addr_t addr = phys_to_dma(dev, phys);
 

@@ -49,37 +49,10 @@
  * The index from page frames to buffers
  */
 
-static struct latch_tree_root vcm_index;
+struct latch_tree_root vcm_index;
 static DEFINE_SPINLOCK(vcm_index_lock);	/* serialises writers of vcm_index */
 /* Chunks in the index: while zero, lookups return at once. */
 atomic_long_t vcm_index_chunks;
-
-static __always_inline struct vcm_chunk *to_chunk(struct latch_tree_node *n)
-{
-	return container_of(n, struct vcm_chunk, index);
-}
-
-static __always_inline bool vcm_index_less(struct latch_tree_node *a,
-					   struct latch_tree_node *b)
-{
-	return to_chunk(a)->pfn < to_chunk(b)->pfn;
-}
-
-static __always_inline int vcm_index_comp(void *key,
-					  struct latch_tree_node *n)
-{
-	unsigned long pfn = *(unsigned long *)key;
-	struct vcm_chunk *c = to_chunk(n);
-
-	if (pfn < c->pfn)
-		return -1;
-	return pfn - c->pfn < c->nr_pages ? 0 : 1;
-}
-
-static const struct latch_tree_ops vcm_index_ops = {
-	.less = vcm_index_less,
-	.comp = vcm_index_comp,
-};
 
 /**
  * vcm_index_add() - make a new buffer's pages findable
@@ -123,26 +96,6 @@ void vcm_index_del(struct vcm_phys *phys)
 				 &vcm_index_ops);
 	atomic_long_sub(phys->nr_chunks, &vcm_index_chunks);
 	spin_unlock_irqrestore(&vcm_index_lock, flags);
-}
-
-/*
- * The chunk holding all of [paddr, paddr + size), or NULL.  Caller holds
- * rcu_read_lock(); the chunk's buffer is not pinned.
- */
-static struct vcm_chunk *vcm_index_find_rcu(phys_addr_t paddr, size_t size)
-{
-	unsigned long pfn = PHYS_PFN(paddr);
-	struct latch_tree_node *n;
-	struct vcm_chunk *c;
-
-	n = latch_tree_find(&pfn, &vcm_index, &vcm_index_ops);
-	if (!n)
-		return NULL;
-	c = to_chunk(n);
-	/* A range running past the chunk is not (only) this buffer's. */
-	if (PHYS_PFN(paddr + size - 1) - c->pfn >= c->nr_pages)
-		return NULL;
-	return c;
 }
 
 /* Offset in its buffer of @paddr, which lies in chunk @c. */
@@ -528,15 +481,16 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 	if (vcm->kind == VCM_KIND_IOMMU) {
 		spin_lock_irqsave(&vcm->lock, *flags);
 		res = vcm_res_covering_locked(vcm, addr);
-		if (res) {
+		/* An empty reserved range has no edges either. */
+		if (res && res->phys) {
 			spin_lock(&res->phys->lock);
 			if (vcm_edge_of_locked(res, assoc)) {
 				spin_unlock(&vcm->lock);
 				return res;
 			}
 			spin_unlock(&res->phys->lock);
-			*foreign = true;
 		}
+		*foreign = !!res;
 		spin_unlock_irqrestore(&vcm->lock, *flags);
 		return NULL;
 	}
@@ -702,6 +656,8 @@ static unsigned long vcm_share_take_edge(struct vcm_assoc *assoc,
 	     node = rb_next(node)) {
 		struct vcm_res *res = rb_entry(node, struct vcm_res, node);
 
+		if (!res->phys)
+			continue;
 		spin_lock(&res->phys->lock);
 		e = vcm_edge_of_locked(res, assoc);
 		if (e) {
@@ -751,6 +707,10 @@ void vcm_share_show(struct seq_file *m, struct vcm_res *res)
 	unsigned long flags;
 	struct vcm_edge *e;
 
+	if (!res->phys) {
+		seq_puts(m, " empty");
+		return;
+	}
 	spin_lock_irqsave(&res->phys->lock, flags);
 	seq_printf(m, " users=%lu", res->users);
 	list_for_each_entry(e, &res->edges, node)

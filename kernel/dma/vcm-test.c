@@ -1019,8 +1019,11 @@ static void vcm_test_untracked(struct kunit *test)
 	struct device *dev = kunit_device_register(test, "vcm-notrack");
 	struct page *block = vcm_test_block(test);
 	struct vcm_test_dev t = { .dev = dev };
+	dma_addr_t addr, handle;
+	struct vcm_phys *phys;
 	struct sg_table sgt;
-	dma_addr_t addr;
+	unsigned int nres;
+	void *cpu;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	t.assoc = vcm_attach_device(dev, 0);
@@ -1042,6 +1045,27 @@ static void vcm_test_untracked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_stat(&t, VCM_ERR_UNKNOWN_HANDLE), 0);
 	sg_free_table(&sgt);
 	__free_pages(block, 3);
+
+	/*
+	 * A page of a VCM buffer leaves the one-to-one fast path for the
+	 * buffer's: an edge while mapped, none after the unmap.
+	 */
+	cpu = dma_alloc_coherent(dev, 2 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	addr = dma_map_page(dev, virt_to_page(cpu + PAGE_SIZE), 8, 64,
+			    DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, addr));
+	KUNIT_EXPECT_EQ(test, addr, handle + PAGE_SIZE + 8);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, t.assoc->vcm, &nres),
+			1);
+	dma_unmap_page(dev, addr, 64, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, t.assoc->vcm, &nres),
+			0);
+	KUNIT_EXPECT_EQ(test, vcm_live(&t), 0);
+	vcm_phys_put(phys);
+	dma_free_coherent(dev, 2 * PAGE_SIZE, cpu, handle);
 }
 
 /*
@@ -2030,6 +2054,227 @@ static void vcm_test_native_gone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 }
 
+/* Physical address of byte @off of @phys (whose chunks are in order). */
+static phys_addr_t vcm_test_phys_at(struct vcm_phys *phys, size_t off)
+{
+	phys_addr_t addr;
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; !vcm_phys_chunk(phys, i, &addr, &len); i++) {
+		if (off < len)
+			return addr + off;
+		off -= len;
+	}
+	return 0;
+}
+
+/*
+ * A reserved range keeps its addresses while buffers come and go behind
+ * it: empty (nothing translates), backed (the buffer's pages, with the
+ * direction's permissions), rebound (the other buffer, same addresses),
+ * unbacked (nothing again, the buffer's reference dropped).  Misuse is
+ * refused and leaves the range as it was; a range whose device goes away
+ * is unmapped then and freed by its holder.
+ */
+static void vcm_test_iommu_reserve_back(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-rsv",
+						       VCM_ATTACH_TRACK, &f);
+	struct vcm_test_dev *o = vcm_test_device(test, "vcm-rsv-1to1");
+	unsigned long before = vcm_test_nr_phys();
+	struct vcm_phys *a, *b;
+	struct vcm_res *res;
+	dma_addr_t addr;
+	int calls = 0;
+
+	a = vcm_phys_alloc(t->dev, 4 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a);
+	b = vcm_phys_alloc(t->dev, 2 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+
+	KUNIT_EXPECT_PTR_EQ(test, vcm_reserve(o->dev, PAGE_SIZE),
+			    ERR_PTR(-EOPNOTSUPP));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_reserve(t->dev, 0), ERR_PTR(-EINVAL));
+
+	res = vcm_reserve(t->dev, 2 * PAGE_SIZE - 10);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, res);
+	addr = vcm_res_addr(res);
+	KUNIT_EXPECT_NE(test, addr, 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr), 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_from_dma(t->dev, addr),
+			    ERR_PTR(-ENOENT));
+
+	/* Back it with pages 1 and 2 of @a, read-only for the device. */
+	KUNIT_EXPECT_EQ(test, vcm_back(res, a, PAGE_SIZE, DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, vcm_res_addr(res), addr);
+	KUNIT_EXPECT_EQ(test, f->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr + 3),
+			vcm_test_phys_at(a, PAGE_SIZE + 3));
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr + PAGE_SIZE),
+			vcm_test_phys_at(a, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, vcm_fake_prot(f, addr) & IOMMU_WRITE);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->kref), 2);
+	vcm_sync_for_device(res, 0, 2 * PAGE_SIZE);
+
+	/* Misuse: backed already, too small, misaligned, bad direction. */
+	KUNIT_EXPECT_EQ(test, vcm_back(res, b, 0, DMA_TO_DEVICE), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vcm_rebind(res, b, PAGE_SIZE, DMA_TO_DEVICE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vcm_rebind(res, a, 100, DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vcm_rebind(res, b, 0, DMA_NONE), -EINVAL);
+	/* ... each refused before the old buffer was taken out. */
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr),
+			vcm_test_phys_at(a, PAGE_SIZE));
+
+	/* Rebind to @b, writable now, at the same addresses. */
+	KUNIT_EXPECT_EQ(test, vcm_rebind(res, b, 0, DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, vcm_res_addr(res), addr);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr + PAGE_SIZE),
+			vcm_test_phys_at(b, PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(f, addr) & IOMMU_WRITE);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->kref), 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&b->kref), 2);
+	KUNIT_EXPECT_EQ(test, f->live, 2 * PAGE_SIZE);
+
+	/* Unback: nothing translates, and the range stays reserved. */
+	vcm_unback(res);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, addr), 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&b->kref), 1);
+	vcm_unback(res);
+	KUNIT_EXPECT_EQ(test, kref_read(&b->kref), 1);
+
+	/* An IOMMU that runs out of page tables leaves the range empty. */
+	f->budget = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, vcm_back(res, a, 0, DMA_TO_DEVICE), -ENOMEM);
+	f->budget = -1;
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&a->kref), 1);
+	KUNIT_EXPECT_EQ(test, vcm_back(res, a, 2 * PAGE_SIZE,
+				       DMA_BIDIRECTIONAL), 0);
+
+	/* The buffers' creator lets go: the range keeps @a alive. */
+	vcm_phys_put(a);
+	vcm_phys_put(b);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+
+	/* The device goes: unmapped then, freed by the holder. */
+	KUNIT_EXPECT_EQ(test, vcm_res_set_gone(res, vcm_test_gone_cb, &calls),
+			0);
+	mutex_lock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, vcm_teardown_assoc(t->assoc), 1);
+	mutex_unlock(&vcm_graph_lock);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, vcm_back(res, a, 0, DMA_TO_DEVICE), -ENODEV);
+	vcm_unback(res);
+	vcm_unreserve(res);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+}
+
+/* Chunk orders above 0 that the allocator tried since @before. */
+static unsigned long vcm_test_orders_tried(const long before[][2])
+{
+	unsigned long tried = 0;
+	unsigned int i;
+
+	for (i = 1; i < VCM_CHUNK_STAT_ORDERS; i++)
+		if (atomic_long_read(&vcm_chunk_stats[i][0]) +
+		    atomic_long_read(&vcm_chunk_stats[i][1]) !=
+		    before[i][0] + before[i][1])
+			tried |= BIT(i);
+	return tried;
+}
+
+static void vcm_test_stats_snap(long snap[][2])
+{
+	unsigned int i;
+
+	for (i = 0; i < VCM_CHUNK_STAT_ORDERS; i++) {
+		snap[i][0] = atomic_long_read(&vcm_chunk_stats[i][0]);
+		snap[i][1] = atomic_long_read(&vcm_chunk_stats[i][1]);
+	}
+}
+
+/*
+ * A buffer for a set of devices is laid out for all of them: behind IOMMUs
+ * only the orders every one maps with one entry are tried (2 MiB and
+ * 64 KiB pages have no order in common: small pages only), and a
+ * one-to-one mapper makes it one contiguous chunk below its mask.
+ */
+static void vcm_test_iommu_alloc_for(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-afa", 0,
+						       &fa);
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-afb", 0,
+						       &fb);
+	struct vcm_test_dev *o = vcm_test_device(test, "vcm-afo");
+	struct device *stranger = kunit_device_register(test, "vcm-afx");
+	long snap[VCM_CHUNK_STAT_ORDERS][2];
+	struct device *devs[3];
+	struct vcm_phys *phys;
+	const size_t sz = SZ_4M;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, stranger);
+	fb->domain.pgsize_bitmap = SZ_4K | SZ_64K;
+
+	/* @a alone: 2 MiB chunks first. */
+	devs[0] = a->dev;
+	vcm_test_stats_snap(snap);
+	phys = vcm_phys_alloc_for(devs, 1, sz, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), BIT(9));
+	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), sz);
+	vcm_phys_put(phys);
+
+	/* @b alone: 64 KiB chunks. */
+	devs[0] = b->dev;
+	vcm_test_stats_snap(snap);
+	phys = vcm_phys_alloc_for(devs, 1, sz, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), BIT(4));
+	vcm_phys_put(phys);
+
+	/* Both: no large order they share. */
+	devs[0] = a->dev;
+	devs[1] = b->dev;
+	vcm_test_stats_snap(snap);
+	phys = vcm_phys_alloc_for(devs, 2, sz, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), 0);
+	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), sz);
+	vcm_phys_put(phys);
+
+	/* With a one-to-one device: one chunk it reaches, zeroed. */
+	devs[2] = o->dev;
+	KUNIT_ASSERT_EQ(test, dma_set_coherent_mask(o->dev, DMA_BIT_MASK(32)),
+			0);
+	phys = vcm_phys_alloc_for(devs, 3, 3 * PAGE_SIZE - 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_phys_nr_chunks(phys), 1);
+	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), 3 * PAGE_SIZE);
+	KUNIT_EXPECT_LE(test, PFN_PHYS(phys->chunks[0].pfn) + 3 * PAGE_SIZE - 1,
+			DMA_BIT_MASK(32));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(pfn_to_kaddr(phys->chunks[0].pfn),
+					    0, 3 * PAGE_SIZE));
+	vcm_phys_put(phys);
+
+	/* Refused: a device not on VCM, no devices, no size, atomic. */
+	devs[1] = stranger;
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_alloc_for(devs, 2, sz, GFP_KERNEL),
+			    ERR_PTR(-ENODEV));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_alloc_for(devs, 0, sz, GFP_KERNEL),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_alloc_for(devs, 1, 0, GFP_KERNEL),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_alloc_for(devs, 1, sz, GFP_ATOMIC),
+			    ERR_PTR(-EINVAL));
+}
+
 struct vcm_test_racer {
 	struct device *dev;
 	struct page *page;
@@ -2181,6 +2426,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),
 	KUNIT_CASE(vcm_test_native_gone),
+	KUNIT_CASE(vcm_test_iommu_reserve_back),
+	KUNIT_CASE(vcm_test_iommu_alloc_for),
 	KUNIT_CASE(vcm_test_share_concurrent),
 #endif
 	{}

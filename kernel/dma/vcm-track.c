@@ -203,7 +203,7 @@ static bool vcm_track_chain_take(struct vcm_assoc *assoc,
 }
 
 /**
- * vcm_track_add() - record a live streaming mapping
+ * __vcm_track_add() - record a live streaming mapping
  * @assoc: the device
  * @kind: page, sg list or resource
  * @key: device address (page, resource) or sg list address
@@ -212,16 +212,17 @@ static bool vcm_track_chain_take(struct vcm_assoc *assoc,
  * @dir: direction
  * @shared: made through a VCM buffer's shared reservation
  *
- * For a device attached without tracking, the mapping is only counted.
- * An sg list is still the caller's to read here: its DMA segments are
+ * Reached through vcm_track_add(), which only counts the mapping of a
+ * device attached without tracking.  An sg list is still the caller's to
+ * read here: its DMA segments are
  * noted from it.
  *
  * Return: 0, or -ENOMEM when the record cannot be allocated; the caller
  * must then fail the mapping, which it would otherwise not be able to check.
  */
-int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
-		  unsigned long key, size_t size, u32 nents,
-		  enum dma_data_direction dir, bool shared)
+int __vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		    unsigned long key, size_t size, u32 nents,
+		    enum dma_data_direction dir, bool shared)
 {
 	struct vcm_track_rec rec = {
 		.key = key, .size = size, .nents = nents, .kind = kind,
@@ -231,10 +232,6 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	struct vcm_track *t;
 	unsigned long flags;
 
-	if (assoc->untracked) {
-		vcm_live_add(assoc, 1, size);
-		return 0;
-	}
 	if (kind == VCM_MAP_SG)
 		vcm_sg_dma_span((struct scatterlist *)key, nents >> 16,
 				&rec.sg_first, &rec.sg_end);
@@ -254,7 +251,7 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 }
 
 /**
- * vcm_track_del() - retire a live streaming mapping, checking the caller
+ * __vcm_track_del() - retire a live streaming mapping, checking the caller
  * @assoc: the device
  * @kind: page, sg list or resource
  * @key: as passed to vcm_track_add()
@@ -269,25 +266,20 @@ int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
  * preferred.  Mismatches are reported, and the caller goes on with what was
  * recorded, so that a wrong size never releases the wrong bounce slots.
  *
- * For a device attached without tracking, only the counters change, and
- * the caller goes on with what it passed in.
+ * Reached through vcm_track_del(): for a device attached without
+ * tracking, that only changes the counters, and the caller goes on with
+ * what it passed in.
  *
  * Return: false if there is no such mapping (reported): the caller must not
  * touch anything.
  */
-bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
-		   unsigned long key, size_t *size, u32 *nents,
-		   enum dma_data_direction *dir, enum vcm_shared *shared)
+bool __vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		     unsigned long key, size_t *size, u32 *nents,
+		     enum dma_data_direction *dir, enum vcm_shared *shared)
 {
 	struct vcm_track_rec want = {
 		.key = key, .size = *size, .kind = kind, .dir = *dir,
 	}, rec;
-
-	if (assoc->untracked) {
-		vcm_live_add(assoc, -1, -(long)*size);
-		*shared = VCM_SHARED_UNKNOWN;
-		return true;
-	}
 
 	for (;;) {
 		bool busy = false;

@@ -60,6 +60,7 @@
 #ifndef _KERNEL_DMA_VCM_H
 #define _KERNEL_DMA_VCM_H
 
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-vcm.h>
 #include <linux/iova.h>
@@ -69,6 +70,7 @@
 #include <linux/rbtree.h>
 #include <linux/rbtree_latch.h>
 #include <linux/spinlock.h>
+#include <linux/swiotlb.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 
@@ -233,7 +235,12 @@ struct vcm_res;
  * @sync_sg_for_device: hand them to the device (optional, likewise)
  * @bind: give @res an address range in its vcm that reaches its vcm_phys;
  *	@gfp is the caller's, down to the page tables
- * @unbind: undo @bind
+ * @unbind: undo @bind, or @reserve (and @fill) of a reserved range
+ * @reserve: give @res an address range with nothing behind it yet; NULL
+ *	where device addresses are physical addresses (one-to-one)
+ * @fill: map @res->phys from @res->offset into the range of @res, whole
+ *	or not at all
+ * @empty: undo @fill, with the IOTLB flushed before it returns
  * @supported: can a device with @mask use this vcm?
  * @required_mask: the smallest mask that reaches all memory
  * @max_mapping_size: largest single mapping
@@ -273,6 +280,9 @@ struct vcm_backend {
 				   unsigned long attrs);
 	int (*bind)(struct vcm_assoc *assoc, struct vcm_res *res, gfp_t gfp);
 	void (*unbind)(struct vcm_res *res);
+	int (*reserve)(struct vcm_assoc *assoc, struct vcm_res *res);
+	int (*fill)(struct vcm_assoc *assoc, struct vcm_res *res, gfp_t gfp);
+	void (*empty)(struct vcm_res *res);
 	int (*supported)(struct vcm_assoc *assoc, u64 mask);
 	u64 (*required_mask)(struct vcm_assoc *assoc);
 	size_t (*max_mapping_size)(struct vcm_assoc *assoc);
@@ -491,6 +501,7 @@ struct vcm_phys {
 #define VCM_RES_NATIVE		BIT(2)	/* made by vcm_map_phys() */
 #define VCM_RES_DEAD		BIT(3)	/* torn down under its owner's feet */
 #define VCM_RES_SHARED		BIT(4)	/* made by a streaming map of its pages */
+#define VCM_RES_RESERVED	BIT(5)	/* made by vcm_reserve(), maybe empty */
 /* The kinds a device may map again through the streaming DMA API. */
 #define VCM_RES_SHAREABLE	(VCM_RES_COHERENT | VCM_RES_PAGES | VCM_RES_SHARED)
 
@@ -513,7 +524,9 @@ struct vcm_edge {
  * @size: bytes
  * @offset: where in @phys the range starts (0 but for a native mapping of
  *	part of a buffer)
- * @phys: the buffer it reaches (holds a reference)
+ * @phys: the buffer it reaches (holds a reference); NULL while a reserved
+ *	range has nothing behind it.  Changed under vcm_graph_lock and
+ *	@vcm->lock, so that either one keeps it stable.
  * @owner: the device that made it; NULL for a shared reservation
  * @cpu_addr: what the CPU view returned to the driver was
  * @attrs: DMA_ATTR_* it was made with
@@ -673,6 +686,7 @@ struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 				     enum dma_data_direction dir,
 				     unsigned long attrs, gfp_t gfp,
 				     struct vcm_edge *edge);
+struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size);
 struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
 				      struct vcm_phys *phys,
 				      enum dma_data_direction dir,
@@ -702,13 +716,71 @@ void vcm_decline(struct device *dev, struct vcm_assoc *assoc,
 		 const char *why);
 void vcm_forget_declined(struct device *dev);
 
+/*
+ * The bus address at which a one-to-one device reaches [phys, phys + size)
+ * without bouncing, or DMA_MAPPING_ERROR if it must bounce (swiotlb forced,
+ * beyond the mask or bus limit, or a kmalloc buffer of a non-coherent
+ * device): dma-direct's own test.
+ */
+static __always_inline dma_addr_t vcm_direct_addr(struct device *dev,
+						  phys_addr_t phys,
+						  size_t size,
+						  enum dma_data_direction dir)
+{
+	dma_addr_t addr = phys_to_dma(dev, phys);
+
+	if (is_swiotlb_force_bounce(dev) ||
+	    unlikely(!dma_capable(dev, addr, size, true)) ||
+	    dma_kmalloc_needs_bounce(dev, size, dir))
+		return DMA_MAPPING_ERROR;
+	return addr;
+}
+
 /* vcm-track.c */
-int vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
-		  unsigned long key, size_t size, u32 nents,
-		  enum dma_data_direction dir, bool shared);
-bool vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
-		   unsigned long key, size_t *size, u32 *nents,
-		   enum dma_data_direction *dir, enum vcm_shared *shared);
+int __vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		    unsigned long key, size_t size, u32 nents,
+		    enum dma_data_direction dir, bool shared);
+bool __vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
+		     unsigned long key, size_t *size, u32 *nents,
+		     enum dma_data_direction *dir, enum vcm_shared *shared);
+
+/*
+ * Note a new streaming mapping: counted, and recorded if the device is
+ * tracked (__vcm_track_add()).  Return: 0 or -ENOMEM.
+ */
+static __always_inline int vcm_track_add(struct vcm_assoc *assoc,
+					 enum vcm_map_kind kind,
+					 unsigned long key, size_t size,
+					 u32 nents, enum dma_data_direction dir,
+					 bool shared)
+{
+	if (assoc->untracked) {
+		vcm_live_add(assoc, 1, size);
+		return 0;
+	}
+	return __vcm_track_add(assoc, kind, key, size, nents, dir, shared);
+}
+
+/*
+ * Retire a streaming mapping: uncounted, and checked against its record if
+ * the device is tracked (__vcm_track_del()).  Return: false if the caller
+ * must not undo anything.
+ */
+static __always_inline bool vcm_track_del(struct vcm_assoc *assoc,
+					  enum vcm_map_kind kind,
+					  unsigned long key, size_t *size,
+					  u32 *nents,
+					  enum dma_data_direction *dir,
+					  enum vcm_shared *shared)
+{
+	if (assoc->untracked) {
+		vcm_live_add(assoc, -1, -(long)*size);
+		*shared = VCM_SHARED_UNKNOWN;
+		return true;
+	}
+	return __vcm_track_del(assoc, kind, key, size, nents, dir, shared);
+}
+
 unsigned long vcm_track_flush(struct vcm_assoc *assoc);
 struct vcm_track_table *vcm_track_table_alloc(void);
 
@@ -723,6 +795,8 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 				       gfp_t gfp, u64 limit);
 struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 				       gfp_t gfp, unsigned long orders);
+bool vcm_phys_reachable(struct device *dev, phys_addr_t phys, size_t size,
+			u64 limit);
 void vcm_phys_release(struct kref *kref);
 void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
@@ -743,8 +817,78 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 	return pfn_to_page(phys->chunks[0].pfn);
 }
 
-/* vcm-share.c */
+/*
+ * vcm-share.c: the index from page frames to buffers.  Its read side is
+ * here, inline, because every streaming mapping asks it once.
+ */
+extern struct latch_tree_root vcm_index;
 extern atomic_long_t vcm_index_chunks;
+
+static __always_inline struct vcm_chunk *to_chunk(struct latch_tree_node *n)
+{
+	return container_of(n, struct vcm_chunk, index);
+}
+
+static __always_inline bool vcm_index_less(struct latch_tree_node *a,
+					   struct latch_tree_node *b)
+{
+	return to_chunk(a)->pfn < to_chunk(b)->pfn;
+}
+
+static __always_inline int vcm_index_comp(void *key,
+					  struct latch_tree_node *n)
+{
+	unsigned long pfn = *(unsigned long *)key;
+	struct vcm_chunk *c = to_chunk(n);
+
+	if (pfn < c->pfn)
+		return -1;
+	return pfn - c->pfn < c->nr_pages ? 0 : 1;
+}
+
+static const struct latch_tree_ops vcm_index_ops = {
+	.less = vcm_index_less,
+	.comp = vcm_index_comp,
+};
+
+/*
+ * The chunk holding all of [paddr, paddr + size), or NULL.  Caller holds
+ * rcu_read_lock(); the chunk's buffer is not pinned.
+ */
+static __always_inline struct vcm_chunk *vcm_index_find_rcu(phys_addr_t paddr,
+							    size_t size)
+{
+	unsigned long pfn = PHYS_PFN(paddr);
+	struct latch_tree_node *n;
+	struct vcm_chunk *c;
+
+	n = latch_tree_find(&pfn, &vcm_index, &vcm_index_ops);
+	if (!n)
+		return NULL;
+	c = to_chunk(n);
+	/* A range running past the chunk is not (only) this buffer's. */
+	if (PHYS_PFN(paddr + size - 1) - c->pfn >= c->nr_pages)
+		return NULL;
+	return c;
+}
+
+/*
+ * Is [paddr, paddr + size) in one chunk of a VCM buffer?  What memory VCM
+ * did not allocate costs a streaming mapping: one lookup, no lock, no
+ * reference taken.  Any context.
+ */
+static __always_inline bool vcm_index_holds(phys_addr_t paddr, size_t size)
+{
+	bool found;
+
+	if (!atomic_long_read(&vcm_index_chunks) || !size)
+		return false;
+	rcu_read_lock();
+	found = vcm_index_find_rcu(paddr, size);
+	rcu_read_unlock();
+	return found;
+}
+
 void vcm_index_add(struct vcm_phys *phys);
 void vcm_index_del(struct vcm_phys *phys);
 struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
