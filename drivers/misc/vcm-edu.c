@@ -707,6 +707,24 @@ static bool edu_heap_reachable(struct edu_share *sh, struct device **devs)
 
 static void edu_heap_end(struct edu_share *sh);
 
+/* A share of @edu's with the edu device named @peer_name, which it holds. */
+static struct edu_share *edu_share_new(struct edu *edu, const char *peer_name)
+{
+	struct edu_share *sh;
+
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return ERR_PTR(-ENOMEM);
+	sh->peer = edu_find(peer_name);
+	if (!sh->peer || sh->peer == edu) {
+		if (sh->peer)
+			put_device(&sh->peer->pdev->dev);
+		kfree(sh);
+		return ERR_PTR(-ENODEV);
+	}
+	return sh;
+}
+
 static void edu_share_end(struct edu *edu)
 {
 	struct edu_share *sh = edu->share;
@@ -730,18 +748,11 @@ static int edu_share_start(struct edu *edu, const char *peer_name,
 	struct edu_share *sh;
 	int ret;
 
-	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
-	if (!sh)
-		return -ENOMEM;
+	sh = edu_share_new(edu, peer_name);
+	if (IS_ERR(sh))
+		return PTR_ERR(sh);
 	sh->native = native || reserve;
 	sh->reserve = reserve;
-	sh->peer = edu_find(peer_name);
-	if (!sh->peer || sh->peer == edu) {
-		if (sh->peer)
-			put_device(&sh->peer->pdev->dev);
-		kfree(sh);
-		return -ENODEV;
-	}
 	sh->cpu = dma_alloc_coherent(&edu->pdev->dev, EDU_SHARE_SIZE,
 				     &sh->dma, GFP_KERNEL);
 	if (!sh->cpu) {
@@ -838,16 +849,9 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 	struct edu_share *sh;
 	int i, ret;
 
-	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
-	if (!sh)
-		return -ENOMEM;
-	sh->peer = edu_find(peer_name);
-	if (!sh->peer || sh->peer == edu) {
-		if (sh->peer)
-			put_device(&sh->peer->pdev->dev);
-		kfree(sh);
-		return -ENODEV;
-	}
+	sh = edu_share_new(edu, peer_name);
+	if (IS_ERR(sh))
+		return PTR_ERR(sh);
 	sh->dmabuf = dma_buf_get(fd);
 	if (IS_ERR(sh->dmabuf)) {
 		ret = PTR_ERR(sh->dmabuf);
@@ -916,9 +920,12 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 		return ret;
 	/*
 	 * Read-only for the device: DMA-API debug calls two writable
-	 * mappings of one cache line from two devices an overlap.
+	 * mappings of one cache line from two devices an overlap.  An
+	 * exporter that caches an attachment's first mapping (DRM PRIME)
+	 * kept it, and gives it back for its own direction only.
 	 */
-	ret = edu_heap_map(sh, 0, DMA_TO_DEVICE);
+	ret = edu_heap_map(sh, 0, sh->dmabuf->ops->cache_sgt_mapping ?
+			   DMA_FROM_DEVICE : DMA_TO_DEVICE);
 	if (ret)
 		return edu_fail(edu, "owner's second map", ret);
 	for (i = 0; i < 2; i++)

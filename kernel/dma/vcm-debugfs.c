@@ -146,7 +146,6 @@ DEFINE_SHOW_ATTRIBUTE(vcm_devices);
 static int vcm_allocations_show(struct seq_file *m, void *v)
 {
 	struct vcm_phys *phys;
-	struct vcm_edge *e;
 	struct vcm_res *res;
 	unsigned long flags;
 	unsigned int i;
@@ -167,9 +166,7 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 		list_for_each_entry(res, &phys->res, phys_node) {
 			seq_printf(m, " map=%s:%s@%pad", res->vcm->name,
 				   vcm_res_owner(res), &res->start);
-			list_for_each_entry(e, &res->edges, node)
-				seq_printf(m, " edge=%s:%lu",
-					   dev_name(e->assoc->dev), e->maps);
+			vcm_share_show_edges_locked(m, res);
 		}
 		spin_unlock(&phys->lock);
 		seq_putc(m, '\n');

@@ -222,6 +222,18 @@ size_t vcm_phys_size(const struct vcm_phys *phys)
 }
 EXPORT_SYMBOL_GPL(vcm_phys_size);
 
+/*
+ * Can [@offset, @offset + @size) of @phys be mapped for DMA in @dir?  A
+ * part starts on a page and lies wholly inside the buffer.
+ */
+static bool vcm_part_ok(struct vcm_phys *phys, size_t offset, size_t size,
+			enum dma_data_direction dir)
+{
+	return !IS_ERR_OR_NULL(phys) && valid_dma_direction(dir) &&
+	       PAGE_ALIGNED(offset) && size && offset < phys->size &&
+	       size <= phys->size - offset;
+}
+
 /**
  * vcm_map_phys_range() - map part of a buffer for a device
  * @dev: the device, served by VCM
@@ -250,11 +262,9 @@ struct vcm_res *vcm_map_phys_range(struct device *dev, struct vcm_phys *phys,
 	struct vcm_assoc *assoc;
 	struct vcm_res *res;
 
-	size = PAGE_ALIGN(size);
-	if (IS_ERR_OR_NULL(phys) || !valid_dma_direction(dir) ||
-	    !PAGE_ALIGNED(offset) || !size ||
-	    offset >= phys->size || size > phys->size - offset)
+	if (!vcm_part_ok(phys, offset, PAGE_ALIGN(size), dir))
 		return ERR_PTR(-EINVAL);
+	size = PAGE_ALIGN(size);
 	/*
 	 * Under the graph lock the device cannot be torn down meanwhile:
 	 * a reservation is never added to a device VCM has let go.
@@ -345,22 +355,28 @@ static int vcm_sync_piece_cpu(phys_addr_t paddr, size_t len, size_t done,
 	return 0;
 }
 
-/* Sync [offset, offset + size) of a native mapping; false: bad range. */
-static bool vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
+/* Sync [offset, offset + size) of a native mapping; report a bad one. */
+static void vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
 			    bool for_device)
 {
-	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)) ||
-	    offset >= res->size || size > res->size - offset)
-		return false;
-	/* The holder's own lock orders this against vcm_unback(). */
-	if (!res->phys)
-		return false;
+	const char *bad = NULL;
+
+	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)))
+		return;
+	if (offset >= res->size || size > res->size - offset)
+		bad = "outside the mapping";
+	else if (!res->phys)	/* the holder orders this and vcm_unback() */
+		bad = "of an empty reserved range";
+	if (bad) {
+		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu %s (%zu bytes) ignored\n",
+				    size, offset, bad, res->size);
+		return;
+	}
 	/* A mapping torn down with its device has nothing to sync. */
 	if ((res->flags & VCM_RES_DEAD) || dev_is_dma_coherent(res->owner->dev))
-		return true;
+		return;
 	vcm_phys_walk(res->phys, res->offset + offset, size,
 		      for_device ? vcm_sync_piece : vcm_sync_piece_cpu, res);
-	return true;
 }
 
 /**
@@ -371,13 +387,12 @@ static bool vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
  *
  * What dma_sync_single_for_device() is to a streaming mapping: after the
  * CPU wrote the range, before the device reads it.  Nothing to do on a
- * cache-coherent device.  A range outside the mapping is reported.
+ * cache-coherent device.  A range outside the mapping, or a reserved range
+ * with nothing behind it, is reported.
  */
 void vcm_sync_for_device(struct vcm_res *res, size_t offset, size_t size)
 {
-	if (!vcm_sync_native(res, offset, size, true))
-		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
-				    size, offset, res->size);
+	vcm_sync_native(res, offset, size, true);
 }
 EXPORT_SYMBOL_GPL(vcm_sync_for_device);
 
@@ -392,9 +407,7 @@ EXPORT_SYMBOL_GPL(vcm_sync_for_device);
  */
 void vcm_sync_for_cpu(struct vcm_res *res, size_t offset, size_t size)
 {
-	if (!vcm_sync_native(res, offset, size, false))
-		pr_warn_ratelimited("vcm: sync of %zu bytes at %zu of a %zu-byte mapping ignored\n",
-				    size, offset, res->size);
+	vcm_sync_native(res, offset, size, false);
 }
 EXPORT_SYMBOL_GPL(vcm_sync_for_cpu);
 
@@ -531,9 +544,7 @@ static int vcm_back_locked(struct vcm_res *res, struct vcm_phys *phys,
 		return -ENODEV;
 	if (res->phys)
 		return -EBUSY;
-	if (IS_ERR_OR_NULL(phys) || !valid_dma_direction(dir) ||
-	    !PAGE_ALIGNED(offset) || offset >= phys->size ||
-	    res->size > phys->size - offset)
+	if (!vcm_part_ok(phys, offset, res->size, dir))
 		return -EINVAL;
 
 	/* ->phys is published under vcm->lock, once the range is filled. */
@@ -660,9 +671,7 @@ int vcm_rebind(struct vcm_res *res, struct vcm_phys *phys, size_t offset,
 	mutex_lock(&vcm_graph_lock);
 	if (res->flags & VCM_RES_DEAD) {
 		ret = -ENODEV;
-	} else if (!IS_ERR_OR_NULL(phys) && valid_dma_direction(dir) &&
-		   PAGE_ALIGNED(offset) && offset < phys->size &&
-		   res->size <= phys->size - offset) {
+	} else if (vcm_part_ok(phys, offset, res->size, dir)) {
 		vcm_unback_locked(res);
 		ret = vcm_back_locked(res, phys, offset, dir);
 	}

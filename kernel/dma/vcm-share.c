@@ -698,6 +698,20 @@ unsigned long vcm_share_teardown(struct vcm_assoc *assoc)
 }
 
 /**
+ * vcm_share_show_edges_locked() - the device edges of a reservation
+ * @m: the debugfs file
+ * @res: the reservation, bound to a buffer whose lock the caller holds
+ */
+void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res)
+{
+	struct vcm_edge *e;
+
+	lockdep_assert_held(&res->phys->lock);
+	list_for_each_entry(e, &res->edges, node)
+		seq_printf(m, " edge=%s:%lu", dev_name(e->assoc->dev), e->maps);
+}
+
+/**
  * vcm_share_show() - the edges of a reservation, for debugfs
  * @m: the file
  * @res: the reservation
@@ -705,7 +719,6 @@ unsigned long vcm_share_teardown(struct vcm_assoc *assoc)
 void vcm_share_show(struct seq_file *m, struct vcm_res *res)
 {
 	unsigned long flags;
-	struct vcm_edge *e;
 
 	if (!res->phys) {
 		seq_puts(m, " empty");
@@ -713,7 +726,6 @@ void vcm_share_show(struct seq_file *m, struct vcm_res *res)
 	}
 	spin_lock_irqsave(&res->phys->lock, flags);
 	seq_printf(m, " users=%lu", res->users);
-	list_for_each_entry(e, &res->edges, node)
-		seq_printf(m, " edge=%s:%lu", dev_name(e->assoc->dev), e->maps);
+	vcm_share_show_edges_locked(m, res);
 	spin_unlock_irqrestore(&res->phys->lock, flags);
 }

@@ -2189,6 +2189,18 @@ static unsigned long vcm_test_orders_tried(const long before[][2])
 	return tried;
 }
 
+/* Bytes in the chunks of @phys. */
+static size_t vcm_test_chunk_bytes(struct vcm_phys *phys)
+{
+	size_t len, total = 0;
+	phys_addr_t addr;
+	unsigned int i;
+
+	for (i = 0; !vcm_phys_chunk(phys, i, &addr, &len); i++)
+		total += len;
+	return total;
+}
+
 static void vcm_test_stats_snap(long snap[][2])
 {
 	unsigned int i;
@@ -2229,6 +2241,7 @@ static void vcm_test_iommu_alloc_for(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
 	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), BIT(9));
 	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), sz);
+	KUNIT_EXPECT_EQ(test, vcm_test_chunk_bytes(phys), sz);
 	vcm_phys_put(phys);
 
 	/* @b alone: 64 KiB chunks. */
@@ -2239,14 +2252,15 @@ static void vcm_test_iommu_alloc_for(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), BIT(4));
 	vcm_phys_put(phys);
 
-	/* Both: no large order they share. */
+	/* Both: no large order they share.  Not a page more than asked. */
 	devs[0] = a->dev;
 	devs[1] = b->dev;
 	vcm_test_stats_snap(snap);
-	phys = vcm_phys_alloc_for(devs, 2, sz, GFP_KERNEL);
+	phys = vcm_phys_alloc_for(devs, 2, sz + PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
 	KUNIT_EXPECT_EQ(test, vcm_test_orders_tried(snap), 0);
-	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), sz);
+	KUNIT_EXPECT_EQ(test, vcm_phys_size(phys), sz + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vcm_test_chunk_bytes(phys), sz + PAGE_SIZE);
 	vcm_phys_put(phys);
 
 	/* With a one-to-one device: one chunk it reaches, zeroed. */

@@ -907,6 +907,7 @@ struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
 bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
 void vcm_share_show(struct seq_file *m, struct vcm_res *res);
+void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res);
 
 /* vcm-heap.c */
 #ifdef CONFIG_DMA_VCM_HEAP

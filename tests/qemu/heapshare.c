@@ -2,10 +2,11 @@
 /*
  * heapshare <heap> <bytes> <share file> <peer>
  *
- * Allocates a buffer from /dev/dma_heap/<heap>, writes "heap <fd> <peer>"
- * into an edu device's debugfs share file (the driver takes its own
- * reference to the dma-buf behind the fd), and prints what the file then
- * reads.  Exit status 0 if every step worked.
+ * Allocates a buffer from /dev/dma_heap/<heap> -- or, with <heap> "vgem",
+ * a dumb buffer of the vgem DRM driver exported through PRIME -- writes
+ * "heap <fd> <peer>" into an edu device's debugfs share file (the driver
+ * takes its own reference to the dma-buf behind the fd), and prints what
+ * the file then reads.  Exit status 0 if every step worked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,53 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
 #include <linux/dma-heap.h>
+
+/* A dma-buf of @len bytes exported by vgem (DRM PRIME), or -1. */
+static int vgem_export(unsigned long long len)
+{
+	struct drm_mode_create_dumb dumb = {
+		.width = 1024, .bpp = 32, .height = len / 4096,
+	};
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	char path[32], name[16];
+	struct drm_version v;
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		printf("no vgem device in /dev/dri\n");
+		return -1;
+	}
+	if (ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb)) {
+		printf("vgem dumb buffer of %llu bytes: %s\n", len,
+		       strerror(errno));
+		return -1;
+	}
+	prime.handle = dumb.handle;
+	if (ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime)) {
+		printf("vgem PRIME export: %s\n", strerror(errno));
+		return -1;
+	}
+	/* The dma-buf holds the object: the device may go. */
+	close(fd);
+	return prime.fd;
+}
 
 int main(int argc, char **argv)
 {
@@ -30,17 +77,24 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/dev/dma_heap/%s", argv[1]);
-	heap = open(path, O_RDONLY | O_CLOEXEC);
-	if (heap < 0) {
-		printf("open %s: %s\n", path, strerror(errno));
-		return 1;
-	}
 	data.len = strtoull(argv[2], NULL, 0);
-	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data)) {
-		printf("allocation of %llu bytes: %s\n",
-		       (unsigned long long)data.len, strerror(errno));
-		return 1;
+	if (!strcmp(argv[1], "vgem")) {
+		heap = vgem_export(data.len);
+		if (heap < 0)
+			return 1;
+		data.fd = heap;
+	} else {
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", argv[1]);
+		heap = open(path, O_RDONLY | O_CLOEXEC);
+		if (heap < 0) {
+			printf("open %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data)) {
+			printf("allocation of %llu bytes: %s\n",
+			       (unsigned long long)data.len, strerror(errno));
+			return 1;
+		}
 	}
 	share = open(argv[3], O_RDWR);
 	if (share < 0) {

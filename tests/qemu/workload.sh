@@ -243,12 +243,15 @@ share_owner() {
 	echo "$1"
 }
 
-share_test() {	# share_test <mode: api|native> <check name>
+share_pair() {	# share_pair <check>: sets owner, peer and e, or fails <check>
 	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
-	if [ -z "$owner" ] || [ -z "$peer" ]; then
-		check "$2" 1 "two edu devices needed: owner=$owner peer=$peer"
-		return
-	fi
+	[ -n "$owner" ] && [ -n "$peer" ] && return 0
+	check "$1" 1 "two edu devices needed: owner=$owner peer=$peer"
+	return 1
+}
+
+share_test() {	# share_test <mode: api|native> <check name>
+	share_pair "$2" || return
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	echo "$1 $peer" > $e/share
 	out=$(cat $e/share)
@@ -284,11 +287,7 @@ share_test() {	# share_test <mode: api|native> <check name>
 # shows the range empty meanwhile, and nothing after.  A one-to-one peer
 # (direct) has no addresses to reserve: vcm_reserve() says so.
 reserve_test() {
-	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
-	if [ -z "$owner" ] || [ -z "$peer" ]; then
-		check share-reserve-rebind 1 "two edu devices needed: owner=$owner peer=$peer"
-		return
-	fi
+	share_pair share-reserve-rebind || return
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	echo "reserve $peer" > $e/share
 	out=$(cat $e/share)
@@ -307,11 +306,7 @@ reserve_test() {
 }
 
 free_while_shared_test() {
-	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
-	if [ -z "$owner" ] || [ -z "$peer" ]; then
-		check free-while-shared 1 "two edu devices needed"
-		return
-	fi
+	share_pair free-while-shared || return
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	mark=$(log_mark)
 	echo "api $peer" > $e/share
@@ -366,6 +361,26 @@ heap_share_test() {
 	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
 	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ]
 	check share-heap $? "$owner + $peer: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
+}
+
+# An unmodified in-tree exporter: a vgem dumb buffer exported through DRM
+# PRIME, imported by both edu devices (behind the IOMMU, where the 28-bit
+# engines reach any page), written by one engine, read through vmap and by
+# the other engine.  Its pages are vgem's (shmem), not VCM's: VCM maps them
+# the ordinary way and makes no buffer of them.
+prime_share_test() {
+	share_pair share-prime-vgem || return
+	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	out=$(/bin/heapshare vgem 65536 $e/share $peer 2>&1)
+	made=$(grep -c "^phys size=65536 .* owner=- " $DEBUG/vcm/allocations)
+	m1=$(vcm_field "$peer" live_maps)
+	echo unmap > $e/share
+	m2=$(vcm_field "$peer" live_maps)
+	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
+	[ "$r" = 0 ] && [ "$made" = 0 ] && [ "$n1" = "$n0" ] &&
+		[ "$m1" -gt "$m2" ]
+	check share-prime-vgem $? "$owner + $peer: $out; VCM buffers made of it: $made; peer's live maps $m1 -> $m2 at the unmap; buffers $n0->$n1"
 }
 
 # The kernel's own dma-buf heap selftest (tools/testing/selftests/
@@ -855,6 +870,8 @@ vtd|viommu|amdvi)
 	reserve_test
 	free_while_shared_test
 	heap_share_test
+	# virtio-iommu leaves the bridged owner one-to-one, 28 bits wide.
+	[ "$base" != viommu ] && prime_share_test
 	heap_selftest
 	platform_removal_test
 	atomic_alloc_test
