@@ -48,6 +48,11 @@ static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
 	list_for_each_entry(r, &vi->resv, list)
 		seq_printf(m, "  reserved %pa+%#zx type=%d\n", &r->start,
 			   r->length, r->type);
+	/* Kept out of the allocator: reserved regions, bridge windows. */
+	for (i = 0; i < vi->nr_kept; i++)
+		seq_printf(m, "  kept %#llx-%#llx\n",
+			   (u64)vi->kept[i].lo << iova_shift(&vi->iovad),
+			   ((u64)(vi->kept[i].hi + 1) << iova_shift(&vi->iovad)) - 1);
 	for (i = 0; i < BITS_PER_LONG; i++)
 		if (atomic_long_read(&vi->mapped[i]))
 			seq_printf(m, "  mapped pgsize=%#lx bytes=%ld\n",

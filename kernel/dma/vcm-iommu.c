@@ -1112,7 +1112,9 @@ int vcm_iommu_reserve(struct vcm *vcm, phys_addr_t start, phys_addr_t end)
  * copy): the host bridge's memory windows, where a DMA would be taken as
  * peer-to-peer, and everything outside the bridge's inbound dma-ranges,
  * which the bridge would not forward.  KUnit checks it against the
- * bridge-less case; the QEMU scenarios' q35 bridge has no dma-ranges.
+ * bridge-less case; the QEMU IOMMU scenarios check that every window of
+ * q35's host bridge is kept (debugfs "kept"), though that bridge has no
+ * dma-ranges.
  */
 static int vcm_iommu_reserve_pci(struct vcm *vcm, struct pci_dev *pdev)
 {

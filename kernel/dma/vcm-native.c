@@ -547,7 +547,11 @@ static int vcm_back_locked(struct vcm_res *res, struct vcm_phys *phys,
 	if (!vcm_part_ok(phys, offset, res->size, dir))
 		return -EINVAL;
 
-	/* ->phys is published under vcm->lock, once the range is filled. */
+	/*
+	 * ->phys changes under vcm->lock, for the backend's fill to read;
+	 * a reader that sees it before the fill is done finds the range
+	 * being filled, with the buffer kept alive by the caller's hold.
+	 */
 	spin_lock_irqsave(&vcm->lock, flags);
 	res->phys = phys;
 	res->offset = offset;

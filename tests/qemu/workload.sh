@@ -566,13 +566,14 @@ group_runtime_exclusion_test() {
 FAULTS="failslab fail_page_alloc vcm/fail_iommu_map"
 # VCM's text: from its first function to the function after its last
 # (they lie together, kernel/dma/vcm-*.o), as the stack-trace filter wants
-# them.  Its __init functions sit in .init.text, far away (a range that
-# reached them would cover most of the kernel), so they are left out.  No
-# arithmetic: the shell's is signed, kernel addresses are not.
+# them.  Its __init functions sit in .init.text (between _sinittext and
+# _einittext), far away: a range that reached them would cover most of the
+# kernel, the shell's own allocations included, so they are left out.
 vcm_text() {
 	sort /proc/kallsyms | awk '
-		$2 !~ /^[tT]$/ { next }
-		$3 ~ /^vcm_(setup|core_init|ops_init)$/ { next }
+		$3 == "_sinittext" { init = 1 }
+		$3 == "_einittext" { init = 0 }
+		$2 !~ /^[tT]$/ || init { next }
 		$3 ~ /^vcm_/ { if (start == "") start = $1; last = 1; next }
 		last { end = $1; last = 0 }
 		END { print start, end }'
@@ -635,6 +636,14 @@ fault_injection_test() {
 	set -- $(vcm_text)
 	if [ -z "$2" ] || [ "$1" = 0000000000000000 ]; then
 		check fault-injection-filter 1 "no range of VCM's text in /proc/kallsyms: '$*'"
+		return
+	fi
+	# At most 4 MiB, compared in the low 32 bits (the shell's arithmetic
+	# is signed, kernel addresses are not).
+	span=$((0x${2#????????} - 0x${1#????????}))
+	if [ "${1%????????}" != "${2%????????}" ] || [ "$span" -le 0 ] ||
+	   [ "$span" -gt 4194304 ]; then
+		check fault-injection-filter 1 "VCM's text is not one small range: $1-$2"
 		return
 	fi
 	# times counts down the failures injected (injected()).
@@ -772,6 +781,31 @@ disk_test virtio-blk vda
 # moved between the snapshot taken before and now, on a vcm of the
 # expected kind.  (That the operations also completed -- every map
 # unmapped, every buffer freed -- unbind_clean checks after teardown.)
+# dma-iommu keeps the host bridge's memory windows out of its IOVA
+# allocator (a DMA there would be taken as peer-to-peer); VCM's copy of
+# that rule must agree: every top-level "PCI Bus 0000:00" window of
+# /proc/iomem lies inside one of each IOMMU vcm's kept ranges.
+bridge_windows_test() {
+	wins=$(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : PCI Bus 0000:00$/\1-\2/p' /proc/iomem)
+	vcms=$(sed -n 's/^\(iommu-[0-9]*\) .*/\1/p' $DEBUG/vcm/vcms)
+	bad=0; n=0; nv=0
+	for v in $vcms; do
+		nv=$((nv + 1))
+		kept=$(awk -v v="$v" '/^[a-z]/ {p = $1 == v; next}
+			p && $1 == "kept" {print $2}' $DEBUG/vcm/vcms)
+		for w in $wins; do
+			n=$((n + 1)); in=0
+			for k in $kept; do
+				[ $((${k%-*})) -le $((0x${w%-*})) ] &&
+				[ $((0x${w#*-})) -le $((${k#*-})) ] && in=1
+			done
+			[ $in = 1 ] || { bad=$((bad + 1)); echo "  $v: window $w not kept"; }
+		done
+	done
+	[ -n "$wins" ] && [ "$nv" -gt 0 ] && [ "$bad" = 0 ]
+	check iommu-bridge-windows-kept $? "windows: $(echo $wins); IOMMU vcms: $nv; window-vcm pairs checked: $n, not kept: $bad"
+}
+
 through_vcm() {	# through_vcm <vcm name prefix>
 	for d in $(vcm_devs); do
 		name=${d%%:*}; rest=${d#*:}; bdf=${rest%:*}; field=${rest##*:}
@@ -872,6 +906,7 @@ vtd|viommu|amdvi)
 	heap_share_test
 	# virtio-iommu leaves the bridged owner one-to-one, 28 bits wide.
 	[ "$base" != viommu ] && prime_share_test
+	bridge_windows_test
 	heap_selftest
 	platform_removal_test
 	atomic_alloc_test
