@@ -788,7 +788,7 @@ disk_test virtio-blk vda
 bridge_windows_test() {
 	wins=$(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : PCI Bus 0000:00$/\1-\2/p' /proc/iomem)
 	vcms=$(sed -n 's/^\(iommu-[0-9]*\) .*/\1/p' $DEBUG/vcm/vcms)
-	bad=0; n=0; nv=0
+	lost=0; n=0; nv=0
 	for v in $vcms; do
 		nv=$((nv + 1))
 		kept=$(awk -v v="$v" '/^[a-z]/ {p = $1 == v; next}
@@ -799,11 +799,11 @@ bridge_windows_test() {
 				[ $((${k%-*})) -le $((0x${w%-*})) ] &&
 				[ $((0x${w#*-})) -le $((${k#*-})) ] && in=1
 			done
-			[ $in = 1 ] || { bad=$((bad + 1)); echo "  $v: window $w not kept"; }
+			[ $in = 1 ] || { lost=$((lost + 1)); echo "  $v: window $w not kept"; }
 		done
 	done
-	[ -n "$wins" ] && [ "$nv" -gt 0 ] && [ "$bad" = 0 ]
-	check iommu-bridge-windows-kept $? "windows: $(echo $wins); IOMMU vcms: $nv; window-vcm pairs checked: $n, not kept: $bad"
+	[ -n "$wins" ] && [ "$nv" -gt 0 ] && [ "$lost" = 0 ]
+	check iommu-bridge-windows-kept $? "windows: $(echo $wins); IOMMU vcms: $nv; window-vcm pairs checked: $n, not kept: $lost"
 }
 
 through_vcm() {	# through_vcm <vcm name prefix>
