@@ -119,7 +119,6 @@ static int vcm_devices_show(struct seq_file *m, void *v)
 {
 	struct vcm_declined *d;
 	struct vcm_assoc *assoc;
-
 	unsigned int i;
 
 	mutex_lock(&vcm_graph_lock);
