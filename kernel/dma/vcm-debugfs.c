@@ -189,6 +189,7 @@ static int vcm_chunks_show(struct seq_file *m, void *v)
 			   PAGE_SIZE << i,
 			   atomic_long_read(&vcm_chunk_stats[i][0]),
 			   atomic_long_read(&vcm_chunk_stats[i][1]));
+	vcm_index_map_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vcm_chunks);

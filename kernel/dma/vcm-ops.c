@@ -50,9 +50,10 @@ static char *vcm_exclude;
 module_param_named(exclude, vcm_exclude, charp, 0644);
 MODULE_PARM_DESC(exclude, "devices (by name, comma-separated) VCM leaves alone");
 
-static struct vcm_assoc *to_assoc(struct device *dev)
+/* Only called through the assoc's own ops, so dev->dma_ops is set. */
+static __always_inline struct vcm_assoc *to_assoc(struct device *dev)
 {
-	return container_of(get_dma_ops(dev), struct vcm_assoc, ops);
+	return container_of(dev->dma_ops, struct vcm_assoc, ops);
 }
 
 static const struct vcm_backend *to_backend(struct vcm_assoc *assoc)
@@ -196,7 +197,7 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 	if (unlikely(is_pci_p2pdma_page(page)))
 		goto fail;
 	shared = false;
-	if (vcm_index_holds(phys, size))
+	if (vcm_index_may_hold(phys))
 		addr = vcm_share_map_page(assoc, phys, size, dir, attrs,
 					  &shared);
 	if (!shared)
@@ -248,7 +249,7 @@ static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
 	dma_addr_t addr;
 
 	if (!assoc->untracked || is_pci_p2pdma_page(page) ||
-	    vcm_index_holds(phys, size))
+	    vcm_index_may_hold(phys))
 		return vcm_map_page(dev, page, offset, size, dir, attrs);
 	addr = vcm_direct_addr(dev, phys, size, dir);
 	if (addr == DMA_MAPPING_ERROR)
@@ -269,14 +270,22 @@ static void vcm_direct_unmap_page(struct device *dev, dma_addr_t addr,
 				  unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
+	phys_addr_t phys = dma_to_phys(dev, addr);
 
 	if (!assoc->untracked || atomic_long_read(&assoc->vcm->nr_shared) ||
-	    swiotlb_find_pool(dev, dma_to_phys(dev, addr))) {
+	    swiotlb_find_pool(dev, phys)) {
 		vcm_unmap_page(dev, addr, size, dir, attrs);
 		return;
 	}
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+	/* dma_direct_sync_single_for_cpu(), less the bounce slot it is not */
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
+		if (!dev_is_dma_coherent(dev)) {
+			arch_sync_dma_for_cpu(phys, size, dir);
+			arch_sync_dma_for_cpu_all();
+		}
+		if (dir == DMA_FROM_DEVICE)
+			arch_dma_mark_clean(phys, size);
+	}
 	vcm_stat_inc(assoc, VCM_STAT_UNMAP_PAGE);
 	vcm_live_add(assoc, -1, -(long)size);
 }
@@ -803,6 +812,10 @@ static int __init vcm_ops_init(void)
 
 	if (!vcm_enabled)
 		return 0;
+	ret = vcm_index_map_init();
+	if (ret)
+		pr_warn("no index bitmap (%d): every mapping walks the index\n",
+			ret);
 	for (i = 0; i < ARRAY_SIZE(vcm_buses); i++) {
 		vcm_nbs[i].notifier_call = vcm_bus_notify;
 		ret = bus_register_notifier(vcm_buses[i], &vcm_nbs[i]);

@@ -20,9 +20,17 @@
  * (buffer allocation and release) serialise on vcm_index_lock.  A lookup
  * holds rcu_read_lock() and pins the buffer it found with
  * kref_get_unless_zero(); a buffer's struct is freed after a grace period
- * (vcm_phys_release()), so a reader never touches freed memory.  Pages VCM
- * did not allocate (page cache, network buffers) cost one lookup that
- * misses, and nothing else.
+ * (vcm_phys_release()), so a reader never touches freed memory.
+ *
+ * In front of the tree, a bitmap has one bit per page frame of the memory
+ * the machine may have (32 KiB per GiB, only with VCM on): set while the
+ * page is in a chunk of some buffer.  A streaming mapping of a page VCM did
+ * not allocate (page cache, network buffers) costs one bit test and
+ * nothing else; only the pages of buffers go on to the tree, for their
+ * buffer.  Writers set a chunk's bits before the chunk enters the tree and
+ * clear them after it has left, under vcm_index_lock; chunks never overlap,
+ * so each bit has one owner.  A reader that sees a clear bit can only be
+ * looking at a page in no chunk it may map.
  *
  * Unmap has only a device address.  A vcm counts its live shared mappings
  * (vcm->nr_shared); while the count is zero, as it is for a device that
@@ -39,6 +47,7 @@
 
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
+#include <linux/memblock.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -53,6 +62,79 @@ struct latch_tree_root vcm_index;
 static DEFINE_SPINLOCK(vcm_index_lock);	/* serialises writers of vcm_index */
 /* Chunks in the index: while zero, lookups return at once. */
 atomic_long_t vcm_index_chunks;
+
+/*
+ * The bitmap and its length in bits (page frames).  Set once, by
+ * vcm_index_map_init(), and published by storing the length last; never
+ * freed.  Bits change under vcm_index_lock, a word at a time (WRITE_ONCE);
+ * readers take no lock.
+ */
+unsigned long *vcm_index_map __read_mostly;
+unsigned long vcm_index_map_len __read_mostly;
+
+/**
+ * vcm_index_map_init() - set up the index's bitmap of page frames
+ *
+ * Sized for all memory the machine may have (max_possible_pfn); pages
+ * hot-added beyond it are always looked up in the tree.  Called before the
+ * first buffer exists: when VCM starts serving devices, or by a test.
+ *
+ * Context: process; may sleep.
+ *
+ * Return: 0 if the bitmap is in place, -EBUSY if buffers exist already
+ * (and the bitmap is not), -ENOMEM.
+ */
+int vcm_index_map_init(void)
+{
+	unsigned long len = max_t(unsigned long, max_possible_pfn, max_pfn);
+	unsigned long *map, flags;
+	int ret = 0;
+
+	if (smp_load_acquire(&vcm_index_map_len))
+		return 0;
+	map = kvcalloc(BITS_TO_LONGS(len), sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	spin_lock_irqsave(&vcm_index_lock, flags);
+	if (vcm_index_map_len || atomic_long_read(&vcm_index_chunks)) {
+		ret = vcm_index_map_len ? 0 : -EBUSY;
+	} else {
+		vcm_index_map = map;
+		smp_store_release(&vcm_index_map_len, len);
+		map = NULL;
+	}
+	spin_unlock_irqrestore(&vcm_index_lock, flags);
+	kvfree(map);
+	return ret;
+}
+
+/* For debugfs: the bitmap's size and how many pages it has set. */
+void vcm_index_map_show(struct seq_file *m)
+{
+	unsigned long len = smp_load_acquire(&vcm_index_map_len);
+
+	seq_printf(m, "index map: pages=%lu in_chunks=%u chunks=%ld\n", len,
+		   len ? bitmap_weight(vcm_index_map, len) : 0,
+		   atomic_long_read(&vcm_index_chunks));
+}
+
+/* Set (@on) or clear the bits of chunk @c's pages that the bitmap covers. */
+static void vcm_index_map_mark(const struct vcm_chunk *c, bool on)
+{
+	unsigned long pfn = c->pfn;
+	unsigned long end = min(c->pfn + c->nr_pages, vcm_index_map_len);
+
+	lockdep_assert_held(&vcm_index_lock);
+	while (pfn < end) {
+		unsigned long *word = &vcm_index_map[BIT_WORD(pfn)];
+		unsigned long next = min(ALIGN(pfn + 1, BITS_PER_LONG), end);
+		unsigned long mask = BITMAP_FIRST_WORD_MASK(pfn) &
+				     BITMAP_LAST_WORD_MASK(next);
+
+		WRITE_ONCE(*word, on ? *word | mask : *word & ~mask);
+		pfn = next;
+	}
+}
 
 /**
  * vcm_index_add() - make a new buffer's pages findable
@@ -71,9 +153,11 @@ void vcm_index_add(struct vcm_phys *phys)
 		pgoff += phys->chunks[i].nr_pages;
 	}
 	spin_lock_irqsave(&vcm_index_lock, flags);
-	for (i = 0; i < phys->nr_chunks; i++)
+	for (i = 0; i < phys->nr_chunks; i++) {
+		vcm_index_map_mark(&phys->chunks[i], true);
 		latch_tree_insert(&phys->chunks[i].index, &vcm_index,
 				  &vcm_index_ops);
+	}
 	atomic_long_add(phys->nr_chunks, &vcm_index_chunks);
 	spin_unlock_irqrestore(&vcm_index_lock, flags);
 }
@@ -91,9 +175,11 @@ void vcm_index_del(struct vcm_phys *phys)
 	unsigned int i;
 
 	spin_lock_irqsave(&vcm_index_lock, flags);
-	for (i = 0; i < phys->nr_chunks; i++)
+	for (i = 0; i < phys->nr_chunks; i++) {
 		latch_tree_erase(&phys->chunks[i].index, &vcm_index,
 				 &vcm_index_ops);
+		vcm_index_map_mark(&phys->chunks[i], false);
+	}
 	atomic_long_sub(phys->nr_chunks, &vcm_index_chunks);
 	spin_unlock_irqrestore(&vcm_index_lock, flags);
 }
@@ -122,7 +208,8 @@ struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
 	struct vcm_phys *phys = NULL;
 	struct vcm_chunk *c;
 
-	if (!atomic_long_read(&vcm_index_chunks) || !size)
+	if (!size || !vcm_index_may_hold(paddr) ||
+	    !atomic_long_read(&vcm_index_chunks))
 		return NULL;
 	rcu_read_lock();
 	c = vcm_index_find_rcu(paddr, size);

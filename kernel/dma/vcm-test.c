@@ -651,25 +651,95 @@ static void vcm_test_native_share(struct kunit *test)
 
 /* ---- shared buffers ---------------------------------------------------- */
 
-/* Index lookups: hits anywhere in a chunk, misses just outside. */
+/*
+ * Does the index's bitmap agree with its tree at page frame @pfn?  Frames
+ * beyond the bitmap count as held, and must be looked up.
+ */
+static bool vcm_test_map_agrees(unsigned long pfn)
+{
+	struct vcm_phys *phys;
+	size_t off;
+	bool held;
+
+	phys = vcm_index_get(PFN_PHYS(pfn), PAGE_SIZE, &off);
+	held = phys;
+	if (phys)
+		vcm_phys_put(phys);
+	return pfn >= vcm_index_map_len ?
+	       vcm_index_may_hold(PFN_PHYS(pfn)) :
+	       vcm_index_may_hold(PFN_PHYS(pfn)) == held;
+}
+
+/*
+ * Does the bitmap say @held for every page of the @n chunks @chunks, and
+ * agree with the tree on the page before and after each?
+ */
+static void vcm_test_map_marks(struct kunit *test,
+			       const struct vcm_chunk *chunks, unsigned int n,
+			       bool held)
+{
+	unsigned long pfn;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct vcm_chunk *c = &chunks[i];
+
+		for (pfn = c->pfn; pfn < c->pfn + c->nr_pages; pfn++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    vcm_index_may_hold(PFN_PHYS(pfn)),
+					    held, "pfn %#lx", pfn);
+		KUNIT_EXPECT_TRUE(test, vcm_test_map_agrees(c->pfn - 1));
+		KUNIT_EXPECT_TRUE(test,
+				  vcm_test_map_agrees(c->pfn + c->nr_pages));
+	}
+}
+
+/*
+ * Index lookups: hits anywhere in a chunk, misses just outside.  The bitmap
+ * in front of the tree marks exactly the pages of chunks, in part words and
+ * whole ones, and forgets them with the buffer.
+ */
 static void vcm_test_index(struct kunit *test)
 {
 	struct vcm_test_dev *t = vcm_test_device(test, "vcm-index");
 	struct page *other = alloc_page(GFP_KERNEL);
-	struct vcm_phys *phys, *got;
+	struct vcm_chunk chunks[4], big_chunk;
+	struct vcm_phys *phys, *got, *big;
+	unsigned int nr_chunks;
 	phys_addr_t start, end;
 	size_t off = 1;
 
 	KUNIT_ASSERT_NOT_NULL(test, other);
+	/* Set up by the suite, for all memory there is. */
+	KUNIT_ASSERT_GE(test, vcm_index_map_len, max_pfn);
+	/* Memory beyond the bitmap (hot-added) always walks the tree. */
+	KUNIT_EXPECT_TRUE(test,
+			  vcm_index_may_hold(PFN_PHYS(vcm_index_map_len)));
+	KUNIT_EXPECT_FALSE(test, vcm_index_may_hold(page_to_phys(other)));
+	KUNIT_EXPECT_TRUE(test, vcm_test_map_agrees(page_to_pfn(other)));
 	/*
 	 * Orders 0 and 2: a 7-page buffer takes 4 + 1 + 1 + 1 pages, largest
-	 * first; adjacent ones merge.
+	 * first; adjacent ones merge.  An order-7 chunk covers whole words of
+	 * the bitmap (on 64-bit machines two of them).
 	 */
 	phys = vcm_phys_alloc_chunks(t->dev, 7 * PAGE_SIZE, GFP_KERNEL,
 				     BIT(0) | BIT(2));
 	KUNIT_ASSERT_NOT_NULL(test, phys);
 	KUNIT_EXPECT_LE(test, phys->nr_chunks, 4);
 	KUNIT_EXPECT_EQ(test, phys->chunks[0].nr_pages, 4);
+	big = vcm_phys_alloc_chunks(t->dev, PAGE_SIZE << 7, GFP_KERNEL,
+				    BIT(7));
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_EQ(test, big->nr_chunks, 1);
+	/* Copies: the buffers' structs go with the buffers. */
+	nr_chunks = min(phys->nr_chunks, ARRAY_SIZE(chunks));
+	memcpy(chunks, phys->chunks, nr_chunks * sizeof(*chunks));
+	big_chunk = big->chunks[0];
+	vcm_test_map_marks(test, chunks, nr_chunks, true);
+	vcm_test_map_marks(test, &big_chunk, 1, true);
+	vcm_phys_put(big);
+	vcm_test_map_marks(test, &big_chunk, 1, false);
+	vcm_test_map_marks(test, chunks, nr_chunks, true);
 
 	start = PFN_PHYS(phys->chunks[0].pfn);
 	end = start + (phys->chunks[0].nr_pages << PAGE_SHIFT);
@@ -697,6 +767,7 @@ static void vcm_test_index(struct kunit *test)
 	vcm_phys_put(phys);
 	/* Gone from the index with the buffer. */
 	KUNIT_EXPECT_NULL(test, vcm_index_get(end - 10, 10, &off));
+	vcm_test_map_marks(test, chunks, nr_chunks, false);
 	__free_page(other);
 }
 
@@ -2447,8 +2518,15 @@ static struct kunit_case vcm_test_cases[] = {
 	{}
 };
 
+/* The index's map, as VCM sets it up when it starts serving devices. */
+static int vcm_test_suite_init(struct kunit_suite *suite)
+{
+	return vcm_index_map_init();
+}
+
 static struct kunit_suite vcm_test_suite = {
 	.name = "dma-vcm",
+	.suite_init = vcm_test_suite_init,
 	.test_cases = vcm_test_cases,
 };
 

@@ -617,13 +617,14 @@ static inline gfp_t vcm_meta_gfp(gfp_t gfp)
 	return gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC;
 }
 
-static inline void vcm_stat_inc(struct vcm_assoc *assoc, enum vcm_stat s)
+static __always_inline void vcm_stat_inc(struct vcm_assoc *assoc,
+					 enum vcm_stat s)
 {
 	this_cpu_inc(assoc->cnt->stat[s]);
 }
 
-static inline void vcm_live_add(struct vcm_assoc *assoc, long maps,
-				long bytes)
+static __always_inline void vcm_live_add(struct vcm_assoc *assoc, long maps,
+					 long bytes)
 {
 	this_cpu_add(assoc->cnt->live_maps, maps);
 	this_cpu_add(assoc->cnt->live_bytes, bytes);
@@ -873,22 +874,28 @@ static __always_inline struct vcm_chunk *vcm_index_find_rcu(phys_addr_t paddr,
 }
 
 /*
- * Is [paddr, paddr + size) in one chunk of a VCM buffer?  What memory VCM
- * did not allocate costs a streaming mapping: one lookup, no lock, no
- * reference taken.  Any context.
+ * The index's first stage (vcm-share.c): one bit per page frame, set while
+ * the page is in a chunk.  Pages past the bitmap's end, or all of them if
+ * there is no bitmap, may be.
  */
-static __always_inline bool vcm_index_holds(phys_addr_t paddr, size_t size)
-{
-	bool found;
+extern unsigned long *vcm_index_map;
+extern unsigned long vcm_index_map_len;
 
-	if (!atomic_long_read(&vcm_index_chunks) || !size)
-		return false;
-	rcu_read_lock();
-	found = vcm_index_find_rcu(paddr, size);
-	rcu_read_unlock();
-	return found;
+/*
+ * May @paddr be in a VCM buffer?  If not, it certainly is not, and that is
+ * all a streaming mapping of memory VCM did not allocate costs: one bit
+ * test, no lock, no tree.  Any context.
+ */
+static __always_inline bool vcm_index_may_hold(phys_addr_t paddr)
+{
+	unsigned long pfn = PHYS_PFN(paddr);
+
+	return pfn >= smp_load_acquire(&vcm_index_map_len) ||
+	       test_bit(pfn, vcm_index_map);
 }
 
+int vcm_index_map_init(void);
+void vcm_index_map_show(struct seq_file *m);
 void vcm_index_add(struct vcm_phys *phys);
 void vcm_index_del(struct vcm_phys *phys);
 struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,

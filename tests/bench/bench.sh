@@ -8,11 +8,16 @@
 # "BENCH backend=.. granule=.. threads=.. rep=.. map=.. unmap=.." (us).
 # With three edu devices (the first excluded at boot), also how a 4 MiB
 # coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
+# VCM_BENCH_PARTS (kernel command line, as run.sh passes it) picks parts:
+# a comma-separated list of pgsizes, share, hot, map; all by default.
 DEV=0000:00:10.0
 EXCLUDE=/sys/module/vcm/parameters/exclude
 base=direct
 [ -n "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ] && base=dma-iommu
 
+part() { case ",${VCM_BENCH_PARTS:-pgsizes,share,hot,map}," in *",$1,"*) ;; *) return 1 ;; esac; }
+
+part pgsizes &&
 for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
 	e=/sys/kernel/debug/vcm-edu/${b#*:}
 	[ -e "$e/pgsizes" ] || continue
@@ -23,7 +28,9 @@ done
 # today's dma-buf heaps mapped on a device on the stock backend (the edu
 # excluded at boot), in one boot: "SHAREBENCH <field>=<value>...".
 e=/sys/kernel/debug/vcm-edu/0000:00:13.0
-if [ -e "$e/sharebench" ] &&
+if ! part share; then
+	:
+elif [ -e "$e/sharebench" ] &&
    echo "64 0000:00:14.0 0000:00:12.0 ${SHARE_ROUNDS:-20}" > "$e/sharebench"; then
 	echo "SHAREBENCH base=$base $(cat "$e/sharebench")"
 else
@@ -31,15 +38,21 @@ else
 fi
 # The streaming hot path at ns resolution: one edu device (the first,
 # excluded at boot) bound alternately on its stock backend and on VCM,
-# dma_map_page() + dma_unmap_page() pairs timed in batches, with 0 and with
-# 1024 other mappings live: "HOTBENCH backend=.. live=.. ns_per_pair=..".
+# dma_map_page() + dma_unmap_page() pairs timed in nine batches per run
+# (best and median batch), with 0 and with 1024 other mappings live, five
+# runs per backend alternating: "HOTBENCH backend=.. live=.. ns_per_pair=..
+# best_ns=..".
 HOT=0000:00:12.0
 edu_rebind() {	# edu_rebind <exclude list>
 	echo "$HOT" > /sys/bus/pci/drivers/vcm-edu/unbind
 	echo "$1" > $EXCLUDE
 	echo "$HOT" > /sys/bus/pci/drivers/vcm-edu/bind
 }
-for rep in 1 2 3; do
+# How much of the index's map says "maybe a buffer": the hot path walks
+# the index's tree only for a page in such a granule.
+part hot && grep "^index map" /sys/kernel/debug/vcm/chunks
+part hot &&
+for rep in 1 2 3 4 5; do
 	for name in $base vcm; do
 		if [ "$name" = vcm ]; then edu_rebind ""; else edu_rebind "$HOT"; fi
 		for live in 0 1024; do
@@ -48,7 +61,8 @@ for rep in 1 2 3; do
 		done
 	done
 done
-edu_rebind "$HOT"
+part hot && edu_rebind "$HOT"
+part map || exit 0
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-2}
 

@@ -15,10 +15,13 @@ boots=(
 	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
 	"vtd-strict-notrack|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
 	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0|-device intel-iommu,intremap=off"
+	"no-iommu-notrack-icount|dma=vcm,notrack|-icount shift=0,sleep=off"
+	"vtd-strict-notrack-icount|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off -icount shift=0,sleep=off"
 )
 for boot in "${boots[@]}"; do
 	IFS='|' read -r name args devs <<< "$boot"
-	# VCM_BENCH_ONLY=<name>[,<name>...] runs only those boots.
+	# VCM_BENCH_ONLY=<name>[,<name>...] runs only those boots;
+	# VCM_BENCH_PARTS=<part>[,<part>...] only those parts (bench.sh).
 	case ",${VCM_BENCH_ONLY:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	log=$VCM_OUT/bench-$name.log
 	echo
@@ -29,12 +32,12 @@ for boot in "${boots[@]}"; do
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M" \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS}" \
 		$devs -device pci-testdev,addr=10.0 \
 		-device edu,addr=12.0 -device edu,addr=13.0 -device edu,addr=14.0 \
 		</dev/null || true
-	grep -a '^BENCHDEV\|^PGSIZES' "$log" | tr -d '\r'
-	grep -a '^SHAREBENCH' "$log" | tr -d '\r' | awk '
+	{ grep -a '^BENCHDEV\|^PGSIZES\|^index map' "$log" || true; } | tr -d '\r'
+	{ grep -a '^SHAREBENCH' "$log" || true; } | tr -d '\r' | awk '
 /failed/ { print; next }
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -47,9 +50,9 @@ for boot in "${boots[@]}"; do
 	if (f["native_ns"] && f["api_ns"] && f["native_meta"])
 		printf "  ratios vs sg copy on stock: native %.1fx faster, %.0fx less metadata; DMA API %.1fx faster (goals: 20x, 100x, 5x)\n", f["sgcopy_ns"] / f["native_ns"], f["sgcopy_meta"] / f["native_meta"], f["sgcopy_ns"] / f["api_ns"]
 }'
-	grep -a '^HOTBENCH' "$log" | tr -d '\r' | awk '
-function median(k,   n, i, j, t, a) {
-	n = split(vals[k], a, " ")
+	{ grep -a '^HOTBENCH' "$log" || true; } | tr -d '\r' | awk '
+function median(str,   n, i, j, t, a) {
+	n = split(str, a, " ")
 	for (i = 1; i <= n; i++)
 		for (j = i + 1; j <= n; j++)
 			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -58,19 +61,24 @@ function median(k,   n, i, j, t, a) {
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	vals[f["backend"] " " f["live"]] = vals[f["backend"] " " f["live"]] " " f["ns_per_pair"]
+	best[f["backend"] " " f["live"]] = best[f["backend"] " " f["live"]] " " f["best_ns"]
 	base = f["base"]
 }
 END {
 	if (!base) exit
-	printf "streaming hot path, one page, same edu device (median of 3 batches, ns per map+unmap pair):\n"
-	printf "  %-12s %12s %12s %14s\n", "live maps", "stock " base, "vcm", "ratio vcm/stock"
+	printf "streaming hot path, one page, same edu device, ns per map+unmap pair\n"
+	printf "(runs alternate between the backends; per run the median and the best of 9 batches):\n"
+	printf "  %-10s | %-28s | %-28s\n", "", "median batch (median of runs)", "best batch (median of runs)"
+	printf "  %-10s | %8s %8s %10s | %8s %8s %10s\n", "live maps", "stock", "vcm", "vcm/stock", "stock", "vcm", "vcm/stock"
 	split("0 1024", lives, " ")
 	for (l = 1; l <= 2; l++) {
-		s = median("stock " lives[l]); v = median("vcm " lives[l])
-		printf "  %-12s %12d %12d %14.2f\n", lives[l], s, v, s ? v / s : 0
+		s = median(vals["stock " lives[l]]); v = median(vals["vcm " lives[l]])
+		bs = median(best["stock " lives[l]]); bv = median(best["vcm " lives[l]])
+		printf "  %-10s | %8d %8d %10.2f | %8d %8d %10.2f\n", lives[l], s, v, s ? v / s : 0, bs, bv, bs ? bv / bs : 0
 	}
+	printf "  (stock = %s)\n", base
 }'
-	grep -a '^BENCH ' "$log" | tr -d '\r' | awk '
+	{ grep -a '^BENCH ' "$log" || true; } | tr -d '\r' | awk '
 function median(k,   n, i, j, t, a) {
 	n = split(vals[k], a, " ")
 	for (i = 1; i <= n; i++)
@@ -81,11 +89,13 @@ function median(k,   n, i, j, t, a) {
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	cfg = f["granule"] " " f["threads"]
+	seen = 1
 	if (f["backend"] != "vcm") f["backend"] = "stock"
 	vals[f["backend"] " map " cfg] = vals[f["backend"] " map " cfg] " " f["map"]
 	vals[f["backend"] " unmap " cfg] = vals[f["backend"] " unmap " cfg] " " f["unmap"]
 }
 END {
+	if (!seen) exit
 	printf "%-7s %-7s | %-17s | %-17s | %-13s\n", "pages", "threads", "stock map/unmap", "vcm map/unmap", "ratio vcm/stock"
 	split("1 1,1 2,16 1,16 2", order, ",")
 	for (c = 1; c <= 4; c++) {
