@@ -90,6 +90,7 @@ int vcm_index_map_init(void)
 	unsigned long *map, flags;
 	int ret = 0;
 
+	/* Pairs with the release below: a set length means a set map. */
 	if (smp_load_acquire(&vcm_index_map_len))
 		return 0;
 	map = kvcalloc(BITS_TO_LONGS(len), sizeof(*map), GFP_KERNEL);
@@ -100,6 +101,7 @@ int vcm_index_map_init(void)
 		ret = vcm_index_map_len ? 0 : -EBUSY;
 	} else {
 		vcm_index_map = map;
+		/* Readers that see the length see the map (and its zeroes). */
 		smp_store_release(&vcm_index_map_len, len);
 		map = NULL;
 	}
@@ -111,6 +113,7 @@ int vcm_index_map_init(void)
 /* For debugfs: the bitmap's size and how many pages it has set. */
 void vcm_index_map_show(struct seq_file *m)
 {
+	/* Pairs with vcm_index_map_init()'s release of the length. */
 	unsigned long len = smp_load_acquire(&vcm_index_map_len);
 
 	seq_printf(m, "index map: pages=%lu in_chunks=%u chunks=%ld\n", len,

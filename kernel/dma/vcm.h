@@ -890,6 +890,7 @@ static __always_inline bool vcm_index_may_hold(phys_addr_t paddr)
 {
 	unsigned long pfn = PHYS_PFN(paddr);
 
+	/* Pairs with vcm_index_map_init(): within the length, a map. */
 	return pfn >= smp_load_acquire(&vcm_index_map_len) ||
 	       test_bit(pfn, vcm_index_map);
 }
