@@ -436,7 +436,8 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 		return NULL;
 	rcu_read_lock();
 	for_each_sg(sgl, s, nents, i) {
-		struct vcm_chunk *c = s->length ?
+		struct vcm_chunk *c = s->length &&
+				      vcm_index_may_hold(sg_phys(s)) ?
 			vcm_index_find_rcu(sg_phys(s), s->length) : NULL;
 
 		if (!c || (phys && c->phys != phys) ||
