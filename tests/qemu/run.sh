@@ -138,13 +138,14 @@ esac
 
 disks=()
 if [ "$scenario" != bench ]; then
+	# Per scenario: scenarios may run at the same time (tests/check.sh).
 	for d in nvme vblk; do
-		rm -f "$VCM_OUT/$d.img"
-		truncate -s 256M "$VCM_OUT/$d.img"
+		rm -f "$VCM_OUT/$scenario-$d.img"
+		truncate -s 256M "$VCM_OUT/$scenario-$d.img"
 	done
-	disks=(-drive "file=$VCM_OUT/nvme.img,if=none,id=d0,format=raw,cache=unsafe"
+	disks=(-drive "file=$VCM_OUT/$scenario-nvme.img,if=none,id=d0,format=raw,cache=unsafe"
 	       -device nvme,drive=d0,serial=vcm0
-	       -drive "file=$VCM_OUT/vblk.img,if=none,id=d1,format=raw,cache=unsafe"
+	       -drive "file=$VCM_OUT/$scenario-vblk.img,if=none,id=d1,format=raw,cache=unsafe"
 	       -device virtio-blk-pci,drive=d1,iommu_platform=on,disable-legacy=on
 	       -netdev hubport,id=n0,hubid=0 -device e1000e,netdev=n0,mac=52:54:00:00:00:01
 	       -netdev hubport,id=n1,hubid=0 -device e1000e,netdev=n1,mac=52:54:00:00:00:02)
