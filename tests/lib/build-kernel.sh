@@ -25,12 +25,18 @@ if ! cat $frags | cmp -s - "$build/.vcm-fragment" ||
 	"$VCM_SRC/scripts/kconfig/merge_config.sh" -m -O "$build" \
 		"$build/.config" $frags >/dev/null
 	kmake O="$build" olddefconfig >/dev/null
-	# A typo or an unmet dependency must not pass silently.
+	# A typo or an unmet dependency must not pass silently: each
+	# symbol's last setting in the fragments is what .config says.
 	# shellcheck disable=SC2086
-	cat $frags | while read -r line; do
-		case "$line" in CONFIG_*) ;; *) continue ;; esac
-		grep -qx "$line" "$build/.config" ||
-			die "fragment line '$line' did not survive olddefconfig"
+	awk '/^CONFIG_[A-Za-z0-9_]*=/ { sym = $0; sub(/=.*/, "", sym); set[sym] = $0 }
+	     /^# CONFIG_[A-Za-z0-9_]* is not set$/ { set[$2] = $0 }
+	     END { for (s in set) print set[s] }' $frags |
+	while read -r line; do
+		case "$line" in
+		CONFIG_*) grep -qx "$line" "$build/.config" ;;
+		*)	sym=${line#\# }; sym=${sym%% *}
+			! grep -q "^$sym=" "$build/.config" ;;
+		esac || die "fragment line '$line' did not survive olddefconfig"
 	done
 	# shellcheck disable=SC2086
 	cat $frags > "$build/.vcm-fragment"
