@@ -10,6 +10,8 @@
 # coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
 # VCM_BENCH_PARTS (kernel command line, as run.sh passes it) picks parts:
 # a comma-separated list of pgsizes, share, hot, map; all by default.
+# HOT_REPS and HOT_LIVE (a comma-separated list of live mapping counts)
+# change the hot path's runs.
 DEV=0000:00:10.0
 EXCLUDE=/sys/module/vcm/parameters/exclude
 base=direct
@@ -52,10 +54,10 @@ edu_rebind() {	# edu_rebind <exclude list>
 # the index's tree only for a page in such a granule.
 part hot && grep "^index map" /sys/kernel/debug/vcm/chunks
 part hot &&
-for rep in 1 2 3 4 5; do
+for rep in $(seq "${HOT_REPS:-5}"); do
 	for name in $base vcm; do
 		if [ "$name" = vcm ]; then edu_rebind ""; else edu_rebind "$HOT"; fi
-		for live in 0 1024; do
+		for live in $(echo "${HOT_LIVE:-0,1024}" | tr , ' '); do
 			echo "${HOT_PAIRS:-20000} $live" > /sys/kernel/debug/vcm-edu/$HOT/hotbench &&
 				echo "HOTBENCH rep=$rep base=$base $(cat /sys/kernel/debug/vcm-edu/$HOT/hotbench)"
 		done

@@ -21,7 +21,8 @@ boots=(
 for boot in "${boots[@]}"; do
 	IFS='|' read -r name args devs <<< "$boot"
 	# VCM_BENCH_ONLY=<name>[,<name>...] runs only those boots;
-	# VCM_BENCH_PARTS=<part>[,<part>...] only those parts (bench.sh).
+	# VCM_BENCH_PARTS=<part>[,<part>...] only those parts (bench.sh);
+	# VCM_BENCH_ARGS, more of the guest's command line (HOT_LIVE=...).
 	case ",${VCM_BENCH_ONLY:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	log=$VCM_OUT/bench-$name.log
 	echo
@@ -32,7 +33,7 @@ for boot in "${boots[@]}"; do
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS} ${VCM_BENCH_ARGS:-}" \
 		$devs -device pci-testdev,addr=10.0 \
 		-device edu,addr=12.0 -device edu,addr=13.0 -device edu,addr=14.0 \
 		</dev/null || true
@@ -62,6 +63,8 @@ function median(str,   n, i, j, t, a) {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	vals[f["backend"] " " f["live"]] = vals[f["backend"] " " f["live"]] " " f["ns_per_pair"]
 	best[f["backend"] " " f["live"]] = best[f["backend"] " " f["live"]] " " f["best_ns"]
+	if (f["iommu_best_ns"] > 0)
+		floor[f["live"]] = floor[f["live"]] " " f["iommu_best_ns"]
 	base = f["base"]
 }
 END {
@@ -75,8 +78,17 @@ END {
 		s = median(vals["stock " lives[l]]); v = median(vals["vcm " lives[l]])
 		bs = median(best["stock " lives[l]]); bv = median(best["vcm " lives[l]])
 		printf "  %-10s | %8d %8d %10.2f | %8d %8d %10.2f\n", lives[l], s, v, s ? v / s : 0, bs, bv, bs ? bv / bs : 0
+		if (floor[lives[l]] != "")
+			fl[l] = median(floor[lives[l]])
 	}
 	printf "  (stock = %s)\n", base
+	if (fl[1] || fl[2]) {
+		printf "  the IOMMU driver alone (iommu_unmap + iommu_map of the page at one IOVA, best batch):\n"
+		for (l = 1; l <= 2; l++) {
+			bs = median(best["stock " lives[l]])
+			printf "  %-10s | %8d ns, %.2f of stock: the vcm/stock of a DMA layer that cost nothing\n", lives[l], fl[l], bs ? fl[l] / bs : 0
+		}
+	}
 }'
 	{ grep -a '^BENCH ' "$log" || true; } | tr -d '\r' | awk '
 function median(k,   n, i, j, t, a) {
