@@ -84,6 +84,54 @@ static int vcm_iommu_prot(struct device *dev, enum dma_data_direction dir,
  */
 
 /*
+ * One-granule IOVAs: per-CPU stacks in front of the allocator
+ *
+ * Most streaming mappings are one page, and behind a strict IOMMU the
+ * allocator's share of a map + unmap pair is worth a tenth of it: the
+ * rcache takes an interrupt-safe spinlock on each side, and sizes the
+ * request on the way.  A freed one-granule IOVA goes first to a short
+ * stack of the CPU that frees it, taken with interrupts off and no lock,
+ * and the next one-granule request on that CPU takes it back if it is
+ * below the device's limit (only the top is looked at: a vcm's devices
+ * mostly share one mask, and a miss costs one comparison).  An IOVA on a
+ * stack was unmapped and invalidated before it got there (lazy mode
+ * pushes only after the batch's flush), and stays allocated in @iovad
+ * meanwhile, so the allocator, the hand-back walk and put_iova_domain()
+ * see an allocated range with nothing mapped, as for the rcache's.  The
+ * stacks of a CPU that goes offline keep their few IOVAs until it comes
+ * back or the vcm goes.
+ */
+static unsigned long vcm_iova_pop(struct vcm_iommu *vi,
+				  unsigned long limit_pfn)
+{
+	struct vcm_iova_stack *st;
+	unsigned long flags, pfn = 0;
+
+	local_irq_save(flags);
+	st = this_cpu_ptr(vi->stacks);
+	if (st->nr && st->pfn[st->nr - 1] <= limit_pfn)
+		pfn = st->pfn[--st->nr];
+	local_irq_restore(flags);
+	return pfn;
+}
+
+static bool vcm_iova_push(struct vcm_iommu *vi, unsigned long pfn)
+{
+	struct vcm_iova_stack *st;
+	unsigned long flags;
+	bool kept = false;
+
+	local_irq_save(flags);
+	st = this_cpu_ptr(vi->stacks);
+	if (st->nr < VCM_IOVA_STACK) {
+		st->pfn[st->nr++] = pfn;
+		kept = true;
+	}
+	local_irq_restore(flags);
+	return kept;
+}
+
+/*
  * Allocate @size bytes (a multiple of the granule) of IOVA below @limit.
  * As dma-iommu does (iommu_dma_alloc_iova()), PCI devices get addresses
  * below 4 GiB first: enough hardware and firmware still mishandles 64-bit
@@ -103,12 +151,20 @@ static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
 	struct iova_domain *iovad = to_iovad(vcm);
 	unsigned long shift = iova_shift(iovad);
 	unsigned long len = size >> shift, pfn;
+	bool low;
 
 	limit = min_not_zero(limit, dev->bus_dma_limit);
 	if (vcm->domain->geometry.force_aperture)
 		limit = min_t(u64, limit, vcm->domain->geometry.aperture_end);
-	if (limit > DMA_BIT_MASK(32) && dev->iommu &&
-	    dev->iommu->pci_32bit_workaround) {
+	low = limit > DMA_BIT_MASK(32) && dev->iommu &&
+	      dev->iommu->pci_32bit_workaround;
+	if (len == 1) {
+		pfn = vcm_iova_pop(vcm->iommu,
+				   (low ? DMA_BIT_MASK(32) : limit) >> shift);
+		if (pfn)
+			return (dma_addr_t)pfn << shift;
+	}
+	if (low) {
 		pfn = alloc_iova_fast(iovad, len, DMA_BIT_MASK(32) >> shift,
 				      false);
 		if (pfn)
@@ -123,8 +179,11 @@ static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
 static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	struct iova_domain *iovad = to_iovad(vcm);
+	unsigned long len = size >> iova_shift(iovad);
 
-	free_iova_fast(iovad, iova_pfn(iovad, iova), size >> iova_shift(iovad));
+	if (len == 1 && vcm_iova_push(vcm->iommu, iova_pfn(iovad, iova)))
+		return;
+	free_iova_fast(iovad, iova_pfn(iovad, iova), len);
 }
 
 /* ------------------------------------------------------------------------
@@ -425,12 +484,14 @@ static void vcm_iommu_release(struct vcm *vcm, dma_addr_t iova, size_t size)
 	if (gather.queued &&
 	    vcm_lazy_queue(vcm, iova, size, &gather.freelist))
 		return;
-	if (gather.queued)
+	if (gather.queued) {
 		/* A queued gather recorded no range: flush everything. */
 		iommu_flush_iotlb_all(vcm->domain);
-	else
+		iommu_put_pages_list(&gather.freelist);
+	} else {
+		/* The driver frees what the gather holds (as for dma-iommu). */
 		iommu_iotlb_sync(vcm->domain, &gather);
-	iommu_put_pages_list(&gather.freelist);
+	}
 	vcm_iova_free(vcm, iova, size);
 }
 
@@ -1239,6 +1300,9 @@ int vcm_iommu_init(struct vcm *vcm, struct device *dev,
 	vi->unmaps = alloc_percpu(struct vcm_unmap_log);
 	if (!vi->unmaps)
 		goto err_queues;
+	vi->stacks = alloc_percpu(struct vcm_iova_stack);
+	if (!vi->stacks)
+		goto err_unmaps;
 	for_each_possible_cpu(cpu) {
 		struct vcm_lazy_queue *q = per_cpu_ptr(vi->queues, cpu);
 
@@ -1271,6 +1335,8 @@ err_resv:
 	kfree(vi->kept);
 err_iovad:
 	put_iova_domain(&vi->iovad);
+	free_percpu(vi->stacks);
+err_unmaps:
 	free_percpu(vi->unmaps);
 err_queues:
 	free_percpu(vi->queues);
@@ -1358,6 +1424,8 @@ void vcm_iommu_destroy(struct vcm *vcm)
 			vcm->name, left);
 	free_percpu(vi->unmaps);
 	free_percpu(vi->queues);
+	/* The stacks' IOVAs are allocated ranges of @iovad: it frees them. */
+	free_percpu(vi->stacks);
 	put_iova_domain(&vi->iovad);
 	iova_cache_put();
 	iommu_put_resv_regions(NULL, &vi->resv);

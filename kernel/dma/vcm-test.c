@@ -2460,6 +2460,65 @@ static void vcm_test_iommu_pci_32bit_latch(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * One-granule IOVAs go back to a per-CPU stack when unmapped and come
+ * from it again (vcm_iova_pop()): given back, more of them than a stack
+ * holds, and asked for again, with more besides, no IOVA is handed out
+ * twice and each translates to the page mapped there; a device whose mask
+ * is narrower than what the stack holds gets an IOVA below its mask.
+ * (Wherever the scheduler moves the test, every stack holds only IOVAs
+ * of the test's own vcm.)
+ */
+static void vcm_test_iommu_iova_stack(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-istk",
+						       VCM_ATTACH_TRACK, &f);
+	struct page *block = vcm_test_block(test);
+	/* More than a stack holds, then as many again as it holds. */
+	unsigned int i, j, n = 2 * VCM_IOVA_STACK + 1;
+	dma_addr_t a[3 * VCM_IOVA_STACK + 1];
+
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(32)));
+	for (i = 0; i < n; i++) {
+		a[i] = dma_map_page(t->dev, block, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, a[i]));
+		KUNIT_EXPECT_GT(test, a[i], DMA_BIT_MASK(28));
+	}
+	for (i = 0; i < n; i++)
+		dma_unmap_page(t->dev, a[i], PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	/* Every IOVA given back is handed out once, and only once. */
+	for (i = 0; i < ARRAY_SIZE(a); i++) {
+		a[i] = dma_map_page(t->dev, block, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, a[i]));
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, a[i], a[j]);
+	}
+	KUNIT_EXPECT_EQ(test, f->live, ARRAY_SIZE(a) * PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(a); i++) {
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&f->domain, a[i]),
+				page_to_phys(block));
+		dma_unmap_page(t->dev, a[i], PAGE_SIZE, DMA_TO_DEVICE);
+	}
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	/* The stack holds IOVAs near 4 GiB, none of them for this mask. */
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(28)));
+	for (i = 0; i < n; i++) {
+		a[i] = dma_map_page(t->dev, block, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, a[i]));
+		KUNIT_EXPECT_LE(test, a[i] + PAGE_SIZE - 1, DMA_BIT_MASK(28));
+	}
+	for (i = 0; i < n; i++)
+		dma_unmap_page(t->dev, a[i], PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	vcm_test_no_errors(test, t);
+	__free_pages(block, 3);
+}
+
 #endif /* CONFIG_DMA_VCM_IOMMU */
 
 static struct kunit_case vcm_test_cases[] = {
@@ -2507,6 +2566,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_unknown_unmap),
 	KUNIT_CASE(vcm_test_iommu_hand_back),
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
+	KUNIT_CASE(vcm_test_iommu_iova_stack),
 	KUNIT_CASE(vcm_test_iommu_share),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),

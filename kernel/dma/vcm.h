@@ -366,6 +366,17 @@ struct vcm_iova_range {
 	unsigned long hi;
 };
 
+/*
+ * struct vcm_iova_stack - one CPU's free one-granule IOVAs of a vcm
+ * @nr: entries in @pfn
+ * @pfn: IOVA page frames, the last freed on top
+ */
+#define VCM_IOVA_STACK	15
+struct vcm_iova_stack {
+	unsigned long nr;
+	unsigned long pfn[VCM_IOVA_STACK];
+};
+
 /* What a faulting IOVA is to its vcm: vcm_iommu_fault_explain(). */
 enum vcm_fault_class {
 	VCM_FAULT_RES,		/* inside a live reservation */
@@ -390,6 +401,8 @@ enum vcm_fault_class {
  * @unmaps: per-CPU log of recent unmaps, to explain faults
  * @faults: IOMMU faults reported to VCM
  * @fault_handler: VCM installed the domain's fault handler
+ * @stacks: per-CPU stacks of free one-granule IOVAs, in front of @iovad
+ *	(vcm_iova_alloc())
  */
 struct vcm_iommu {
 	struct vcm *vcm;
@@ -405,6 +418,7 @@ struct vcm_iommu {
 	struct vcm_unmap_log __percpu *unmaps;
 	atomic_long_t faults;
 	bool fault_handler;
+	struct vcm_iova_stack __percpu *stacks;
 };
 
 /**
