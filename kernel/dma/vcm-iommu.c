@@ -28,7 +28,8 @@
  * Locking: each per-CPU lazy queue has its own lock (the timer flushes
  * them from any CPU).  The IOVA allocator and the IOMMU page tables have
  * their own locks.  The per-CPU logs of unmaps take none (see
- * vcm_iommu_log_unmap()).
+ * vcm_iommu_log_unmap()), and the per-CPU stacks of one-granule IOVAs
+ * are only touched by their own CPU with interrupts off (vcm_iova_pop()).
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
