@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 	uint64_t x = 0;
 	long mib;
 
-	if (argc != 2 || (mib = strtol(argv[1], NULL, 0)) <= 0) {
+	mib = argc == 2 ? strtol(argv[1], NULL, 0) : 0;
+	if (mib <= 0) {
 		fprintf(stderr, "usage: randfile <MiB>\n");
 		return 2;
 	}
