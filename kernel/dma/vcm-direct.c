@@ -88,21 +88,28 @@ static void vcm_direct_unmap_sg(struct vcm_assoc *assoc,
 	struct scatterlist *s;
 	int i;
 
-	for_each_sg(sgl, s, mapped, i)
-		vcm_direct_unmap_phys(assoc, sg_dma_address(s), sg_dma_len(s),
-				      dir, attrs);
+	for_each_sg(sgl, s, mapped, i) {
+		if (sg_dma_is_bus_address(s))
+			sg_dma_unmark_bus_address(s);
+		else
+			vcm_direct_unmap_phys(assoc, sg_dma_address(s),
+					      sg_dma_len(s), dir, attrs);
+	}
 }
 
 /*
  * Map every entry, then fold an entry into the previous DMA segment when
  * the window makes them contiguous and the device's segment limits allow.
  * Bounced entries are never merged: their bounce slots must be given back
- * one by one.  See vcm_sg_emit() for how the DMA segments are written.
+ * one by one; nor is peer-to-peer memory at its PCI bus address (see
+ * vcm_sg_p2pdma()).  See vcm_sg_emit() for how the DMA segments are
+ * written.
  */
 static int vcm_direct_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			     int nents, enum dma_data_direction dir,
 			     unsigned long attrs)
 {
+	struct pci_p2pdma_map_state p2p = {};
 	struct device *dev = assoc->dev;
 	struct scatterlist *s, *out = NULL;
 	bool bounced, out_bounced = false;
@@ -111,8 +118,14 @@ static int vcm_direct_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 
 	for_each_sg(sgl, s, nents, i) {
 		if (is_pci_p2pdma_page(sg_page(s))) {
-			ret = -EREMOTEIO;
-			goto unwind;
+			ret = vcm_sg_p2pdma(&p2p, dev, s);
+			if (ret < 0)
+				goto unwind;
+			if (ret) {
+				count += vcm_sg_emit_bus(assoc, sgl, &out, s);
+				out_bounced = false;
+				continue;
+			}
 		}
 		addr = vcm_direct_map_phys(assoc, sg_phys(s), s->length, dir,
 					   attrs, &bounced);

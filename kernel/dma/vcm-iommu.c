@@ -611,17 +611,20 @@ static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
  * Unmap the DMA segments of a list.  They cover every mapped granule, but
  * there may be padding between them, so they are unmapped one by one,
  * with one IOTLB sync for all.  Lists are always unmapped strictly, even
- * in lazy mode.
+ * in lazy mode.  Segments of peer-to-peer memory at its PCI bus address
+ * hold no IOVA: they lose their mark and nothing else.
  *
- * Return: the device address where the last segment ends.
+ * Return: true if there were IOVA segments, which then lie in
+ * [*@first, *@end).
  */
-static dma_addr_t vcm_iommu_unmap_segments(struct vcm *vcm,
-					   struct scatterlist *sgl, int count)
+static bool vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
+				     int count, dma_addr_t *first,
+				     dma_addr_t *end)
 {
 	struct iova_domain *iovad = to_iovad(vcm);
 	struct iommu_iotlb_gather gather;
 	struct scatterlist *s;
-	dma_addr_t end = 0;
+	bool seen = false;
 	int i;
 
 	iommu_iotlb_gather_init(&gather);
@@ -629,12 +632,20 @@ static dma_addr_t vcm_iommu_unmap_segments(struct vcm *vcm,
 		dma_addr_t a = sg_dma_address(s) -
 			       iova_offset(iovad, sg_dma_address(s));
 
-		end = sg_dma_address(s) + sg_dma_len(s);
-		vcm_iommu_unmap_fast(vcm, a, iova_align(iovad, end) - a,
+		if (sg_dma_is_bus_address(s)) {
+			sg_dma_unmark_bus_address(s);
+			continue;
+		}
+		if (!seen)
+			*first = sg_dma_address(s);
+		seen = true;
+		*end = sg_dma_address(s) + sg_dma_len(s);
+		vcm_iommu_unmap_fast(vcm, a, iova_align(iovad, *end) - a,
 				     &gather);
 	}
-	iommu_iotlb_sync(vcm->domain, &gather);
-	return end;
+	if (seen)
+		iommu_iotlb_sync(vcm->domain, &gather);
+	return seen;
 }
 
 /*
@@ -651,26 +662,46 @@ static dma_addr_t vcm_iommu_unmap_segments(struct vcm *vcm,
  * does not cross the boundary.  The first pass computes the positions
  * (kept in the DMA address fields until the second pass), the allocation
  * takes the total, the second pass maps and merges.
+ *
+ * Peer-to-peer memory that the device reaches at its PCI bus address is
+ * decided in the first pass and takes no room (see vcm_sg_p2pdma()): its
+ * entries carry their bus address, marked, into the second pass, which
+ * makes each a DMA segment of its own.
+ *
+ * Return: 0 with the IOVA size of the list in *@total, or -EREMOTEIO
+ * (no entry is left marked).
  */
-static size_t vcm_iommu_sg_layout(struct vcm_assoc *assoc,
-				  struct scatterlist *sgl, int nents)
+static int vcm_iommu_sg_layout(struct vcm_assoc *assoc,
+			       struct scatterlist *sgl, int nents,
+			       size_t *total)
 {
 	struct iova_domain *iovad = to_iovad(to_vcm(assoc));
 	unsigned long mask = dma_get_seg_boundary(assoc->dev);
+	struct pci_p2pdma_map_state p2p = {};
 	struct scatterlist *s;
 	size_t pos = 0;
-	int i;
+	int i, ret;
 
 	for_each_sg(sgl, s, nents, i) {
 		size_t len = iova_align(iovad, iova_offset(iovad, sg_phys(s)) +
 					s->length);
 
+		if (is_pci_p2pdma_page(sg_page(s))) {
+			ret = vcm_sg_p2pdma(&p2p, assoc->dev, s);
+			if (ret < 0) {
+				vcm_sg_unmark_bus(sgl, i);
+				return ret;
+			}
+			if (ret)
+				continue;
+		}
 		if (len - 1 <= mask && (pos & ~mask) != ((pos + len - 1) & ~mask))
 			pos = ALIGN(pos, (size_t)mask + 1);
 		sg_dma_address(s) = pos;
 		pos += len;
 	}
-	return pos;
+	*total = pos;
+	return 0;
 }
 
 static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
@@ -682,31 +713,33 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	struct iova_domain *iovad = to_iovad(vcm);
 	int prot = vcm_iommu_prot(dev, dir, attrs);
 	struct scatterlist *s, *out = NULL;
-	dma_addr_t base;
+	dma_addr_t base = 0, first, end;
 	size_t total;
-	int i, count = 0;
+	int i, ret, count = 0;
 
 	if (!prot)
 		return -EINVAL;
-	/*
-	 * Peer-to-peer memory is refused, as by the one-to-one backend.
-	 * dma-iommu maps it by PCI bus address or through the host bridge,
-	 * as pci_p2pdma_map_segment() decides; mapping its CPU physical
-	 * address through the IOMMU would be wrong for the former.
-	 */
-	for_each_sg(sgl, s, nents, i)
-		if (is_pci_p2pdma_page(sg_page(s)))
-			return -EREMOTEIO;
-	total = vcm_iommu_sg_layout(assoc, sgl, nents);
-	base = vcm_iova_alloc(assoc, total, *dev->dma_mask);
-	if (!base)
-		return -ENOMEM;
+	ret = vcm_iommu_sg_layout(assoc, sgl, nents, &total);
+	if (ret)
+		return ret;
+	/* A list of bus addresses only needs no IOVA. */
+	if (total) {
+		base = vcm_iova_alloc(assoc, total, *dev->dma_mask);
+		if (!base) {
+			vcm_sg_unmark_bus(sgl, nents);
+			return -ENOMEM;
+		}
+	}
 
 	for_each_sg(sgl, s, nents, i) {
 		size_t off = iova_offset(iovad, sg_phys(s));
 		size_t len = iova_align(iovad, off + s->length);
 		dma_addr_t addr = base + sg_dma_address(s);
 
+		if (sg_dma_is_bus_address(s)) {
+			count += vcm_sg_emit_bus(assoc, sgl, &out, s);
+			continue;
+		}
 		if (vcm_iommu_map_range(vcm, addr, sg_phys(s) - off, len, prot,
 					GFP_ATOMIC))
 			goto unwind;
@@ -729,9 +762,12 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	return count;
 
 unwind:
-	/* Entry i is not mapped; the @count segments before it are. */
-	if (count)
-		vcm_iommu_unmap_segments(vcm, sgl, count);
+	/*
+	 * Entry i is not mapped; the @count segments before it are.  Bus
+	 * address marks may be left on those and on the entries after i.
+	 */
+	vcm_iommu_unmap_segments(vcm, sgl, count, &first, &end);
+	vcm_sg_unmark_bus(sgl, nents);
 	vcm_iova_free(vcm, base, total);
 	return -ENOMEM;
 }
@@ -758,21 +794,22 @@ static void vcm_iommu_unmap_sg(struct vcm_assoc *assoc,
 			       unsigned long attrs)
 {
 	struct vcm *vcm = to_vcm(assoc);
-	dma_addr_t end;
+	dma_addr_t first, end;
 
 	if (!mapped)
 		return;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		vcm_iommu_sync_sg_for_cpu(assoc, sgl, nents, dir);
-	end = vcm_iommu_unmap_segments(vcm, sgl, mapped);
-	vcm_iommu_free_sg_range(vcm, sg_dma_address(sgl), end);
+	if (vcm_iommu_unmap_segments(vcm, sgl, mapped, &first, &end))
+		vcm_iommu_free_sg_range(vcm, first, end);
 }
 
 /*
  * Unmap a list whose driver unbound without unmapping it, from its IOVA
  * range alone.  The range may have unmapped gaps (entries moved up to a
  * segment boundary), where iommu_unmap_fast() stops: step over a granule
- * and go on.
+ * and go on.  A list of peer-to-peer memory at its PCI bus address alone
+ * has no range (@first == @end, see vcm_sg_dma_span()).
  */
 static void vcm_iommu_teardown_sg(struct vcm_assoc *assoc, dma_addr_t first,
 				  dma_addr_t end)
@@ -780,6 +817,9 @@ static void vcm_iommu_teardown_sg(struct vcm_assoc *assoc, dma_addr_t first,
 	struct vcm *vcm = to_vcm(assoc);
 	struct iova_domain *iovad = to_iovad(vcm);
 	dma_addr_t pos = first - iova_offset(iovad, first);
+
+	if (first == end)
+		return;
 
 	vcm_iommu_unmap_holey(vcm, pos, iova_align(iovad, end) - pos);
 	vcm_iommu_free_sg_range(vcm, first, end);

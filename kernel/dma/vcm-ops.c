@@ -194,6 +194,10 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 	dma_addr_t addr;
 
 	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
+	/*
+	 * Peer-to-peer memory is mapped only by map_sg, which can say that
+	 * a segment is at a PCI bus address (see vcm_sg_p2pdma()).
+	 */
 	if (unlikely(is_pci_p2pdma_page(page)))
 		goto fail;
 	shared = false;
@@ -295,7 +299,8 @@ static void vcm_direct_unmap_page(struct device *dev, dma_addr_t addr,
  * count.  A backend whose segments may merge unrelated pages syncs by CPU
  * entry; otherwise (a one-to-one window merges only what is physically
  * contiguous) the DMA segments are walked up to the zero length that
- * map_sg left after the last one.
+ * map_sg left after the last one, passing over peer-to-peer memory at its
+ * PCI bus address, which is no memory of the CPU's.
  */
 static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			int nents, enum dma_data_direction dir,
@@ -316,6 +321,8 @@ static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	for_each_sg(sgl, s, nents, i) {
 		if (!sg_dma_len(s))
 			break;
+		if (sg_dma_is_bus_address(s))
+			continue;
 		if (for_device)
 			be->sync_for_device(assoc, sg_dma_address(s),
 					    sg_dma_len(s), dir);
@@ -328,7 +335,9 @@ static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 /*
  * Undo a mapped list: through its shared buffer, or by the backend.
  * Without a record, a list in a one-to-one window is recognised as it was
- * at map time, from its entries.
+ * at map time, from its entries.  A list whose first segment is at a PCI
+ * bus address (peer-to-peer memory) was not mapped through a buffer, and
+ * that address must not be looked up among the vcm's reservations.
  */
 static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
 			       struct scatterlist *sgl, int nents, int mapped,
@@ -336,6 +345,7 @@ static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
 			       unsigned long attrs, enum vcm_shared shared)
 {
 	if (mapped && shared != VCM_NOT_SHARED &&
+	    !sg_dma_is_bus_address(sgl) &&
 	    atomic_long_read(&assoc->vcm->nr_shared) &&
 	    (shared == VCM_SHARED || vcm_share_sg_was_shared(assoc, sgl, nents))) {
 		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
@@ -643,6 +653,7 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
  */
 #define VCM_DMA_OPS(map, unmap, opt_size)			\
 {								\
+	.flags			= DMA_F_PCI_P2PDMA_SUPPORTED,	\
 	.alloc			= vcm_alloc,			\
 	.free			= vcm_free,			\
 	.alloc_pages_op		= vcm_alloc_pages,		\

@@ -550,6 +550,77 @@ static void vcm_test_sg_offsets(struct kunit *test)
 	__free_pages(block, 3);
 }
 
+/*
+ * Peer-to-peer memory at its PCI bus address (vcm_sg_p2pdma()): each such
+ * entry is a DMA segment of its own, whose mark moves with it to the entry
+ * that holds it; nothing merges into it, even where addresses follow, and
+ * the span of a list's mapped segments passes over it.  The segments are
+ * laid out here as a backend's map_sg lays them out, with the helpers
+ * both backends use: no P2PDMA page exists without a PCI device that
+ * publishes one (the QEMU scenarios' NVMe disk does, for the whole path:
+ * p2pdma-nvme-cmb-bus-address).
+ */
+static void vcm_test_sg_bus_segments(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgbus");
+	const dma_addr_t a = SZ_1M, bus = SZ_4G - SZ_32M;
+	struct scatterlist sgl[5], *out = NULL, *s;
+	dma_addr_t first, end;
+	int count = 0, i;
+
+	if (!IS_ENABLED(CONFIG_NEED_SG_DMA_FLAGS))
+		kunit_skip(test, "scatterlists carry no DMA flags (CONFIG_PCI_P2PDMA)");
+	sg_init_table(sgl, ARRAY_SIZE(sgl));
+	/* Entries 0 and 1 follow each other: one segment, in entry 0. */
+	count += vcm_sg_emit(t->assoc, sgl, &out, a, PAGE_SIZE, false);
+	count += vcm_sg_emit(t->assoc, sgl, &out, a + PAGE_SIZE, PAGE_SIZE,
+			     vcm_sg_can_extend(t->dev, out, a + PAGE_SIZE,
+					       PAGE_SIZE));
+	/* Entry 2 as pci_p2pdma_map_segment() leaves it: segment 1. */
+	sg_dma_address(&sgl[2]) = bus;
+	sg_dma_len(&sgl[2]) = PAGE_SIZE;
+	sg_dma_mark_bus_address(&sgl[2]);
+	count += vcm_sg_emit_bus(t->assoc, sgl, &out, &sgl[2]);
+	/* Neither an address after the bus segment nor one after 0 merges. */
+	KUNIT_EXPECT_FALSE(test, vcm_sg_can_extend(t->dev, out, bus + PAGE_SIZE,
+						   PAGE_SIZE));
+	count += vcm_sg_emit(t->assoc, sgl, &out, a + 2 * PAGE_SIZE, PAGE_SIZE,
+			     vcm_sg_can_extend(t->dev, out, a + 2 * PAGE_SIZE,
+					       PAGE_SIZE));
+	sg_dma_address(&sgl[4]) = bus + PAGE_SIZE;
+	sg_dma_len(&sgl[4]) = PAGE_SIZE;
+	sg_dma_mark_bus_address(&sgl[4]);
+	count += vcm_sg_emit_bus(t->assoc, sgl, &out, &sgl[4]);
+	vcm_sg_end(out, count, ARRAY_SIZE(sgl));
+
+	KUNIT_ASSERT_EQ(test, count, 4);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[0]), a);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]), bus);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[2]), a + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[3]), bus + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[4]), 0);
+	for_each_sg(sgl, s, ARRAY_SIZE(sgl), i)
+		KUNIT_EXPECT_EQ_MSG(test, sg_dma_is_bus_address(s),
+				    i == 1 || i == 3, "entry %d", i);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_P2P_BUS), 2);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_SG_MERGED), 1);
+
+	/* What a teardown would give back: from 0's start to 2's end. */
+	vcm_sg_dma_span(sgl, count, &first, &end);
+	KUNIT_EXPECT_EQ(test, first, a);
+	KUNIT_EXPECT_EQ(test, end, a + 3 * PAGE_SIZE);
+	/* A list of bus addresses alone holds nothing of the vcm's. */
+	vcm_sg_dma_span(&sgl[3], 1, &first, &end);
+	KUNIT_EXPECT_EQ(test, first, end);
+
+	vcm_sg_unmark_bus(sgl, ARRAY_SIZE(sgl));
+	for_each_sg(sgl, s, ARRAY_SIZE(sgl), i)
+		KUNIT_EXPECT_FALSE_MSG(test, sg_dma_is_bus_address(s),
+				       "entry %d", i);
+	vcm_test_no_errors(test, t);
+}
+
 static void vcm_test_map_resource(struct kunit *test)
 {
 	struct vcm_test_dev *t = vcm_test_device(test, "vcm-res");
@@ -2538,6 +2609,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_sg_max_segment),
 	KUNIT_CASE(vcm_test_sg_boundary),
 	KUNIT_CASE(vcm_test_sg_offsets),
+	KUNIT_CASE(vcm_test_sg_bus_segments),
 	KUNIT_CASE(vcm_test_map_resource),
 	KUNIT_CASE(vcm_test_get_sgtable),
 	KUNIT_CASE(vcm_test_queries),

@@ -103,6 +103,7 @@ enum vcm_stat {
 	VCM_STAT_GET_SGTABLE,
 	VCM_STAT_BOUNCED,
 	VCM_STAT_SG_MERGED,
+	VCM_STAT_P2P_BUS,
 	VCM_STAT_ALLOC_FAILED,
 	VCM_STAT_MAP_FAILED,
 	VCM_NR_CALL_STATS,
@@ -715,6 +716,11 @@ void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 /* vcm-core.c: DMA segments of scatterlists */
 bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
 		       dma_addr_t addr, unsigned int len);
+int vcm_sg_p2pdma(struct pci_p2pdma_map_state *state, struct device *dev,
+		  struct scatterlist *s);
+int vcm_sg_emit_bus(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		    struct scatterlist **out, struct scatterlist *s);
+void vcm_sg_unmark_bus(struct scatterlist *sgl, int nents);
 int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		struct scatterlist **out, dma_addr_t addr, unsigned int len,
 		bool merge);

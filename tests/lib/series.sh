@@ -34,6 +34,8 @@ add() {	# add <subject> <body> <repo files...>
 	git commit -qs -m "$subject" -m "$body"
 }
 
+# The DMA core's P2PDMA flag, which VCM's operations set, comes first.
+git am -q "$VCM_REPO"/patches/0006-*.patch
 add "dma-vcm: Virtual Contiguous Memory core, one-to-one and IOMMU backends" \
 "VCM keeps every device address space, device, physical buffer and
 mapping in a graph and serves it to unmodified drivers as a dma_map_ops

@@ -106,7 +106,9 @@ esac
 [ -f "$kernel" ] || die "no kernel $kernel: run make kernel"
 
 # The log buffer holds the whole boot: kernel-log-clean reads all of it.
-args="console=ttyS0 panic=-1 oops=panic loglevel=4 log_buf_len=4M vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
+# The NVMe disk has a controller memory buffer, published as P2PDMA memory
+# (p2pdma_test); its queues stay in host memory, as without one.
+args="console=ttyS0 panic=-1 oops=panic loglevel=4 log_buf_len=4M nvme.use_cmb_sqes=0 vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
 dev=()
 case $scenario in
 stock)	;;
@@ -140,13 +142,20 @@ esac
 disks=()
 case $scenario in kasan-*) disk_mb=64 ;; *) disk_mb=256 ;; esac
 if [ "$scenario" != bench ]; then
-	# Per scenario: scenarios may run at the same time (tests/check.sh).
+	# Per scenario: a log and disks of its own, kept for a look after it.
 	for d in nvme vblk; do
 		rm -f "$VCM_OUT/$scenario-$d.img"
 		truncate -s "${disk_mb}M" "$VCM_OUT/$scenario-$d.img"
 	done
+	rm -f "$VCM_OUT/$scenario-nvme2.img"
+	truncate -s 4M "$VCM_OUT/$scenario-nvme2.img"
+	# The second NVMe disk (serial vcm1), on the root bus too, cannot
+	# reach the first one's memory buffer: q35's host bridge is not one
+	# that routes peer-to-peer DMA (p2pdma_test).
 	disks=(-drive "file=$VCM_OUT/$scenario-nvme.img,if=none,id=d0,format=raw,cache=unsafe"
-	       -device nvme,drive=d0,serial=vcm0
+	       -device nvme,drive=d0,serial=vcm0,cmb_size_mb=4
+	       -drive "file=$VCM_OUT/$scenario-nvme2.img,if=none,id=d2,format=raw,cache=unsafe"
+	       -device nvme,drive=d2,serial=vcm1
 	       -drive "file=$VCM_OUT/$scenario-vblk.img,if=none,id=d1,format=raw,cache=unsafe"
 	       -device virtio-blk-pci,drive=d1,iommu_platform=on,disable-legacy=on
 	       -netdev hubport,id=n0,hubid=0 -device e1000e,netdev=n0,mac=52:54:00:00:00:01

@@ -691,7 +691,7 @@ fault_injection_test() {
 	# chance per call would fail nearly every large request on every
 	# retry, a livelock rather than a test.  There every fault fails once
 	# every 300 calls instead, so a retry can go through.
-	for d in nvme:nvme0n1:1 virtio-blk:vda:300; do
+	for d in nvme:$nvmedisk:1 virtio-blk:vda:300; do
 		label=${d%%:*}; dev=${d#*:}; iv=${dev#*:}; dev=/dev/${dev%%:*}
 		# 4 MiB: under injection every failed map is retried by the
 		# block layer, which the debug kernel does slowly.
@@ -753,7 +753,7 @@ kmemleak_test() {
 # Unbind the drivers of the devices under test (not a virtio-iommu: the
 # IOMMU must outlive the devices behind it).
 unbind_all() {
-	for bdf in $nvme $vblk $eth $eth2 $edu $gedu; do
+	for bdf in $nvme $nvme2 $vblk $eth $eth2 $edu $gedu; do
 		d=/sys/bus/pci/devices/$bdf/driver
 		[ -e "$d" ] && echo "$bdf" > "$d/unbind"
 	done
@@ -775,6 +775,50 @@ snap_counters() {	# the traffic counters now, one "bdf:counter=value" each
 	done
 }
 
+# Peer-to-peer DMA (dma-vcm.rst): the NVMe disk's controller memory buffer
+# is P2PDMA memory, which its own controller reaches at its PCI bus
+# address (pci_p2pdma_map_segment(): PCI_P2PDMA_MAP_BUS_ADDR).  O_DIRECT
+# I/O of that disk with its buffers there must move the right data both
+# ways, and VCM must have mapped those segments by bus address (the
+# device's p2p_bus counter), not through its address space.  The second
+# NVMe controller cannot reach that memory (q35's host bridge does not
+# route peer-to-peer): its I/O must fail with EREMOTEIO, as without VCM.
+p2pdma_test() {
+	p=/sys/bus/pci/devices/$nvme/p2pmem
+	if [ ! -e $p/allocate ]; then
+		check p2pdma-nvme-cmb-bus-address 1 "no $p/allocate"
+		check p2pdma-unreachable-refused 1 "no P2PDMA memory"
+		return
+	fi
+	step p2pdma-bus-address
+	dev_line "$nvme"; dev_field p2p_bus; b0=$v
+	out=$(/bin/p2pio "$nvme" "/dev/$nvmedisk" $((2 * MB * 1048576)) 262144 2>&1)
+	r=$?
+	dev_line "$nvme"; dev_field p2p_bus; b1=$v
+	vcm=
+	if [ -e $DEBUG/vcm/devices ]; then
+		vcm="; VCM segments at a bus address: p2p_bus=$b0->$b1"
+		[ "$r" = 0 ] && [ $((${b1:-0} - ${b0:-0})) -ge 2 ]
+	else
+		[ "$r" = 0 ]
+	fi
+	check p2pdma-nvme-cmb-bus-address $? "$out$vcm (p2pmem: $(cat $p/available) of $(cat $p/size) bytes free)"
+
+	step p2pdma-unreachable
+	dev_line "$nvme2"; dev_field map_failed; f0=$v
+	out=$(/bin/p2pio "$nvme" "/dev/$p2pdisk" 0 65536 2>&1)
+	r=$?
+	dev_line "$nvme2"; dev_field map_failed; f1=$v
+	vcm=
+	if [ -e $DEBUG/vcm/devices ]; then
+		vcm="; VCM map_failed=$f0->$f1"
+		[ "$r" = 2 ] && [ "${f1:-0}" -gt "${f0:-0}" ]
+	else
+		[ "$r" = 2 ]
+	fi
+	check p2pdma-unreachable-refused $? "exit $r: $out$vcm"
+}
+
 step test-data
 /bin/randfile $MB > /tmp/rand || check test-data 1 "randfile $MB failed"
 # PCI address of the device behind block device or net device $1.
@@ -786,7 +830,19 @@ bdf_behind() {
 	done
 }
 
-nvme=$(bdf_of nvme); vblk=$(bdf_behind /sys/block/vda/device)
+# nvme_disk <serial>: the block device of the NVMe disk with that serial.
+nvme_disk() {
+	for b in /sys/block/nvme*; do
+		read -r s < "$b/device/serial" && [ "$s" = "$1" ] &&
+			{ echo "${b##*/}"; return; }
+	done 2>/dev/null
+}
+
+# The NVMe disk of the workload (with a controller memory buffer), and the
+# small one that is only a P2PDMA client (p2pdma_test).
+nvmedisk=$(nvme_disk vcm0); nvme=$(bdf_behind /sys/block/$nvmedisk/device)
+p2pdisk=$(nvme_disk vcm1); nvme2=$(bdf_behind /sys/block/$p2pdisk/device)
+vblk=$(bdf_behind /sys/block/vda/device)
 eth=$(bdf_behind /sys/class/net/eth0/device)
 eth2=$(bdf_behind /sys/class/net/eth1/device); edu=$(bdf_of vcm-edu)
 # The edu devices behind the PCIe-to-PCI bridge (the scenarios put two there).
@@ -797,7 +853,8 @@ gedu=$(ls /sys/bus/pci/drivers/vcm-edu | grep '^0000:' | grep -v "^$edu\$" | tr 
 # allocations, which a page cache full of test data can starve.
 net_test
 edu_test
-disk_test nvme nvme0n1
+disk_test nvme "$nvmedisk"
+p2pdma_test
 disk_test virtio-blk vda
 
 # Each device did its traffic through VCM during the workload: the counter
@@ -846,7 +903,7 @@ unbind_clean() {
 	unbind_all
 	# vtd-lazy keeps the bridged edu devices off VCM (group_exclusion_test).
 	[ "$mode" = vtd-lazy ] && g= || g=$gedu
-	for bdf in $nvme $vblk $eth $eth2 $edu $g; do
+	for bdf in $nvme $nvme2 $vblk $eth $eth2 $edu $g; do
 		dev_line "$bdf"
 		dev_field state; s=$v; dev_field live_maps; m=$v
 		dev_field live_bytes; b=$v
