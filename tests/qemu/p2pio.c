@@ -27,18 +27,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static void pattern(uint64_t *p, size_t words, uint64_t seed)
-{
-	uint64_t x = seed | 1;
-	size_t i;
-
-	for (i = 0; i < words; i++) {
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		p[i] = x * 0x2545F4914F6CDD1DULL;
-	}
-}
+#include "xorshift.h"
 
 /* Index of the first word where @a and @b differ, or @words. */
 static size_t first_diff(const volatile uint64_t *a, const uint64_t *b,
@@ -58,15 +47,34 @@ static int fail(int code, const char *what)
 	return code;
 }
 
+/*
+ * All @bytes of @buf written to (@to_disk) or read from @fd at @off: 0,
+ * or 2 if the kernel refused with EREMOTEIO, 1 for any other failure.
+ */
+static int xfer(int fd, int to_disk, volatile void *buf, size_t bytes,
+		off_t off, const char *what)
+{
+	ssize_t n = to_disk ? pwrite(fd, (void *)buf, bytes, off) :
+			    pread(fd, (void *)buf, bytes, off);
+
+	if (n < 0)
+		return fail(errno == EREMOTEIO ? 2 : 1, what);
+	if ((size_t)n != bytes) {
+		printf("%s: %zd of %zu bytes\n", what, n, bytes);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char path[256];
-	uint64_t *want, *got;
+	uint64_t *want, *got, seed;
 	volatile uint64_t *src, *dst;
 	size_t bytes, words, d;
 	ssize_t n;
 	off_t off;
-	int mem, blk, cached;
+	int mem, blk, cached, ret;
 	void *map;
 
 	if (argc != 5) {
@@ -97,7 +105,8 @@ int main(int argc, char **argv)
 	got = aligned_alloc(4096, bytes);
 	if (!want || !got)
 		return fail(1, "malloc");
-	pattern(want, words, (uint64_t)off ^ bytes);
+	seed = ((uint64_t)off ^ bytes) | 1;
+	xorshift_fill(want, words, &seed);
 	for (d = 0; d < words; d++) {
 		src[d] = want[d];
 		dst[d] = ~want[d];
@@ -106,20 +115,11 @@ int main(int argc, char **argv)
 	blk = open(argv[2], O_RDWR | O_DIRECT);
 	if (blk < 0)
 		return fail(1, argv[2]);
-	n = pwrite(blk, (void *)src, bytes, off);
-	if (n < 0)
-		return fail(errno == EREMOTEIO ? 2 : 1, "O_DIRECT write from p2pmem");
-	if ((size_t)n != bytes) {
-		printf("O_DIRECT write from p2pmem: %zd of %zu bytes\n", n, bytes);
-		return 1;
-	}
-	n = pread(blk, (void *)dst, bytes, off);
-	if (n < 0)
-		return fail(errno == EREMOTEIO ? 2 : 1, "O_DIRECT read into p2pmem");
-	if ((size_t)n != bytes) {
-		printf("O_DIRECT read into p2pmem: %zd of %zu bytes\n", n, bytes);
-		return 1;
-	}
+	ret = xfer(blk, 1, src, bytes, off, "O_DIRECT write from p2pmem");
+	if (!ret)
+		ret = xfer(blk, 0, dst, bytes, off, "O_DIRECT read into p2pmem");
+	if (ret)
+		return ret;
 	close(blk);
 
 	d = first_diff(src, want, words);

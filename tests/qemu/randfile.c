@@ -5,16 +5,16 @@
  * The test data of the QEMU scenarios.  Reading it from /dev/urandom costs
  * the guest kernel one ChaCha20 block per 64 bytes, which the debug kernel
  * (KASAN) under TCG turns into tens of seconds; this costs a few
- * instructions per 8 bytes.  The stream is xorshift64* (Marsaglia, Vigna)
- * seeded from getrandom(): no two runs write the same data, and no 8-byte
- * word repeats within 2^64 of them, so a block that lands in the wrong
- * place, or twice, changes the checksum.
+ * instructions per 8 bytes.  The stream is xorshift64* (xorshift.h)
+ * seeded from getrandom(): no two runs write the same data.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <unistd.h>
+
+#include "xorshift.h"
 
 #define WORDS	(1 << 17)	/* 1 MiB of 8-byte words */
 
@@ -38,14 +38,8 @@ int main(int argc, char **argv)
 	while (mib--) {
 		size_t done = 0;
 		ssize_t n;
-		int i;
 
-		for (i = 0; i < WORDS; i++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			buf[i] = x * 0x2545f4914f6cdd1dULL;
-		}
+		xorshift_fill(buf, WORDS, &x);
 		while (done < sizeof(buf)) {
 			n = write(STDOUT_FILENO, (char *)buf + done,
 				  sizeof(buf) - done);
