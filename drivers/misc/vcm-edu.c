@@ -1165,21 +1165,28 @@ static const struct file_operations edu_sharebench_fops = {
  */
 #define EDU_HOT_BATCHES	9
 
-static int edu_hot_batch(struct device *dev, struct page *page,
-			 unsigned int pairs, u64 *ns)
+/* What a batch of the hot-path benchmark works on. */
+struct edu_hot {
+	struct device *dev;
+	struct page *page;
+	/* edu_hot_iommu_batch() only: */
+	struct iommu_domain *domain;
+	dma_addr_t addr;
+	int prot;
+};
+
+static int edu_hot_batch(struct edu_hot *h, unsigned int pairs)
 {
 	unsigned int i;
 	dma_addr_t addr;
-	u64 t0;
 
-	t0 = ktime_get_ns();
 	for (i = 0; i < pairs; i++) {
-		addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
-		if (dma_mapping_error(dev, addr))
+		addr = dma_map_page(h->dev, h->page, 0, PAGE_SIZE,
+				    DMA_TO_DEVICE);
+		if (dma_mapping_error(h->dev, addr))
 			return -EIO;
-		dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+		dma_unmap_page(h->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
 	}
-	*ns = ktime_get_ns() - t0;
 	return 0;
 }
 
@@ -1191,57 +1198,24 @@ static int edu_cmp_u64(const void *a, const void *b)
 }
 
 /*
- * The IOMMU driver's own share of a pair: the page mapped at @addr (by the
- * DMA API, so that no one else uses that IOVA meanwhile) is unmapped and
- * mapped again at the same place with iommu_unmap() (clear, and the IOTLB
- * flush a strict unmap makes) and iommu_map(), @pairs times.  What the DMA
- * API's pair costs beyond this is the DMA layer's: allocating the IOVA,
- * the entry points, bookkeeping.  Leaves the mapping as it found it.
+ * edu_hot_time() - run @batch of @per pairs once untimed (caches and
+ * TCG's translations warm), then EDU_HOT_BATCHES times with one clock
+ * read around each; the median and the best batch, in ns per pair.
  */
-static int edu_hot_iommu_batch(struct iommu_domain *domain, dma_addr_t addr,
-			       phys_addr_t phys, int prot, unsigned int pairs,
-			       u64 *ns)
+static int edu_hot_time(int (*batch)(struct edu_hot *h, unsigned int pairs),
+			struct edu_hot *h, unsigned int per, u64 *median,
+			u64 *best)
 {
-	unsigned int i;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	for (i = 0; i < pairs; i++) {
-		if (iommu_unmap(domain, addr, PAGE_SIZE) != PAGE_SIZE)
-			return -EIO;
-		if (iommu_map(domain, addr, phys, PAGE_SIZE, prot, GFP_KERNEL))
-			return -EIO;
-	}
-	*ns = ktime_get_ns() - t0;
-	return 0;
-}
-
-/*
- * edu_hot_iommu() - median and best batch of edu_hot_iommu_batch(), in
- * ns per pair, for a device behind a translating IOMMU; 0 and 0 else.
- */
-static int edu_hot_iommu(struct device *dev, struct page *page,
-			 unsigned int per, u64 *median, u64 *best)
-{
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-	/* As the DMA API maps DMA_TO_DEVICE (dma_info_to_prot()). */
-	int prot = IOMMU_READ | (dev_is_dma_coherent(dev) ? IOMMU_CACHE : 0);
-	phys_addr_t phys = page_to_phys(page);
-	u64 ns[EDU_HOT_BATCHES], t;
-	dma_addr_t addr;
+	u64 ns[EDU_HOT_BATCHES], t0;
 	unsigned int i;
 	int ret;
 
-	*median = *best = 0;
-	if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
-		return 0;
-	addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
-	if (dma_mapping_error(dev, addr))
-		return -EIO;
-	ret = edu_hot_iommu_batch(domain, addr, phys, prot, per, &t);
-	for (i = 0; !ret && i < EDU_HOT_BATCHES; i++)
-		ret = edu_hot_iommu_batch(domain, addr, phys, prot, per, &ns[i]);
-	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	ret = batch(h, per);
+	for (i = 0; !ret && i < EDU_HOT_BATCHES; i++) {
+		t0 = ktime_get_ns();
+		ret = batch(h, per);
+		ns[i] = ktime_get_ns() - t0;
+	}
 	if (ret)
 		return ret;
 	sort(ns, EDU_HOT_BATCHES, sizeof(*ns), edu_cmp_u64, NULL);
@@ -1250,13 +1224,78 @@ static int edu_hot_iommu(struct device *dev, struct page *page,
 	return 0;
 }
 
+/*
+ * The IOMMU driver's own share of a pair: the page mapped at @addr (by the
+ * DMA API, so that no one else uses that IOVA meanwhile) is unmapped and
+ * mapped again at the same place with iommu_unmap() (clear, and the IOTLB
+ * flush a strict unmap makes) and iommu_map(), @pairs times.  What the DMA
+ * API's pair costs beyond this is the DMA layer's: allocating the IOVA,
+ * the entry points, bookkeeping.  Leaves the mapping as it found it, or
+ * returns -ENOMEM if the page could not be mapped back (-EIO: the unmap
+ * failed, nothing changed).
+ */
+static int edu_hot_iommu_batch(struct edu_hot *h, unsigned int pairs)
+{
+	phys_addr_t phys = page_to_phys(h->page);
+	unsigned int i;
+
+	for (i = 0; i < pairs; i++) {
+		if (iommu_unmap(h->domain, h->addr, PAGE_SIZE) != PAGE_SIZE)
+			return -EIO;
+		if (iommu_map(h->domain, h->addr, phys, PAGE_SIZE, h->prot,
+			      GFP_KERNEL) &&
+		    iommu_map(h->domain, h->addr, phys, PAGE_SIZE, h->prot,
+			      GFP_KERNEL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * edu_hot_iommu() - median and best batch of edu_hot_iommu_batch(), in
+ * ns per pair, for a device behind a translating IOMMU; 0 and 0 else.
+ * Should the page not be mapped back at its IOVA, the DMA mapping is left
+ * held, and the page with it (an extra reference): unmapping an IOVA that
+ * the page tables no longer hold would look like a driver's double unmap
+ * to the DMA layer.
+ */
+static int edu_hot_iommu(struct device *dev, struct page *page,
+			 unsigned int per, u64 *median, u64 *best)
+{
+	struct edu_hot h = {
+		.dev = dev, .page = page,
+		.domain = iommu_get_domain_for_dev(dev),
+		/* As the DMA API maps DMA_TO_DEVICE (dma_info_to_prot()). */
+		.prot = IOMMU_READ |
+			(dev_is_dma_coherent(dev) ? IOMMU_CACHE : 0),
+	};
+	int ret;
+
+	*median = *best = 0;
+	if (!h.domain || !(h.domain->type & __IOMMU_DOMAIN_PAGING))
+		return 0;
+	h.addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, h.addr))
+		return -EIO;
+	ret = edu_hot_time(edu_hot_iommu_batch, &h, per, median, best);
+	if (ret == -ENOMEM) {
+		get_page(page);
+		dev_err(dev, "hot bench: IOVA %pad lost its page (iommu_map() failed twice); mapping and page left held\n",
+			&h.addr);
+		return ret;
+	}
+	dma_unmap_page(dev, h.addr, PAGE_SIZE, DMA_TO_DEVICE);
+	return ret;
+}
+
 static int edu_hot_bench(struct edu *edu, unsigned int pairs,
 			 unsigned int live)
 {
-	unsigned int i, n = 0, per = max(pairs / EDU_HOT_BATCHES, 1U);
+	unsigned int n = 0, per = max(pairs / EDU_HOT_BATCHES, 1U);
 	struct device *dev = &edu->pdev->dev;
-	u64 ns[EDU_HOT_BATCHES], t, iommu_ns = 0, iommu_best = 0;
+	u64 ns = 0, best = 0, iommu_ns = 0, iommu_best = 0;
 	struct page *page, **held;
+	struct edu_hot h;
 	dma_addr_t *held_dma;
 	int ret = -ENOMEM;
 
@@ -1277,20 +1316,15 @@ static int edu_hot_bench(struct edu *edu, unsigned int pairs,
 			goto unmap;
 		}
 	}
-	/* One batch untimed first: caches (and TCG's translations) warm. */
-	ret = edu_hot_batch(dev, page, per, &t);
-	for (i = 0; !ret && i < EDU_HOT_BATCHES; i++)
-		ret = edu_hot_batch(dev, page, per, &ns[i]);
-	if (!ret) {
-		sort(ns, EDU_HOT_BATCHES, sizeof(*ns), edu_cmp_u64, NULL);
+	h = (struct edu_hot){ .dev = dev, .page = page };
+	ret = edu_hot_time(edu_hot_batch, &h, per, &ns, &best);
+	if (!ret)
 		ret = edu_hot_iommu(dev, page, per, &iommu_ns, &iommu_best);
-	}
 	scnprintf(edu->share_result, sizeof(edu->share_result),
 		  "backend=%s live=%u pairs=%u ns_per_pair=%llu best_ns=%llu iommu_ns=%llu iommu_best_ns=%llu ok=%d",
 		  dev_is_vcm(dev) ? "vcm" : "stock", live,
-		  per * EDU_HOT_BATCHES,
-		  ret ? 0 : div_u64(ns[EDU_HOT_BATCHES / 2], per),
-		  ret ? 0 : div_u64(ns[0], per), iommu_ns, iommu_best, !ret);
+		  per * EDU_HOT_BATCHES, ret ? 0 : ns, ret ? 0 : best,
+		  iommu_ns, iommu_best, !ret);
 unmap:
 	while (n--) {
 		dma_unmap_page(dev, held_dma[n], PAGE_SIZE, DMA_TO_DEVICE);

@@ -525,8 +525,10 @@ void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
  *  - anything else: the device cannot reach that memory, and the list
  *    fails with -EREMOTEIO, as it does with dma-direct and dma-iommu.
  * The BAR memory is never one of VCM's buffers (vcm_index_may_hold()), so
- * such a list never goes through a shared buffer.  Only map_sg takes
- * P2PDMA pages, as in the rest of the kernel: map_page refuses them.
+ * such a list never goes through a shared buffer.  As with dma-direct and
+ * dma-iommu, map_page, which cannot say that an address is a bus address,
+ * maps a P2PDMA page as any other memory; the one-to-one backend refuses
+ * to bounce one (vcm_direct_map_phys()).
  */
 
 /**

@@ -53,6 +53,15 @@ static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
 
 	*bounced = false;
 	if (addr == DMA_MAPPING_ERROR) {
+		/* Another device's BAR is not bounced, as by dma-direct. */
+		if (pfn_valid(PHYS_PFN(phys)) &&
+		    is_pci_p2pdma_page(pfn_to_page(PHYS_PFN(phys)))) {
+			vcm_report(assoc, VCM_ERR_MASK,
+				   "peer-to-peer memory %pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and is never bounced\n",
+				   &phys, size, *dev->dma_mask,
+				   dev->bus_dma_limit);
+			return DMA_MAPPING_ERROR;
+		}
 		if (!is_swiotlb_active(dev)) {
 			vcm_report(assoc, VCM_ERR_MASK,
 				   "%pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and swiotlb is off\n",

@@ -180,11 +180,12 @@ static dma_addr_t vcm_iova_alloc(struct vcm_assoc *assoc, size_t size,
 static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
 {
 	struct iova_domain *iovad = to_iovad(vcm);
+	unsigned long pfn = iova_pfn(iovad, iova);
 	unsigned long len = size >> iova_shift(iovad);
 
-	if (len == 1 && vcm_iova_push(vcm->iommu, iova_pfn(iovad, iova)))
+	if (len == 1 && vcm_iova_push(vcm->iommu, pfn))
 		return;
-	free_iova_fast(iovad, iova_pfn(iovad, iova), len);
+	free_iova_fast(iovad, pfn, len);
 }
 
 /* ------------------------------------------------------------------------

@@ -194,12 +194,6 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 	dma_addr_t addr;
 
 	vcm_stat_inc(assoc, VCM_STAT_MAP_PAGE);
-	/*
-	 * Peer-to-peer memory is mapped only by map_sg, which can say that
-	 * a segment is at a PCI bus address (see vcm_sg_p2pdma()).
-	 */
-	if (unlikely(is_pci_p2pdma_page(page)))
-		goto fail;
 	shared = false;
 	if (vcm_index_may_hold(phys))
 		addr = vcm_share_map_page(assoc, phys, size, dir, attrs,
@@ -240,8 +234,8 @@ static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
  * counted, not recorded: a page that is no VCM buffer's and that the
  * device reaches without bouncing is mapped at its bus address, as
  * dma-direct maps it, with no call beyond the index lookup.  Everything
- * else -- VCM buffers, bouncing, records, P2PDMA -- takes the full path,
- * which decides again from scratch.
+ * else -- VCM buffers, bouncing, records -- takes the full path, which
+ * decides again from scratch.
  */
 static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
 				      unsigned long offset, size_t size,
@@ -252,8 +246,7 @@ static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
 	phys_addr_t phys = page_to_phys(page) + offset;
 	dma_addr_t addr;
 
-	if (!assoc->untracked || is_pci_p2pdma_page(page) ||
-	    vcm_index_may_hold(phys))
+	if (!assoc->untracked || vcm_index_may_hold(phys))
 		return vcm_map_page(dev, page, offset, size, dir, attrs);
 	addr = vcm_direct_addr(dev, phys, size, dir);
 	if (addr == DMA_MAPPING_ERROR)

@@ -77,6 +77,7 @@ END {
 	for (l = 1; l <= 2; l++) {
 		s = median(vals["stock " lives[l]]); v = median(vals["vcm " lives[l]])
 		bs = median(best["stock " lives[l]]); bv = median(best["vcm " lives[l]])
+		sb[l] = bs
 		printf "  %-10s | %8d %8d %10.2f | %8d %8d %10.2f\n", lives[l], s, v, s ? v / s : 0, bs, bv, bs ? bv / bs : 0
 		if (floor[lives[l]] != "")
 			fl[l] = median(floor[lives[l]])
@@ -84,10 +85,8 @@ END {
 	printf "  (stock = %s)\n", base
 	if (fl[1] || fl[2]) {
 		printf "  the IOMMU driver alone (iommu_unmap + iommu_map of the page at one IOVA, best batch):\n"
-		for (l = 1; l <= 2; l++) {
-			bs = median(best["stock " lives[l]])
-			printf "  %-10s | %8d ns, %.2f of stock: the vcm/stock of a DMA layer that cost nothing\n", lives[l], fl[l], bs ? fl[l] / bs : 0
-		}
+		for (l = 1; l <= 2; l++)
+			printf "  %-10s | %8d ns, %.2f of stock: the vcm/stock of a DMA layer that cost nothing\n", lives[l], fl[l], sb[l] ? fl[l] / sb[l] : 0
 	}
 }'
 	{ grep -a '^BENCH ' "$log" || true; } | tr -d '\r' | awk '
