@@ -53,6 +53,15 @@ for p in "$VCM_REPO"/patches/*.patch; do
 	fi
 done
 
+# make mutants is not part of make check, but its list must keep matching
+# the code it mutates: each mutant's lines once in its file.
+if python3 "$VCM_REPO/tests/mutants/apply.py" "$VCM_REPO/tests/mutants/mutants.txt" \
+		check "$VCM_REPO" > "$out/mutants-list.log" 2>&1; then
+	echo "pass static:mutant-list-applies $(cat "$out/mutants-list.log")"
+else
+	echo "fail static:mutant-list-applies $(head -n1 "$out/mutants-list.log")"
+fi
+
 # W=1 and sparse on exactly our sources, compiled from the repository
 # through its top-level Kbuild against the configured QEMU kernel tree
 # (which has the KUnit suite too).
