@@ -115,7 +115,7 @@ struct edu {
 	struct mutex lock;		/* serialises runs; protects the counts */
 	void *coh;			/* coherent buffer, EDU_MAX_XFER bytes */
 	dma_addr_t coh_dma;
-	unsigned long rounds, coherent_ok, streaming_ok, failed;
+	unsigned long rounds, coherent_ok, streaming_ok, failed, corrupt;
 	char last_error[96];
 	char isolation[128];
 	char pgsizes[160];
@@ -174,6 +174,7 @@ static int edu_compare(struct edu *edu, const char *what, const u8 *got,
 
 	for (i = 0; i < len; i++) {
 		if (got[i] != want[i]) {
+			edu->corrupt++;
 			snprintf(edu->last_error, sizeof(edu->last_error),
 				 "%s: byte %zu of %zu is %#x, not %#x", what,
 				 i, len, got[i], want[i]);
@@ -1710,9 +1711,9 @@ static int edu_result_show(struct seq_file *m, void *v)
 	struct edu *edu = m->private;
 
 	mutex_lock(&edu->lock);
-	seq_printf(m, "rounds=%lu coherent_ok=%lu streaming_ok=%lu failed=%lu",
+	seq_printf(m, "rounds=%lu coherent_ok=%lu streaming_ok=%lu failed=%lu corrupt=%lu",
 		   edu->rounds, edu->coherent_ok, edu->streaming_ok,
-		   edu->failed);
+		   edu->failed, edu->corrupt);
 	if (edu->last_error[0])
 		seq_printf(m, " last_error=\"%s\"", edu->last_error);
 	seq_putc(m, '\n');

@@ -277,6 +277,13 @@ struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 	return phys;
 }
 
+/* A new reservation's flags: its kind, and what its device needs. */
+static unsigned int vcm_res_flags(struct vcm_assoc *assoc, unsigned int kind)
+{
+	return dev_is_dma_coherent(assoc->dev) ? kind :
+						 kind | VCM_RES_NONCOHERENT;
+}
+
 /**
  * vcm_res_create_range() - bind part of a buffer into a device's address space
  * @assoc: the device
@@ -312,7 +319,7 @@ struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 	res->owner = edge ? NULL : assoc;
 	res->offset = offset;
 	res->size = size;
-	res->flags = flags;
+	res->flags = vcm_res_flags(assoc, flags);
 	res->dir = dir;
 	res->attrs = attrs;
 	res->users = 1;
@@ -389,7 +396,7 @@ struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size)
 	res->vcm = vcm;
 	res->owner = assoc;
 	res->size = size;
-	res->flags = VCM_RES_NATIVE | VCM_RES_RESERVED;
+	res->flags = vcm_res_flags(assoc, VCM_RES_NATIVE | VCM_RES_RESERVED);
 	res->dir = DMA_NONE;
 	res->users = 1;
 	INIT_LIST_HEAD(&res->edges);
@@ -409,6 +416,8 @@ struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size)
  * vcm_res_create_shared() - map a buffer for a device's streaming mapping
  * @assoc: the device
  * @phys: the buffer; the reservation takes its own reference
+ * @offset: where in @phys the range starts, page aligned
+ * @size: bytes, whole pages
  * @dir: the direction of the mapping, which sets the IOMMU permissions
  * @attrs: DMA_ATTR_* of the mapping
  * @edge: the device's edge, which holds the reservation's first use
@@ -418,12 +427,12 @@ struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size)
  * Return: the reservation or an ERR_PTR() from the backend.
  */
 struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
-				      struct vcm_phys *phys,
-				      enum dma_data_direction dir,
+				      struct vcm_phys *phys, size_t offset,
+				      size_t size, enum dma_data_direction dir,
 				      unsigned long attrs,
 				      struct vcm_edge *edge)
 {
-	return vcm_res_create_range(assoc, phys, 0, phys->size, VCM_RES_SHARED,
+	return vcm_res_create_range(assoc, phys, offset, size, VCM_RES_SHARED,
 				    dir, attrs, GFP_ATOMIC, edge);
 }
 
@@ -614,9 +623,16 @@ bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
 {
 	dma_addr_t start = sg_dma_address(out);
 	unsigned long boundary = dma_get_seg_boundary(dev);
+	unsigned int max = dma_get_max_seg_size(dev);
 
+	/*
+	 * The length test is a subtraction, as in dma-iommu: with a
+	 * max_segment_size of UINT_MAX (NVMe, mlx5, GPUs) the sum would wrap
+	 * in unsigned int and let a segment of wrapped length through, which
+	 * the unmap would then cover only in part.
+	 */
 	return !sg_dma_is_bus_address(out) && addr == start + sg_dma_len(out) &&
-	       sg_dma_len(out) + len <= dma_get_max_seg_size(dev) &&
+	       sg_dma_len(out) <= max && len <= max - sg_dma_len(out) &&
 	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
 }
 
@@ -1027,7 +1043,8 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 			   res->flags & VCM_RES_RESERVED ? "reserved range" :
 			   "native mapping", &res->start, res->size);
 		vcm_res_unbind(res);
-		res->flags |= VCM_RES_DEAD;
+		/* vcm_sync_native() reads the flags without a lock. */
+		WRITE_ONCE(res->flags, res->flags | VCM_RES_DEAD);
 		if (res->gone)
 			res->gone(res, res->gone_data);
 	}

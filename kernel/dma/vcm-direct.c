@@ -10,7 +10,9 @@
  * the device's max_segment_size and segment boundary.
  *
  * The backend keeps no state of its own; the caller (vcm-ops.c) records
- * every mapping.
+ * every mapping, and for a list the segments that hold bounce slots
+ * (vcm_direct_seg_held()), so that a list leaked by its driver gives them
+ * back at unbind.
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -87,6 +89,14 @@ static void vcm_direct_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
 	/* Gives the slots back if @addr is a bounce buffer, else nothing. */
 	swiotlb_tbl_unmap_single(assoc->dev, dma_to_phys(assoc->dev, addr),
 				 size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+/* Is the segment at @addr a bounce buffer, holding swiotlb slots? */
+static bool vcm_direct_seg_held(struct vcm_assoc *assoc, dma_addr_t addr)
+{
+	struct device *dev = assoc->dev;
+
+	return swiotlb_find_pool(dev, dma_to_phys(dev, addr));
 }
 
 static void vcm_direct_unmap_sg(struct vcm_assoc *assoc,
@@ -255,6 +265,7 @@ const struct vcm_backend vcm_direct_backend = {
 	.unmap_phys		= vcm_direct_unmap_phys,
 	.map_sg			= vcm_direct_map_sg,
 	.unmap_sg		= vcm_direct_unmap_sg,
+	.seg_held		= vcm_direct_seg_held,
 	.sync_for_cpu		= vcm_direct_sync_for_cpu,
 	.sync_for_device	= vcm_direct_sync_for_device,
 	.map_resource		= vcm_direct_map_resource,

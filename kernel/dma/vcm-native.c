@@ -180,22 +180,34 @@ EXPORT_SYMBOL_GPL(vcm_phys_alloc_for);
  * gets the buffer itself, not a scatterlist, and maps it into other devices
  * with vcm_map_phys().
  *
+ * @dev is usually another driver's device, whose unbind may run at the
+ * same time: the association is looked up, and used, under
+ * vcm_graph_lock, which vcm_detach_locked() holds while it takes the
+ * device out of its vcm.
+ *
+ * Context: process context; may sleep.
+ *
  * Return: the buffer with a reference for the caller (drop it with
  * vcm_phys_put()), or an ERR_PTR(): -ENODEV if @dev is not on VCM, -ENOENT if
  * @handle is neither one of @dev's allocations nor in a buffer it maps.
  */
 struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
 {
-	struct vcm_assoc *assoc = vcm_assoc_of(dev);
-	struct vcm_phys *phys;
+	struct vcm_phys *phys = ERR_PTR(-ENODEV);
+	struct vcm_assoc *assoc;
 
-	if (!assoc)
-		return ERR_PTR(-ENODEV);
-	phys = vcm_phys_lookup(assoc, handle,
-			       VCM_RES_COHERENT | VCM_RES_PAGES);
-	if (!phys)
-		phys = vcm_share_phys_get(assoc, handle);
-	return phys ?: ERR_PTR(-ENOENT);
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_find(dev);
+	if (assoc && assoc->state == VCM_ASSOC_ACTIVE) {
+		phys = vcm_phys_lookup(assoc, handle,
+				       VCM_RES_COHERENT | VCM_RES_PAGES);
+		if (!phys)
+			phys = vcm_share_phys_get(assoc, handle);
+		if (!phys)
+			phys = ERR_PTR(-ENOENT);
+	}
+	mutex_unlock(&vcm_graph_lock);
+	return phys;
 }
 EXPORT_SYMBOL_GPL(vcm_phys_from_dma);
 
@@ -360,6 +372,7 @@ static void vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
 			    bool for_device)
 {
 	const char *bad = NULL;
+	unsigned int flags;
 
 	if (WARN_ON_ONCE(!(res->flags & VCM_RES_NATIVE)))
 		return;
@@ -372,8 +385,15 @@ static void vcm_sync_native(struct vcm_res *res, size_t offset, size_t size,
 				    size, offset, bad, res->size);
 		return;
 	}
-	/* A mapping torn down with its device has nothing to sync. */
-	if ((res->flags & VCM_RES_DEAD) || dev_is_dma_coherent(res->owner->dev))
+	/*
+	 * Lockless against the teardown of the device, which may free
+	 * res->owner: what the device needs was noted in the flags when the
+	 * mapping was made.  A mapping torn down with its device has nothing
+	 * to sync; one torn down just now is synced harmlessly, as its
+	 * buffer stays until vcm_unmap().
+	 */
+	flags = READ_ONCE(res->flags);
+	if ((flags & VCM_RES_DEAD) || !(flags & VCM_RES_NONCOHERENT))
 		return;
 	vcm_phys_walk(res->phys, res->offset + offset, size,
 		      for_device ? vcm_sync_piece : vcm_sync_piece_cpu, res);

@@ -6,7 +6,8 @@
  * API: the owner's dma_get_sgtable() gives one entry per chunk, and the
  * other device's dma_map_sgtable() (or dma_map_page() of any of its pages)
  * comes here.  VCM recognises the pages as one of its buffers and maps the
- * buffer's chunk list once per address space and direction: the mapping is
+ * buffer's chunk list once per address space, range and direction (see
+ * Protection below): the mapping is
  * a *shared reservation*, refcounted, whose users are recorded as edges
  * buffer -> device.  A second device in the same address space, or a second
  * mapping, takes another use of the same reservation; the last unmap takes
@@ -38,10 +39,17 @@
  * address is resolved as the mapping was made: behind an IOMMU through the
  * vcm's tree of reservations, in a one-to-one window through the index.
  *
- * Protection.  A shared reservation maps the whole buffer with the
+ * Protection.  Map once per domain never grants more than dma-iommu would
+ * for the same call.  Behind an IOMMU a shared reservation maps exactly the
+ * pages the request covers (the page-aligned span of a dma_map_page() range,
+ * or of a list whose entries follow each other in the buffer), with the
  * permissions of its direction (a DMA_TO_DEVICE share is read-only for the
- * device), so a device that maps part of a buffer can reach all of it:
- * sharing is granted per buffer, as the owner decided when it exported it.
+ * device); it is reused only by a request for the same pages, the same
+ * direction and the same privilege.  A part of a buffer gets a reservation
+ * of its own, and a list with gaps between its pages takes the ordinary
+ * path.  In a one-to-one window a device reaches all memory its mask allows
+ * whatever it maps, as under dma-direct: there the reservation is the
+ * whole buffer, and only counts its users.
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -229,13 +237,38 @@ struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
  */
 
 /*
+ * The part of a buffer a shared reservation of @assoc's vcm covers for a
+ * request of [@offset, @offset + @size) of it: behind an IOMMU its pages,
+ * in a one-to-one window the whole buffer (see the header).
+ */
+struct vcm_share_span {
+	size_t offset;
+	size_t size;
+};
+
+static struct vcm_share_span vcm_share_span(struct vcm_assoc *assoc,
+					    struct vcm_phys *phys,
+					    size_t offset, size_t size)
+{
+	struct vcm_share_span span = { 0, phys->size };
+
+	if (assoc->vcm->kind == VCM_KIND_IOMMU) {
+		span.offset = round_down(offset, PAGE_SIZE);
+		span.size = PAGE_ALIGN(offset + size) - span.offset;
+	}
+	return span;
+}
+
+/*
  * A reservation of @phys in @assoc's vcm that can serve a streaming
- * mapping in direction @dir: made for the same direction and privilege,
- * reachable by the device's mask, and not on its way out.  Caller holds
- * phys->lock.
+ * mapping of @span in direction @dir: made for the same pages, direction
+ * and privilege (so that it grants exactly what a mapping of its own
+ * would), reachable by the device's mask, and not on its way out.  Caller
+ * holds phys->lock.
  */
 static struct vcm_res *vcm_share_find_locked(struct vcm_assoc *assoc,
 					     struct vcm_phys *phys,
+					     struct vcm_share_span span,
 					     enum dma_data_direction dir,
 					     unsigned long attrs)
 {
@@ -248,7 +281,8 @@ static struct vcm_res *vcm_share_find_locked(struct vcm_assoc *assoc,
 		if (res->vcm != assoc->vcm || !res->users || res->dir != dir ||
 		    !(res->flags & VCM_RES_SHAREABLE) ||
 		    (res->flags & VCM_RES_DEAD) ||
-		    (res->attrs ^ attrs) & DMA_ATTR_PRIVILEGED)
+		    (res->attrs ^ attrs) & DMA_ATTR_PRIVILEGED ||
+		    res->offset != span.offset || res->size != span.size)
 			continue;
 		if (res->vcm->kind == VCM_KIND_IOMMU &&
 		    res->start + res->size - 1 > limit)
@@ -316,14 +350,15 @@ static bool vcm_edge_put_locked(struct vcm_res *res, struct vcm_edge *e,
 }
 
 /*
- * One more streaming mapping of @phys by @assoc: an existing reservation
- * of the buffer in the device's vcm if one fits, else a new one, bound
+ * One more streaming mapping of @span of @phys by @assoc: an existing
+ * reservation of it in the device's vcm if one fits, else a new one, bound
  * with GFP_ATOMIC (the streaming calls may come from any context).  Two
  * CPUs that both find none each make one; both are correct, the second
  * merely costs an extra range until its users go.
  */
 static struct vcm_res *vcm_share_get(struct vcm_assoc *assoc,
 				     struct vcm_phys *phys,
+				     struct vcm_share_span span,
 				     enum dma_data_direction dir,
 				     unsigned long attrs)
 {
@@ -333,7 +368,7 @@ static struct vcm_res *vcm_share_get(struct vcm_assoc *assoc,
 
 	for (;;) {
 		spin_lock_irqsave(&phys->lock, flags);
-		res = vcm_share_find_locked(assoc, phys, dir, attrs);
+		res = vcm_share_find_locked(assoc, phys, span, dir, attrs);
 		if (res && !vcm_edge_get_locked(res, assoc, &edge)) {
 			spin_unlock_irqrestore(&phys->lock, flags);
 			kfree(edge);
@@ -350,7 +385,8 @@ static struct vcm_res *vcm_share_get(struct vcm_assoc *assoc,
 	}
 
 	edge->assoc = assoc;
-	res = vcm_res_create_shared(assoc, phys, dir, attrs, edge);
+	res = vcm_res_create_shared(assoc, phys, span.offset, span.size, dir,
+				    attrs, edge);
 	if (IS_ERR(res))
 		kfree(edge);
 	return res;
@@ -403,14 +439,16 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 		vcm_phys_put(phys);
 		return DMA_MAPPING_ERROR;
 	}
-	res = vcm_share_get(assoc, phys, dir, attrs);
+	res = vcm_share_get(assoc, phys,
+			    vcm_share_span(assoc, phys, offset, size), dir,
+			    attrs);
 	/* The reservation holds the buffer from here on. */
 	vcm_phys_put(phys);
 	*shared = !IS_ERR(res) || assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 	if (IS_ERR(res))
 		return DMA_MAPPING_ERROR;
 	if (assoc->vcm->kind == VCM_KIND_IOMMU)
-		addr = res->start + offset;
+		addr = res->start + offset - res->offset;
 	else
 		addr = phys_to_dma(dev, paddr);
 	if (!dev_is_dma_coherent(dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
@@ -419,17 +457,45 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 }
 
 /*
+ * Behind an IOMMU, do the pages of a list's entries, in list order, make
+ * one run of the buffer?  Entry @off of @len must start on a page of the
+ * span so far, at or after the page where the previous entry started; the
+ * span grows to the end of its last page.
+ */
+static bool vcm_share_sg_extend(struct vcm_share_span *span, size_t *last,
+				size_t off, unsigned int len, bool first)
+{
+	size_t lo = round_down(off, PAGE_SIZE);
+	size_t hi = PAGE_ALIGN(off + len);
+
+	if (first) {
+		span->offset = lo;
+		span->size = hi - lo;
+	} else if (lo < *last || lo > span->offset + span->size) {
+		return false;
+	} else if (hi > span->offset + span->size) {
+		span->size = hi - span->offset;
+	}
+	*last = lo;
+	return true;
+}
+
+/*
  * Is every entry of the list inside one VCM buffer (returned, pinned), and
- * reachable by a one-to-one device?  With @park, each entry's offset in the
- * buffer is parked in its DMA address, which mapping overwrites in order.
+ * reachable by a one-to-one device?  With @span, each entry's offset in
+ * the buffer is parked in its DMA address, which mapping overwrites in
+ * order, and *@span is set to what a shared reservation must cover for
+ * the list; behind an IOMMU the list must then be one run of the buffer's
+ * pages (vcm_share_sg_extend()), or it is not mapped through the buffer.
  */
 static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 					    struct scatterlist *sgl, int nents,
-					    bool park)
+					    struct vcm_share_span *span)
 {
 	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 	struct vcm_phys *phys = NULL;
 	struct scatterlist *s;
+	size_t last = 0;
 	int i;
 
 	if (!atomic_long_read(&vcm_index_chunks))
@@ -439,15 +505,23 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 		struct vcm_chunk *c = s->length &&
 				      vcm_index_may_hold(sg_phys(s)) ?
 			vcm_index_find_rcu(sg_phys(s), s->length) : NULL;
+		size_t off;
 
 		if (!c || (phys && c->phys != phys) ||
 		    (direct && !vcm_share_direct_ok(assoc->dev, sg_phys(s),
 						    s->length)))
 			goto no;
 		phys = c->phys;
-		if (park)
-			sg_dma_address(s) = vcm_chunk_offset(c, sg_phys(s));
+		if (!span)
+			continue;
+		off = vcm_chunk_offset(c, sg_phys(s));
+		if (!direct &&
+		    !vcm_share_sg_extend(span, &last, off, s->length, !i))
+			goto no;
+		sg_dma_address(s) = off;
 	}
+	if (phys && direct && span)
+		*span = vcm_share_span(assoc, phys, 0, phys->size);
 	if (phys && kref_get_unless_zero(&phys->kref)) {
 		rcu_read_unlock();
 		return phys;
@@ -475,7 +549,7 @@ bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 
 	if (assoc->vcm->kind == VCM_KIND_IOMMU)
 		return true;	/* the IOVA tells */
-	phys = vcm_share_sg_buffer(assoc, sgl, nents, false);
+	phys = vcm_share_sg_buffer(assoc, sgl, nents, NULL);
 	vcm_phys_put(phys);
 	return phys;
 }
@@ -514,21 +588,22 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 {
 	struct device *dev = assoc->dev;
 	struct scatterlist *s, *out = NULL;
+	bool iommu = assoc->vcm->kind == VCM_KIND_IOMMU;
+	struct vcm_share_span span;
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 	int i, count = 0;
 
-	bool iommu = assoc->vcm->kind == VCM_KIND_IOMMU;
-
-	phys = vcm_share_sg_buffer(assoc, sgl, nents, true);
+	phys = vcm_share_sg_buffer(assoc, sgl, nents, &span);
 	if (!phys)
 		return 0;
-	res = vcm_share_get(assoc, phys, dir, attrs);
+	res = vcm_share_get(assoc, phys, span, dir, attrs);
 	vcm_phys_put(phys);
 	if (IS_ERR(res))
 		return iommu ? 0 : PTR_ERR(res);
+	/* Behind an IOMMU an entry's parked offset becomes its address. */
 	for_each_sg(sgl, s, nents, i) {
-		if (iommu && vcm_crosses_boundary(dev, res->start +
+		if (iommu && vcm_crosses_boundary(dev, res->start - res->offset +
 						  sg_dma_address(s),
 						  s->length)) {
 			vcm_share_unmap(assoc, res->start, 1, dir, true);
@@ -537,7 +612,8 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	}
 
 	for_each_sg(sgl, s, nents, i) {
-		dma_addr_t addr = iommu ? res->start + sg_dma_address(s) :
+		dma_addr_t addr = iommu ? res->start - res->offset +
+					  sg_dma_address(s) :
 					  phys_to_dma(dev, sg_phys(s));
 
 		count += vcm_sg_emit(assoc, sgl, &out, addr, s->length,

@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
@@ -392,31 +393,128 @@ static void vcm_test_unmap_bad_input(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * @n pages above @dev's swiotlb pool, in @pages, and a bus limit that puts
+ * them out of the device's reach while the pool stays within it: what a
+ * limited device must bounce.  The KUnit boot turns swiotlb on (iommu=soft);
+ * the pool sits near the top of low memory, below the CMA area, which is
+ * where the pages come from.  Given back with vcm_test_put_cma_pages().
+ */
+static u64 vcm_test_pages_above_swiotlb(struct kunit *test,
+					struct device *dev,
+					struct page **pages, unsigned int n)
+{
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE_MSG(test, is_swiotlb_active(dev),
+			      "swiotlb is off: boot with iommu=soft");
+	for (i = 0; i < n; i++) {
+		pages[i] = dma_alloc_from_contiguous(dev, 1, 0, true);
+		if (!pages[i] || page_to_phys(pages[i]) < mem->defpool.end) {
+			if (pages[i])
+				dma_release_from_contiguous(dev, pages[i], 1);
+			while (i)
+				dma_release_from_contiguous(dev, pages[--i], 1);
+			KUNIT_FAIL_AND_ABORT(test, "no CMA page above swiotlb's pool at %pa",
+					     &mem->defpool.end);
+		}
+	}
+	return mem->defpool.end - 1;
+}
+
+static void vcm_test_put_cma_pages(struct device *dev, struct page **pages,
+				   unsigned int n)
+{
+	while (n)
+		dma_release_from_contiguous(dev, pages[--n], 1);
+}
+
+/*
+ * A page the device cannot reach is bounced through swiotlb, below its
+ * limit; where swiotlb cannot reach below the limit either, the mapping
+ * fails, counted.
+ */
 static void vcm_test_map_beyond_mask(struct kunit *test)
 {
 	struct vcm_test_dev *t = vcm_test_device(test, "vcm-beyond");
-	struct page *page = alloc_page(GFP_KERNEL);
-	u64 mask = DMA_BIT_MASK(24);
+	struct page *page;
 	dma_addr_t addr;
+	u64 limit;
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	/* GFP_KERNEL never comes from ZONE_DMA while ZONE_DMA32 has room. */
-	KUNIT_ASSERT_GT(test, page_to_phys(page) + PAGE_SIZE - 1, mask);
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, mask));
+	limit = vcm_test_pages_above_swiotlb(test, t->dev, &page, 1);
+	t->dev->bus_dma_limit = limit;
 	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
-	if (is_swiotlb_active(t->dev)) {
-		/* Bounced below the mask. */
-		KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
-		KUNIT_EXPECT_LE(test, addr + PAGE_SIZE - 1, mask);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(t->dev, addr));
+	if (!dma_mapping_error(t->dev, addr)) {
+		KUNIT_EXPECT_LE(test, addr + PAGE_SIZE - 1, limit);
 		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_BOUNCED), 1);
+		KUNIT_EXPECT_EQ(test, vcm_live(t), 1);
 		dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
-	} else {
-		KUNIT_EXPECT_TRUE(test, dma_mapping_error(t->dev, addr));
-		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_ERR_MASK), 1);
-		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_FAILED), 1);
 	}
+	/* 24 bits: the page, and the pool, are out of reach. */
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(24)));
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_MAP_FAILED), 1);
 	KUNIT_EXPECT_EQ(test, vcm_live(t), 0);
-	__free_page(page);
+	vcm_test_put_cma_pages(t->dev, &page, 1);
+}
+
+/* Slots of @dev's swiotlb pool in use, or -1 where nothing counts them. */
+static long vcm_test_swiotlb_used(struct device *dev)
+{
+#ifdef CONFIG_DEBUG_FS
+	return atomic_long_read(&dev->dma_io_tlb_mem->total_used);
+#else
+	return -1;
+#endif
+}
+
+/*
+ * A one-to-one list whose entries the device cannot reach is bounced, a
+ * segment per entry; a driver that leaks it (and frees its table, so that
+ * nothing is left to read) must not leak the bounce slots: the teardown at
+ * unbind gives back every one of them, twice over.
+ */
+static void vcm_test_leaked_bounced_sg(struct kunit *test)
+{
+	static const char * const names[] = { "vcm-bleak0", "vcm-bleak1" };
+	struct vcm_test_dev *first = vcm_test_device(test, "vcm-bleak");
+	struct page *pages[3];
+	unsigned int round, i;
+	u64 limit;
+
+	limit = vcm_test_pages_above_swiotlb(test, first->dev, pages,
+					     ARRAY_SIZE(pages));
+	for (round = 0; round < ARRAY_SIZE(names); round++) {
+		struct vcm_test_dev *t = vcm_test_device(test, names[round]);
+		struct scatterlist *sgl;
+		long before, mapped;
+
+		before = vcm_test_swiotlb_used(t->dev);
+		KUNIT_ASSERT_GE_MSG(test, before, 0,
+				    "swiotlb counts its slots with CONFIG_DEBUG_FS");
+		t->dev->bus_dma_limit = limit;
+		sgl = kmalloc_array(ARRAY_SIZE(pages), sizeof(*sgl), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, sgl);
+		sg_init_table(sgl, ARRAY_SIZE(pages));
+		for (i = 0; i < ARRAY_SIZE(pages); i++)
+			sg_set_page(&sgl[i], pages[i], PAGE_SIZE, 0);
+		KUNIT_EXPECT_EQ(test, dma_map_sg(t->dev, sgl, ARRAY_SIZE(pages),
+						 DMA_FROM_DEVICE),
+				ARRAY_SIZE(pages));
+		KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_BOUNCED),
+				ARRAY_SIZE(pages));
+		mapped = vcm_test_swiotlb_used(t->dev);
+		KUNIT_EXPECT_GE(test, mapped - before, ARRAY_SIZE(pages));
+		/* The driver frees its table and goes: the unbind tears down. */
+		kfree(sgl);
+		KUNIT_EXPECT_EQ(test, vcm_live(t), 1);
+		vcm_release_device(t->dev);
+		KUNIT_EXPECT_EQ(test, vcm_test_swiotlb_used(t->dev), before);
+	}
+	vcm_test_put_cma_pages(first->dev, pages, ARRAY_SIZE(pages));
 }
 
 /* Eight physically contiguous pages, 32 KiB aligned. */
@@ -490,6 +588,42 @@ static void vcm_test_sg_max_segment(struct kunit *test)
 	vcm_test_no_errors(test, t);
 	sg_free_table(&sgt);
 	__free_pages(block, 3);
+}
+
+/*
+ * A device whose segments may be UINT_MAX long (NVMe, mlx5 and GPUs set
+ * that) and two entries that follow each other in DMA space, 0xfffff000
+ * and 0x2000 bytes: together they exceed what a segment length can hold,
+ * so they must stay two segments.  Laid out with the helpers every
+ * backend's map_sg uses; the addresses need no memory behind them.
+ */
+static void vcm_test_sg_max_segment_wrap(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sgwrap");
+	const unsigned int first = 0xfffff000, second = 0x2000;
+	const dma_addr_t a = SZ_4G;
+	struct scatterlist sgl[2], *out = NULL;
+	int count = 0;
+
+	t->parms.max_segment_size = UINT_MAX;
+	t->parms.segment_boundary_mask = ULONG_MAX;
+	sg_init_table(sgl, ARRAY_SIZE(sgl));
+	count += vcm_sg_emit(t->assoc, sgl, &out, a, first, false);
+	KUNIT_EXPECT_FALSE(test, vcm_sg_can_extend(t->dev, out, a + first,
+						   second));
+	count += vcm_sg_emit(t->assoc, sgl, &out, a + first, second,
+			     vcm_sg_can_extend(t->dev, out, a + first, second));
+	vcm_sg_end(out, count, ARRAY_SIZE(sgl));
+	KUNIT_ASSERT_EQ(test, count, 2);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[0]), a);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), first);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]), a + first);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), second);
+	/* Up to the limit exactly, it still merges. */
+	KUNIT_EXPECT_TRUE(test, vcm_sg_can_extend(t->dev, &sgl[0], a + first,
+						  UINT_MAX - first));
+	KUNIT_EXPECT_FALSE(test, vcm_sg_can_extend(t->dev, &sgl[0], a + first,
+						   UINT_MAX - first + 1));
 }
 
 static void vcm_test_sg_boundary(struct kunit *test)
@@ -1995,43 +2129,161 @@ static void vcm_test_iommu_share(struct kunit *test)
 							 base + i * PAGE_SIZE + 7),
 				page_to_phys(vcm_test_cpu_page(cpu + i * PAGE_SIZE)) + 7);
 
-	/* A page in the middle, again: same range, nothing mapped anew. */
+	/*
+	 * A page in the middle: a reservation of that page alone, as
+	 * dma-iommu would map it -- the whole buffer's mapping grants more.
+	 */
 	addr = dma_map_page(b->dev, vcm_test_cpu_page(cpu + 5 * PAGE_SIZE), 64,
 			    256, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, addr));
-	KUNIT_EXPECT_EQ(test, addr, base + 5 * PAGE_SIZE + 64);
-	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, offset_in_page(addr), 64);
+	KUNIT_EXPECT_EQ(test, fb->live, 9 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&fb->domain, addr),
+			page_to_phys(vcm_test_cpu_page(cpu + 5 * PAGE_SIZE)) + 64);
 	/* The buffer behind a streaming address of the peer. */
 	found = vcm_phys_from_dma(b->dev, addr);
 	KUNIT_EXPECT_PTR_EQ(test, found, phys);
 	vcm_phys_put(found);
 	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, b->assoc->vcm, &nres),
 			2);
-	KUNIT_EXPECT_EQ(test, nres, 1);
+	KUNIT_EXPECT_EQ(test, nres, 2);
 
 	/* To the device: a range of its own, which the device cannot write. */
 	ro = dma_map_page(b->dev, vcm_test_cpu_page(cpu), 0, PAGE_SIZE,
 			  DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, ro));
-	KUNIT_EXPECT_EQ(test, fb->live, 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fb->live, 10 * PAGE_SIZE);
 	KUNIT_EXPECT_FALSE(test, vcm_fake_prot(fb, ro) & IOMMU_WRITE);
 	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(fb, base) & IOMMU_WRITE);
 	dma_unmap_page(b->dev, ro, PAGE_SIZE, DMA_TO_DEVICE);
-	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fb->live, 9 * PAGE_SIZE);
 
 	/* The owner frees: its own mapping goes, the peer's stays. */
 	dma_free_coherent(a->dev, 8 * PAGE_SIZE, cpu, handle);
 	KUNIT_EXPECT_EQ(test, fa->live, 0);
-	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fb->live, 9 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
 	dma_unmap_sgtable(b->dev, &sgt, DMA_BIDIRECTIONAL, 0);
-	KUNIT_EXPECT_EQ(test, fb->live, 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fb->live, PAGE_SIZE);
 	dma_unmap_page(b->dev, addr, 256, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, fb->live, 0);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
 	vcm_phys_put(phys);
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 	sg_free_table(&sgt);
+	vcm_test_no_errors(test, a);
+	vcm_test_no_errors(test, b);
+}
+
+/*
+ * Map once per domain grants no more than dma-iommu would for the same
+ * call: a reservation is reused only for the same pages, direction and
+ * privilege.  Every partial range (first page, last page, a page inside,
+ * a run across a chunk boundary, a range at an offset inside a page) gets
+ * its own, covering just its pages; a list with a gap between its pages,
+ * or out of buffer order, is not mapped through the buffer at all; a
+ * second device of the same domain asking for the same pages and direction
+ * reuses them.  Pages outside each grant do not translate through it, and
+ * a to-device grant is never writable.
+ */
+static void vcm_test_iommu_share_grants(struct kunit *test)
+{
+	static const struct { unsigned int page, off, len; } ranges[] = {
+		{ 0, 0, PAGE_SIZE }, { 7, 0, PAGE_SIZE }, { 3, 100, 200 },
+		{ 1, 0, 3 * PAGE_SIZE }, { 2, PAGE_SIZE - 1, 2 },
+		{ 0, 0, 8 * PAGE_SIZE },
+	};
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+	};
+	struct vcm_fake_iommu *fb;
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-gra");
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-grb", 0, &fb);
+	struct scatterlist sgl[2];
+	dma_addr_t handle, addr, again;
+	unsigned int r, d, nres;
+	struct vcm_phys *phys;
+	u8 *cpu;
+
+	cpu = dma_alloc_attrs(a->dev, 8 * PAGE_SIZE, &handle, GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	for (r = 0; r < ARRAY_SIZE(ranges); r++) {
+		for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+			unsigned int first = ranges[r].page;
+			size_t off = ranges[r].off, len = ranges[r].len;
+			size_t pages = PAGE_ALIGN(off + len) >> PAGE_SHIFT;
+			dma_addr_t page0;
+			int prot;
+
+			addr = dma_map_page(b->dev,
+					    vcm_test_cpu_page(cpu + first * PAGE_SIZE),
+					    off, len, dirs[d]);
+			KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, addr));
+			KUNIT_EXPECT_EQ(test, fb->live, pages * PAGE_SIZE);
+			page0 = addr - off;
+			prot = vcm_fake_prot(fb, page0);
+			KUNIT_EXPECT_EQ(test, !!(prot & IOMMU_WRITE),
+					dirs[d] != DMA_TO_DEVICE);
+			KUNIT_EXPECT_EQ(test, !!(prot & IOMMU_READ),
+					dirs[d] != DMA_FROM_DEVICE);
+			/* Nothing translates before or after the grant. */
+			KUNIT_EXPECT_EQ(test, vcm_fake_prot(fb, page0 - 1), -1);
+			KUNIT_EXPECT_EQ(test,
+					vcm_fake_prot(fb, page0 + pages * PAGE_SIZE),
+					-1);
+			KUNIT_EXPECT_EQ(test,
+					iommu_iova_to_phys(&fb->domain,
+							   page0 + pages * PAGE_SIZE - 1),
+					page_to_phys(vcm_test_cpu_page(cpu + (first + pages) *
+								       PAGE_SIZE - 1)) +
+					PAGE_SIZE - 1);
+			/* The same request again: the same grant. */
+			again = dma_map_page(b->dev,
+					     vcm_test_cpu_page(cpu + first * PAGE_SIZE),
+					     off, len, dirs[d]);
+			KUNIT_EXPECT_EQ(test, again, addr);
+			KUNIT_EXPECT_EQ(test, fb->live, pages * PAGE_SIZE);
+			dma_unmap_page(b->dev, again, len, dirs[d]);
+			dma_unmap_page(b->dev, addr, len, dirs[d]);
+			KUNIT_EXPECT_EQ(test, fb->live, 0);
+		}
+	}
+
+	/* Pages 1 and 3: a gap, so not through the buffer, nothing more. */
+	sg_init_table(sgl, 2);
+	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + PAGE_SIZE), PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), PAGE_SIZE,
+		    0);
+	KUNIT_ASSERT_EQ(test, dma_map_sg(b->dev, sgl, 2, DMA_TO_DEVICE), 1);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	dma_unmap_sg(b->dev, sgl, 2, DMA_TO_DEVICE);
+	/* Pages 3 then 2: out of buffer order, the same. */
+	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), PAGE_SIZE,
+		    0);
+	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 2 * PAGE_SIZE), PAGE_SIZE,
+		    0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(b->dev, sgl, 2, DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	dma_unmap_sg(b->dev, sgl, 2, DMA_FROM_DEVICE);
+	/* Pages 2 and 3, in order: one run, through the buffer. */
+	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + 2 * PAGE_SIZE), PAGE_SIZE,
+		    0);
+	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), 100, 0);
+	KUNIT_ASSERT_EQ(test, dma_map_sg(b->dev, sgl, 2, DMA_FROM_DEVICE), 1);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, b->assoc->vcm, &nres),
+			1);
+	KUNIT_EXPECT_EQ(test, nres, 1);
+	vcm_phys_put(phys);
+	dma_unmap_sg(b->dev, sgl, 2, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+
+	dma_free_attrs(a->dev, 8 * PAGE_SIZE, cpu, handle, 0);
 	vcm_test_no_errors(test, a);
 	vcm_test_no_errors(test, b);
 }
@@ -2064,12 +2316,13 @@ static void vcm_test_iommu_share_teardown(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, p1));
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, p2));
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(c->dev, p3));
-	KUNIT_EXPECT_EQ(test, p2, p1 + PAGE_SIZE);
-	dma_unmap_page(b->dev, p1, 100, DMA_FROM_DEVICE);
+	/* A page each: a reservation each. */
 	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	dma_unmap_page(b->dev, p1, 100, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, fb->live, PAGE_SIZE);
 	dma_unmap_page(b->dev, p1, 100, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_EQ(test, vcm_stat(b, VCM_ERR_UNKNOWN_HANDLE), 1);
-	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, fb->live, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&fb->domain, p2),
 			page_to_phys(vcm_test_cpu_page(cpu + PAGE_SIZE)));
 
@@ -2193,6 +2446,92 @@ static void vcm_test_native_gone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
 	vcm_unmap(res);
 	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+}
+
+struct vcm_test_syncer {
+	struct vcm_res *res;
+	struct device *dev;
+	dma_addr_t handle;
+	unsigned long rounds;
+	unsigned long found;
+	bool stop;
+	struct completion done;
+};
+
+/*
+ * The holder of a native mapping and the user of vcm_phys_from_dma() are
+ * other drivers than the one whose device goes away: they go on calling
+ * while it does, and must neither touch freed memory (KASAN, on the debug
+ * kernel's run of this suite) nor see a half-gone device.
+ */
+static int vcm_test_sync_fn(void *data)
+{
+	struct vcm_test_syncer *r = data;
+
+	while (!READ_ONCE(r->stop)) {
+		struct vcm_phys *phys;
+
+		vcm_sync_for_device(r->res, 0, PAGE_SIZE);
+		vcm_sync_for_cpu(r->res, PAGE_SIZE, PAGE_SIZE);
+		phys = vcm_phys_from_dma(r->dev, r->handle);
+		if (!IS_ERR(phys))
+			r->found++;
+		vcm_phys_put(phys);
+		r->rounds++;
+		cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Native syncs and vcm_phys_from_dma() race the unregistration of the
+ * mapping's device: both keep working until it is gone, and after it the
+ * sync does nothing and the lookup says -ENODEV, with the association
+ * freed under neither.
+ */
+static void vcm_test_native_race_unregister(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-rua");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-rub");
+	unsigned long before = vcm_test_nr_phys(), rounds;
+	struct vcm_test_syncer r = {};
+	struct task_struct *tsk;
+	struct vcm_phys *phys;
+
+	phys = vcm_phys_alloc(a->dev, 2 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	r.res = vcm_map_phys(b->dev, phys, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r.res);
+	/* A streaming mapping of the buffer: the lookup's way in. */
+	r.handle = dma_map_page(b->dev, pfn_to_page(phys->chunks[0].pfn), 0,
+				PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(b->dev, r.handle));
+	vcm_phys_put(phys);
+	r.dev = b->dev;
+	init_completion(&r.done);
+	tsk = kthread_run(vcm_test_sync_fn, &r, "vcm-nrace");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	/*
+	 * Let it find the device alive, then take the device away (the
+	 * streaming mapping is left behind, and dropped with a report).
+	 */
+	while (!READ_ONCE(r.found))
+		usleep_range(100, 200);
+	vcm_release_device(b->dev);
+	rounds = READ_ONCE(r.rounds);
+	while (READ_ONCE(r.rounds) < rounds + 100)
+		usleep_range(100, 200);
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_GT(test, r.found, 0);
+	KUNIT_EXPECT_PTR_EQ(test, vcm_phys_from_dma(b->dev, r.handle),
+			    ERR_PTR(-ENODEV));
+	vcm_sync_for_device(r.res, 0, 2 * PAGE_SIZE);
+	/* The holder still owns the dead mapping, and its buffer. */
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	vcm_unmap(r.res);
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
 }
 
@@ -2605,8 +2944,10 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_map_page),
 	KUNIT_CASE(vcm_test_unmap_bad_input),
 	KUNIT_CASE(vcm_test_map_beyond_mask),
+	KUNIT_CASE(vcm_test_leaked_bounced_sg),
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),
+	KUNIT_CASE(vcm_test_sg_max_segment_wrap),
 	KUNIT_CASE(vcm_test_sg_boundary),
 	KUNIT_CASE(vcm_test_sg_offsets),
 	KUNIT_CASE(vcm_test_sg_bus_segments),
@@ -2640,9 +2981,11 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
 	KUNIT_CASE(vcm_test_iommu_iova_stack),
 	KUNIT_CASE(vcm_test_iommu_share),
+	KUNIT_CASE(vcm_test_iommu_share_grants),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),
 	KUNIT_CASE(vcm_test_native_gone),
+	KUNIT_CASE(vcm_test_native_race_unregister),
 	KUNIT_CASE(vcm_test_iommu_reserve_back),
 	KUNIT_CASE(vcm_test_iommu_alloc_for),
 	KUNIT_CASE(vcm_test_share_concurrent),

@@ -202,6 +202,43 @@ static bool vcm_track_chain_take(struct vcm_assoc *assoc,
 	return true;
 }
 
+/*
+ * The DMA segments of a freshly mapped list that hold something the
+ * backend gives back per segment (bounce slots), copied for the record:
+ * NULL when there are none, as for every list that did not bounce.
+ */
+static struct vcm_track_segs *vcm_track_held(struct vcm_assoc *assoc,
+					     struct scatterlist *sgl,
+					     int count)
+{
+	const struct vcm_backend *be = assoc->vcm->backend;
+	struct vcm_track_segs *held;
+	struct scatterlist *s;
+	unsigned int n = 0;
+	int i;
+
+	if (!be->seg_held)
+		return NULL;
+	for_each_sg(sgl, s, count, i)
+		n += !sg_dma_is_bus_address(s) &&
+		     be->seg_held(assoc, sg_dma_address(s));
+	if (!n)
+		return NULL;
+	held = kmalloc(struct_size(held, seg, n), GFP_ATOMIC | __GFP_NOWARN);
+	if (!held)
+		return ERR_PTR(-ENOMEM);
+	held->n = 0;
+	for_each_sg(sgl, s, count, i) {
+		if (sg_dma_is_bus_address(s) ||
+		    !be->seg_held(assoc, sg_dma_address(s)))
+			continue;
+		held->n++;
+		held->seg[held->n - 1].addr = sg_dma_address(s);
+		held->seg[held->n - 1].len = sg_dma_len(s);
+	}
+	return held;
+}
+
 /**
  * __vcm_track_add() - record a live streaming mapping
  * @assoc: the device
@@ -232,14 +269,21 @@ int __vcm_track_add(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 	struct vcm_track *t;
 	unsigned long flags;
 
-	if (kind == VCM_MAP_SG)
+	if (kind == VCM_MAP_SG) {
 		vcm_sg_dma_span((struct scatterlist *)key, nents >> 16,
 				&rec.sg_first, &rec.sg_end);
+		rec.held = vcm_track_held(assoc, (struct scatterlist *)key,
+					  nents >> 16);
+		if (IS_ERR(rec.held))
+			return PTR_ERR(rec.held);
+	}
 	if (!vcm_track_slot_add(assoc, &rec)) {
 		t = kmem_cache_alloc(vcm_track_cache,
 				     GFP_ATOMIC | __GFP_NOWARN);
-		if (!t)
+		if (!t) {
+			kfree(rec.held);
 			return -ENOMEM;
+		}
 		t->rec = rec;
 		b = vcm_track_bucket(assoc, key);
 		spin_lock_irqsave(&b->lock, flags);
@@ -311,7 +355,8 @@ bool __vcm_track_del(struct vcm_assoc *assoc, enum vcm_map_kind kind,
 			   "unmap of %s %#lx with direction %d, mapped with %d\n",
 			   vcm_map_kind_names[kind], key, *dir, rec.dir);
 
-	/* The mapping is undone as it was made. */
+	/* The mapping is undone as it was made, from the driver's list. */
+	kfree(rec.held);
 	*size = rec.size;
 	*dir = rec.dir;
 	*shared = rec.shared ? VCM_SHARED : VCM_NOT_SHARED;
@@ -371,9 +416,9 @@ void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
  * Tear down one streaming mapping a driver left behind.  Pages and
  * resources are unmapped through the backend (giving back bounce slots and
  * IOVAs).  An sg list's memory may already be freed: the backend tears it
- * down from the DMA range noted at map time.  In a one-to-one vcm that
- * undoes nothing, as its segments were never bounced unless the device's
- * mask forced it.
+ * down from the DMA range noted at map time, and the segments that hold
+ * something of their own (a one-to-one list's bounce slots) were noted
+ * one by one.
  */
 static void vcm_track_teardown(struct vcm_assoc *assoc,
 			       const struct vcm_track_rec *rec)
@@ -388,10 +433,21 @@ static void vcm_track_teardown(struct vcm_assoc *assoc,
 	/* A mapping through a shared buffer is only an edge to drop. */
 	if (rec->shared && vcm_share_unmap(assoc, addr, 1, rec->dir, true))
 		return;
-	if (rec->kind != VCM_MAP_SG)
+	if (rec->kind != VCM_MAP_SG) {
 		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
 			       DMA_ATTR_SKIP_CPU_SYNC);
-	else if (be->teardown_sg)
+		return;
+	}
+	if (rec->held) {
+		unsigned int i;
+
+		for (i = 0; i < rec->held->n; i++)
+			be->unmap_phys(assoc, rec->held->seg[i].addr,
+				       rec->held->seg[i].len, rec->dir,
+				       DMA_ATTR_SKIP_CPU_SYNC);
+		kfree(rec->held);
+	}
+	if (be->teardown_sg)
 		be->teardown_sg(assoc, rec->sg_first, rec->sg_end);
 }
 

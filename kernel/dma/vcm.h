@@ -127,11 +127,31 @@ enum vcm_map_kind {
 };
 
 /**
+ * struct vcm_track_segs - DMA segments of a list that hold something
+ * @n: entries in @seg
+ * @seg: device address and length of each, as map_sg left them
+ *
+ * A one-to-one list's segments hold nothing, but those that were bounced
+ * hold swiotlb slots: the teardown of a list the driver leaked (and maybe
+ * freed) must give each of them back, and only the record can say where
+ * they are.  Allocated with the record, only for lists that bounced.
+ */
+struct vcm_track_segs {
+	unsigned int n;
+	struct {
+		dma_addr_t addr;
+		unsigned int len;
+	} seg[] __counted_by(n);
+};
+
+/**
  * struct vcm_track_rec - what VCM remembers of a live streaming mapping
  * @key: device address (page, resource) or address of the sg list
  * @size: bytes mapped
  * @sg_first: for an sg list, device address of its first DMA segment ...
  * @sg_end: ... and end of its last, to tear it down once the list is gone
+ * @held: for an sg list, the segments the backend must undo one by one
+ *	(@seg_held), or NULL; freed with the record
  * @nents: for an sg list: entries passed in (high 16 bits: segments out)
  * @kind: enum vcm_map_kind
  * @dir: enum dma_data_direction
@@ -142,6 +162,7 @@ struct vcm_track_rec {
 	size_t size;
 	dma_addr_t sg_first;
 	dma_addr_t sg_end;
+	struct vcm_track_segs *held;
 	u32 nents;
 	u8 kind;
 	u8 dir;
@@ -228,6 +249,9 @@ struct vcm_res;
  * @unmap_sg: undo @map_sg
  * @teardown_sg: undo @map_sg of a list that is gone, from the device
  *	addresses of its first segment and of the end of its last (optional)
+ * @seg_held: does a mapped DMA segment at @addr hold something (a bounce
+ *	slot) that only @unmap_phys of that segment gives back?  (optional:
+ *	for backends whose @teardown_sg cannot find it from the span)
  * @sync_for_cpu: hand a streaming mapping back to the CPU
  * @sync_for_device: hand a streaming mapping to the device
  * @map_resource: map an MMIO range
@@ -266,6 +290,7 @@ struct vcm_backend {
 			 unsigned long attrs);
 	void (*teardown_sg)(struct vcm_assoc *assoc, dma_addr_t first,
 			    dma_addr_t end);
+	bool (*seg_held)(struct vcm_assoc *assoc, dma_addr_t addr);
 	void (*sync_for_cpu)(struct vcm_assoc *assoc, dma_addr_t addr,
 			     size_t size, enum dma_data_direction dir);
 	void (*sync_for_device)(struct vcm_assoc *assoc, dma_addr_t addr,
@@ -517,6 +542,8 @@ struct vcm_phys {
 #define VCM_RES_DEAD		BIT(3)	/* torn down under its owner's feet */
 #define VCM_RES_SHARED		BIT(4)	/* made by a streaming map of its pages */
 #define VCM_RES_RESERVED	BIT(5)	/* made by vcm_reserve(), maybe empty */
+/* Made for a device that is not cache-coherent: its syncs do something. */
+#define VCM_RES_NONCOHERENT	BIT(6)
 /* The kinds a device may map again through the streaming DMA API. */
 #define VCM_RES_SHAREABLE	(VCM_RES_COHERENT | VCM_RES_PAGES | VCM_RES_SHARED)
 
@@ -704,8 +731,8 @@ struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 				     struct vcm_edge *edge);
 struct vcm_res *vcm_res_create_empty(struct vcm_assoc *assoc, size_t size);
 struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
-				      struct vcm_phys *phys,
-				      enum dma_data_direction dir,
+				      struct vcm_phys *phys, size_t offset,
+				      size_t size, enum dma_data_direction dir,
 				      unsigned long attrs,
 				      struct vcm_edge *edge);
 void vcm_res_unbind(struct vcm_res *res);

@@ -47,6 +47,7 @@ $apply list | while read -r name file suite; do
 			continue
 		fi
 		kunit_py exec --kunitconfig="$kunitconfig" --timeout=600 \
+			--kernel_args=iommu=soft \
 			--raw_output=all >> "$out" 2>&1 && rc=0 || rc=$?
 		caught=$(sed -n 's/^    not ok [0-9]* \([a-z_0-9]*\).*/\1/p' "$out" | tr '\n' ' ')
 		if [ -n "$caught" ]; then
