@@ -40,6 +40,9 @@ part() {
 bash "$VCM_REPO/tests/lib/prepare-tree.sh"
 
 if [[ " $parts " == *" static "* ]]; then
+	# The parsers first: a harness that passes what it should fail
+	# makes every later line worthless.
+	part harness bash "$VCM_REPO/tests/lib/selftest-harness.sh"
 	part static bash "$VCM_REPO/tests/lib/static.sh"
 fi
 
@@ -76,6 +79,10 @@ if [[ " $parts " == *" qemu "* ]]; then
 	if wait "$debug_build"; then
 		record pass build:debug-kernel
 		[ -n "$qemu_kernel" ] || bash "$VCM_REPO/tests/lib/initramfs.sh"
+		# The KUnit suite under KASAN first: its races (syncs and
+		# lookups against a device going away) are only caught there.
+		part kunit-kasan env VCM_KERNEL=debug \
+			bash "$VCM_REPO/tests/kunit/run.sh"
 		for s in kasan-direct kasan-vtd; do
 			part "$s" bash "$VCM_REPO/tests/qemu/run.sh" "$s"
 		done
