@@ -596,6 +596,14 @@ static int edu_share_peer_reads(struct edu *edu, struct edu_share *sh)
 	struct edu *peer = sh->peer;
 	int ret;
 
+	/*
+	 * The owner's engine wrote the buffer after the peer mapped it
+	 * (without a CPU sync, as PRIME importers map): hand it to the peer,
+	 * which reads a bounce copy where its mapping bounced.
+	 */
+	if (!sh->res && !sh->dmabuf)
+		dma_sync_sgtable_for_device(&peer->pdev->dev, &sh->sgt,
+					    DMA_BIDIRECTIONAL);
 	memset(peer->coh, 0, EDU_MAX_XFER);
 	ret = edu_dma(peer, sh->peer_addr, EDU_SHARE_LEN, false);
 	if (!ret)

@@ -76,6 +76,7 @@ static struct vcm *vcm_create(enum vcm_kind kind,
 	INIT_LIST_HEAD(&vcm->assocs);
 	spin_lock_init(&vcm->lock);
 	vcm->res_tree = RB_ROOT;
+	xa_init(&vcm->pins);
 	list_add_tail(&vcm->node, &vcm_list);
 	return vcm;
 }
@@ -87,6 +88,12 @@ static void vcm_release(struct kref *kref)
 	lockdep_assert_held(&vcm_graph_lock);
 	/* Every reservation belongs to an assoc, and assocs are gone. */
 	WARN_ON(!RB_EMPTY_ROOT(&vcm->res_tree));
+	/*
+	 * Recorded mappings took their pins with them at teardown; a page
+	 * mapping a driver leaked without a record (notrack) leaves its
+	 * buffer pinned for good, as a leaked mapping should.
+	 */
+	xa_destroy(&vcm->pins);
 	if (vcm->kind == VCM_KIND_IOMMU)
 		vcm_iommu_destroy(vcm);
 	list_del(&vcm->node);

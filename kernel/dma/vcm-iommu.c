@@ -1477,12 +1477,23 @@ void vcm_iommu_destroy(struct vcm *vcm)
 }
 
 /**
- * vcm_iommu_flush() - complete every queued invalidation of a vcm
+ * vcm_iommu_flush() - make what a leaving device unmapped unreachable
  * @vcm: the vcm, of the iommu kind
  *
- * Called when a device leaves, so that nothing it unmapped stays reachable.
+ * Called when a device leaves a vcm that other devices (of its IOMMU
+ * group) still use.  Its unmaps cleared their page-table entries at once;
+ * in lazy mode only stale IOTLB entries can still reach the memory, and
+ * one invalidation of the whole IOTLB takes them out.  The queued IOVAs
+ * stay queued, to be freed by the timer once they are old enough: another
+ * CPU may have queued one a moment ago, in an unmap of another device that
+ * has not yet returned to the DMA core (see vcm_lazy_timeout()), and this
+ * CPU must not free it onto its own stack.  The last device's leave frees
+ * everything (vcm_iommu_destroy()).
+ *
+ * Context: process context.
  */
 void vcm_iommu_flush(struct vcm *vcm)
 {
-	vcm_lazy_flush(vcm);
+	if (vcm->iommu->lazy)
+		iommu_flush_iotlb_all(vcm->domain);
 }

@@ -160,7 +160,10 @@ static void vcm_free_pages(struct device *dev, size_t size, struct page *page,
  * Streaming mappings
  *
  * Pages of a VCM buffer are mapped through the buffer (vcm-share.c), any
- * other memory by the backend.  Unmap asks vcm-share.c first.
+ * other memory by the backend.  Unmap asks vcm-share.c first.  A mapping
+ * the backend makes of pages of a buffer pins the buffer (vcm-share.c):
+ * the pins are taken before the mapping is made and dropped after it is
+ * undone.
  */
 
 static void vcm_unmap_page_range(struct vcm_assoc *assoc, dma_addr_t addr,
@@ -172,14 +175,44 @@ static void vcm_unmap_page_range(struct vcm_assoc *assoc, dma_addr_t addr,
 	if (shared == VCM_NOT_SHARED ||
 	    !atomic_long_read(&assoc->vcm->nr_shared)) {
 		be->unmap_phys(assoc, addr, size, dir, attrs);
+		vcm_unpin_page(assoc, addr, size);
 		return;
 	}
 	if (!dev_is_dma_coherent(assoc->dev) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		be->sync_for_cpu(assoc, addr, size, dir);
-	if (!vcm_share_unmap(assoc, addr, size, dir, shared == VCM_SHARED))
+	if (!vcm_share_unmap(assoc, addr, size, dir, shared == VCM_SHARED)) {
 		be->unmap_phys(assoc, addr, size, dir,
 			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		vcm_unpin_page(assoc, addr, size);
+	}
+}
+
+/* The ordinary way, for a range VCM did not map through its buffer. */
+static dma_addr_t vcm_map_page_pinned(struct vcm_assoc *assoc,
+				      phys_addr_t phys, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs, bool *bounced)
+{
+	const struct vcm_backend *be = to_backend(assoc);
+	unsigned long pins = vcm_pin_range(phys, size);
+	dma_addr_t addr;
+
+	addr = be->map_phys(assoc, phys, size, dir, attrs, bounced);
+	if (addr == DMA_MAPPING_ERROR)
+		goto err_unpin;
+	if (unlikely(vcm_pin_note(assoc, addr, phys, size, pins, *bounced))) {
+		be->unmap_phys(assoc, addr, size, dir,
+			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		addr = DMA_MAPPING_ERROR;
+		goto err_unpin;
+	}
+	return addr;
+
+err_unpin:
+	if (pins)
+		vcm_unpin_range(phys, size);
+	return addr;
 }
 
 static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
@@ -188,7 +221,6 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 			       unsigned long attrs)
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
-	const struct vcm_backend *be = to_backend(assoc);
 	phys_addr_t phys = page_to_phys(page) + offset;
 	bool bounced = false, shared;
 	dma_addr_t addr;
@@ -199,7 +231,8 @@ static dma_addr_t vcm_map_page(struct device *dev, struct page *page,
 		addr = vcm_share_map_page(assoc, phys, size, dir, attrs,
 					  &shared);
 	if (!shared)
-		addr = be->map_phys(assoc, phys, size, dir, attrs, &bounced);
+		addr = vcm_map_page_pinned(assoc, phys, size, dir, attrs,
+					   &bounced);
 	if (addr == DMA_MAPPING_ERROR)
 		goto fail;
 	if (unlikely(vcm_track_add(assoc, VCM_MAP_PAGE, addr, size, 0, dir,
@@ -270,6 +303,7 @@ static void vcm_direct_unmap_page(struct device *dev, dma_addr_t addr,
 	phys_addr_t phys = dma_to_phys(dev, addr);
 
 	if (!assoc->untracked || atomic_long_read(&assoc->vcm->nr_shared) ||
+	    atomic_long_read(&assoc->vcm->nr_pinned) ||
 	    swiotlb_find_pool(dev, phys)) {
 		vcm_unmap_page(dev, addr, size, dir, attrs);
 		return;
@@ -349,6 +383,7 @@ static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
 			return;
 	}
 	to_backend(assoc)->unmap_sg(assoc, sgl, nents, mapped, dir, attrs);
+	vcm_unpin_sg(assoc, sgl, nents);
 }
 
 /*
@@ -373,8 +408,12 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	}
 	mapped = vcm_share_map_sg(assoc, sgl, nents, dir, attrs);
 	shared = mapped > 0;
-	if (!mapped)
+	if (!mapped) {
+		vcm_pin_sg(assoc, sgl, nents);
 		mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
+		if (mapped < 0)
+			vcm_unpin_sg(assoc, sgl, nents);
+	}
 	if (mapped < 0) {
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return mapped;

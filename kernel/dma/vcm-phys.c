@@ -26,10 +26,19 @@ static struct vcm_phys *vcm_phys_new(struct device *owner,
 {
 	struct vcm_phys *phys;
 
-	phys = kzalloc(struct_size(phys, chunks, nr_chunks),
-		       vcm_meta_gfp(gfp));
+	phys = kzalloc(sizeof(*phys), vcm_meta_gfp(gfp));
 	if (!phys)
 		return NULL;
+	phys->chunks = &phys->one;
+	if (nr_chunks > 1) {
+		/* Only blocking requests have more than one chunk. */
+		phys->chunks = kvcalloc(nr_chunks, sizeof(*phys->chunks),
+					GFP_KERNEL);
+		if (!phys->chunks) {
+			kfree(phys);
+			return NULL;
+		}
+	}
 	kref_init(&phys->kref);
 	spin_lock_init(&phys->lock);
 	INIT_LIST_HEAD(&phys->res);
@@ -54,12 +63,21 @@ static void vcm_phys_publish(struct vcm_phys *phys)
  * vcm_alloc_chunk() do it), so they go back one by one, whatever chunk
  * they ended up in.
  */
-static void vcm_free_chunk(const struct vcm_chunk *c)
+/* Free a new buffer's struct that never held memory or was published. */
+static void vcm_phys_discard(struct vcm_phys *phys)
+{
+	put_device(phys->owner);
+	if (phys->chunks != &phys->one)
+		kvfree(phys->chunks);
+	kfree(phys);
+}
+
+static void vcm_free_run(unsigned long pfn, unsigned long nr_pages)
 {
 	unsigned long i;
 
-	for (i = 0; i < c->nr_pages; i++)
-		__free_page(pfn_to_page(c->pfn + i));
+	for (i = 0; i < nr_pages; i++)
+		__free_page(pfn_to_page(pfn + i));
 }
 
 /* Fill @pages with the buffer's pages, in buffer order. */
@@ -183,8 +201,7 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	else
 		page = vcm_alloc_exact(dev, size, gfp, limit);
 	if (!page) {
-		put_device(phys->owner);
-		kfree(phys);
+		vcm_phys_discard(phys);
 		return NULL;
 	}
 
@@ -196,6 +213,12 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	vcm_phys_publish(phys);
 	return phys;
 }
+
+/* A run of pages of a buffer being allocated, before it has its chunks. */
+struct vcm_run {
+	unsigned long pfn;
+	unsigned long nr_pages;
+};
 
 /*
  * The largest order in @orders that fits @pages, from the buddy allocator,
@@ -242,7 +265,7 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 				       gfp_t gfp, unsigned long orders)
 {
 	unsigned long left = size >> PAGE_SHIFT, n = 0, i;
-	struct vcm_chunk *tmp;
+	struct vcm_run *tmp;
 	struct vcm_phys *phys = NULL;
 	unsigned int order;
 	struct page *page;
@@ -275,17 +298,20 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 	phys = vcm_phys_new(dev, n, gfp);
 	if (!phys)
 		goto fail;
-	memcpy(phys->chunks, tmp, n * sizeof(*tmp));
 	phys->size = size;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		phys->chunks[i].pfn = tmp[i].pfn;
+		phys->chunks[i].nr_pages = tmp[i].nr_pages;
 		memset(pfn_to_kaddr(tmp[i].pfn), 0, tmp[i].nr_pages << PAGE_SHIFT);
+		cond_resched();
+	}
 	kvfree(tmp);
 	vcm_phys_publish(phys);
 	return phys;
 
 fail:
 	while (n--)
-		vcm_free_chunk(&tmp[n]);
+		vcm_free_run(tmp[n].pfn, tmp[n].nr_pages);
 	kvfree(tmp);
 	return NULL;
 }
@@ -387,6 +413,15 @@ void *vcm_phys_vmap(struct vcm_phys *phys)
 }
 
 /* Give a released buffer's memory back where it came from. */
+static void vcm_phys_free_rcu(struct rcu_head *rcu)
+{
+	struct vcm_phys *phys = container_of(rcu, struct vcm_phys, rcu);
+
+	if (phys->chunks != &phys->one)
+		kvfree(phys->chunks);
+	kfree(phys);
+}
+
 static void vcm_phys_free(struct vcm_phys *phys)
 {
 	unsigned int i;
@@ -395,12 +430,16 @@ static void vcm_phys_free(struct vcm_phys *phys)
 		dma_free_contiguous(phys->owner, vcm_phys_page(phys),
 				    phys->size);
 	} else {
-		for (i = 0; i < phys->nr_chunks; i++)
-			vcm_free_chunk(&phys->chunks[i]);
+		/* Process context (vcm_phys_release()). */
+		for (i = 0; i < phys->nr_chunks; i++) {
+			vcm_free_run(phys->chunks[i].pfn,
+				     phys->chunks[i].nr_pages);
+			cond_resched();
+		}
 	}
 	put_device(phys->owner);
 	/* Lookups through the index may still be reading the chunks. */
-	kfree_rcu(phys, rcu);
+	call_rcu(&phys->rcu, vcm_phys_free_rcu);
 }
 
 static void vcm_phys_free_work(struct work_struct *work)

@@ -147,6 +147,41 @@ static void vcm_index_map_mark(const struct vcm_chunk *c, bool on)
 	}
 }
 
+/* Put @n chunks into the index: bits first, then the tree (see above). */
+static void vcm_index_insert_locked(struct vcm_chunk *c, unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vcm_index_lock);
+	for (i = 0; i < n; i++) {
+		vcm_index_map_mark(&c[i], true);
+		latch_tree_insert(&c[i].index, &vcm_index, &vcm_index_ops);
+	}
+	atomic_long_add(n, &vcm_index_chunks);
+}
+
+/* Take @n chunks out of the index: the tree first, then the bits. */
+static void vcm_index_erase_locked(struct vcm_chunk *c, unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vcm_index_lock);
+	for (i = 0; i < n; i++) {
+		latch_tree_erase(&c[i].index, &vcm_index, &vcm_index_ops);
+		vcm_index_map_mark(&c[i], false);
+	}
+	atomic_long_sub(n, &vcm_index_chunks);
+}
+
+/*
+ * Chunks a writer inserts or erases per hold of vcm_index_lock, which
+ * keeps interrupts off: a buffer of scattered pages has tens of thousands
+ * of chunks, and a reader may see part of one, as it may see part of a
+ * buffer being freed (whose count is zero: it cannot pin it) or being made
+ * (which nobody maps yet).
+ */
+#define VCM_INDEX_BATCH		64U
+
 /**
  * vcm_index_add() - make a new buffer's pages findable
  * @phys: the buffer, with its chunks filled in
@@ -156,21 +191,19 @@ static void vcm_index_map_mark(const struct vcm_chunk *c, bool on)
 void vcm_index_add(struct vcm_phys *phys)
 {
 	unsigned long flags, pgoff = 0;
-	unsigned int i;
+	unsigned int i, n;
 
 	for (i = 0; i < phys->nr_chunks; i++) {
 		phys->chunks[i].phys = phys;
 		phys->chunks[i].pgoff = pgoff;
 		pgoff += phys->chunks[i].nr_pages;
 	}
-	spin_lock_irqsave(&vcm_index_lock, flags);
-	for (i = 0; i < phys->nr_chunks; i++) {
-		vcm_index_map_mark(&phys->chunks[i], true);
-		latch_tree_insert(&phys->chunks[i].index, &vcm_index,
-				  &vcm_index_ops);
+	for (i = 0; i < phys->nr_chunks; i += n) {
+		n = min(phys->nr_chunks - i, VCM_INDEX_BATCH);
+		spin_lock_irqsave(&vcm_index_lock, flags);
+		vcm_index_insert_locked(&phys->chunks[i], n);
+		spin_unlock_irqrestore(&vcm_index_lock, flags);
 	}
-	atomic_long_add(phys->nr_chunks, &vcm_index_chunks);
-	spin_unlock_irqrestore(&vcm_index_lock, flags);
 }
 
 /**
@@ -183,16 +216,14 @@ void vcm_index_add(struct vcm_phys *phys)
 void vcm_index_del(struct vcm_phys *phys)
 {
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, n;
 
-	spin_lock_irqsave(&vcm_index_lock, flags);
-	for (i = 0; i < phys->nr_chunks; i++) {
-		latch_tree_erase(&phys->chunks[i].index, &vcm_index,
-				 &vcm_index_ops);
-		vcm_index_map_mark(&phys->chunks[i], false);
+	for (i = 0; i < phys->nr_chunks; i += n) {
+		n = min(phys->nr_chunks - i, VCM_INDEX_BATCH);
+		spin_lock_irqsave(&vcm_index_lock, flags);
+		vcm_index_erase_locked(&phys->chunks[i], n);
+		spin_unlock_irqrestore(&vcm_index_lock, flags);
 	}
-	atomic_long_sub(phys->nr_chunks, &vcm_index_chunks);
-	spin_unlock_irqrestore(&vcm_index_lock, flags);
 }
 
 /* Offset in its buffer of @paddr, which lies in chunk @c. */
@@ -230,6 +261,201 @@ struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
 	}
 	rcu_read_unlock();
 	return phys;
+}
+
+/* ------------------------------------------------------------------------
+ * Pins: buffers kept alive by mappings that do not go through them
+ *
+ * A streaming mapping that reaches a buffer's pages without going through
+ * the buffer -- a list that mixes two buffers, or a buffer and other
+ * memory, or whose pages are not one run of the buffer; a range across
+ * chunks or that no reservation could carry; anything bounced -- takes
+ * the ordinary path, yet must keep every buffer it touches alive as a
+ * shared reservation would: the owner's free must not give back pages that
+ * a live mapping still reaches (or, bounced, copies back into at unmap).
+ * Such a mapping takes a reference on the buffer of every chunk it
+ * touches, a *pin*, counted in vcm->nr_pinned, before it is made, and
+ * drops them after it is undone.  The unmap finds them again
+ *  - for a list, from its entries, which the driver leaves as they were
+ *    until the unmap and which the pins keep in their buffers;
+ *  - for a page range in a one-to-one window, not bounced, from its
+ *    address;
+ *  - for any other page range (behind an IOMMU, or bounced), in
+ *    vcm->pins, a table from device address to physical address kept for
+ *    those mappings alone.
+ * While no buffer exists, maps do not look; while a vcm holds no pin, its
+ * unmaps do not either.
+ */
+
+/*
+ * Take (@get) or drop a pin on the buffer of every chunk that
+ * [@paddr, @paddr + @size) touches; return how many.  A chunk whose buffer
+ * is on its way out (its last reference gone: a driver maps pages being
+ * freed) is passed over, on the way in and, being gone, on the way out.
+ */
+static unsigned long vcm_pin_walk(phys_addr_t paddr, size_t size, bool get)
+{
+	unsigned long pfn = PHYS_PFN(paddr), end, len, n = 0;
+
+	if (!size)
+		return 0;
+	end = PHYS_PFN(paddr + size - 1) + 1;
+	/* Pairs with vcm_index_map_init(): within the length, a map. */
+	len = smp_load_acquire(&vcm_index_map_len);
+	rcu_read_lock();
+	while (pfn < end) {
+		struct vcm_chunk *c;
+
+		if (pfn < len) {
+			pfn = find_next_bit(vcm_index_map, min(end, len), pfn);
+			if (pfn >= min(end, len) && end <= len)
+				break;
+		}
+		c = vcm_index_find_rcu(PFN_PHYS(pfn), PAGE_SIZE);
+		if (!c) {
+			pfn++;
+			continue;
+		}
+		if (!get) {
+			vcm_phys_put(c->phys);
+			n++;
+		} else if (kref_get_unless_zero(&c->phys->kref)) {
+			n++;
+		}
+		pfn = c->pfn + c->nr_pages;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * vcm_pin_range() - pin the buffers a range of memory reaches
+ * @paddr: start of the range
+ * @size: its length
+ *
+ * Context: any.
+ *
+ * Return: the pins taken (0 when no buffer exists or the range reaches
+ * none); the caller notes them with vcm_pin_note() once the mapping is
+ * made, or drops them with vcm_unpin_range().
+ */
+unsigned long vcm_pin_range(phys_addr_t paddr, size_t size)
+{
+	if (!atomic_long_read(&vcm_index_chunks))
+		return 0;
+	return vcm_pin_walk(paddr, size, true);
+}
+
+/**
+ * vcm_unpin_range() - drop the pins vcm_pin_range() took
+ * @paddr: start of the range, as pinned
+ * @size: its length, as pinned
+ */
+void vcm_unpin_range(phys_addr_t paddr, size_t size)
+{
+	vcm_pin_walk(paddr, size, false);
+}
+
+/**
+ * vcm_pin_note() - account the pins of a page mapping that was made
+ * @assoc: the device
+ * @addr: the device address of the mapping
+ * @paddr: the physical address mapped
+ * @size: its length
+ * @pins: what vcm_pin_range() returned for it
+ * @bounced: @addr is a bounce slot's, not @paddr's
+ *
+ * Context: any; allocates with GFP_ATOMIC.
+ *
+ * Return: 0, or -ENOMEM: the caller undoes the mapping and drops the pins.
+ */
+int vcm_pin_note(struct vcm_assoc *assoc, dma_addr_t addr, phys_addr_t paddr,
+		 size_t size, unsigned long pins, bool bounced)
+{
+	struct vcm *vcm = assoc->vcm;
+	int ret;
+
+	if (!pins)
+		return 0;
+	/* A one-to-one address tells its page again at unmap. */
+	if (vcm->kind == VCM_KIND_IOMMU || bounced) {
+		ret = xa_err(xa_store(&vcm->pins, addr, xa_mk_value(paddr),
+				      GFP_ATOMIC | __GFP_NOWARN));
+		if (ret)
+			return ret;
+	}
+	atomic_long_add(pins, &vcm->nr_pinned);
+	return 0;
+}
+
+/**
+ * vcm_unpin_page() - drop the pins of a page mapping that was undone
+ * @assoc: the device
+ * @addr: the device address the mapping had
+ * @size: its length
+ *
+ * Context: any.
+ */
+void vcm_unpin_page(struct vcm_assoc *assoc, dma_addr_t addr, size_t size)
+{
+	struct vcm *vcm = assoc->vcm;
+	struct device *dev = assoc->dev;
+	phys_addr_t paddr;
+	void *entry;
+
+	if (!atomic_long_read(&vcm->nr_pinned))
+		return;
+	entry = xa_erase(&vcm->pins, addr);
+	if (entry)
+		paddr = xa_to_value(entry);
+	else if (vcm->kind == VCM_KIND_ONE_TO_ONE &&
+		 !swiotlb_find_pool(dev, dma_to_phys(dev, addr)))
+		paddr = dma_to_phys(dev, addr);
+	else
+		return;
+	atomic_long_sub(vcm_pin_walk(paddr, size, false), &vcm->nr_pinned);
+}
+
+/**
+ * vcm_pin_sg() - pin the buffers a list reaches, before it is mapped
+ * @assoc: the device
+ * @sgl: the list
+ * @nents: its entries
+ *
+ * Context: any.
+ */
+void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *s;
+	unsigned long n = 0;
+	int i;
+
+	if (!atomic_long_read(&vcm_index_chunks))
+		return;
+	for_each_sg(sgl, s, nents, i)
+		n += vcm_pin_walk(sg_phys(s), s->length, true);
+	atomic_long_add(n, &assoc->vcm->nr_pinned);
+}
+
+/**
+ * vcm_unpin_sg() - drop the pins of a list, after it is unmapped
+ * @assoc: the device
+ * @sgl: the list, whose entries are as they were mapped
+ * @nents: the entries passed to the mapping
+ *
+ * Context: any.
+ */
+void vcm_unpin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *s;
+	unsigned long n = 0;
+	int i;
+
+	if (!atomic_long_read(&assoc->vcm->nr_pinned))
+		return;
+	for_each_sg(sgl, s, nents, i)
+		n += vcm_pin_walk(sg_phys(s), s->length, false);
+	atomic_long_sub(n, &assoc->vcm->nr_pinned);
 }
 
 /* ------------------------------------------------------------------------

@@ -461,6 +461,97 @@ static void vcm_test_map_beyond_mask(struct kunit *test)
 	vcm_test_put_cma_pages(t->dev, &page, 1);
 }
 
+/* What the device sees of a bounced mapping: its bounce slot. */
+static u8 *vcm_test_bounce_view(struct device *dev, dma_addr_t addr)
+{
+	return phys_to_virt(dma_to_phys(dev, addr));
+}
+
+/*
+ * Every x86 device is coherent, so a sync that goes the wrong way, or to
+ * the wrong offset, is invisible -- except through a bounce slot, which
+ * the syncs copy to and from.  A device limited below the pages bounces
+ * them all: the single and the sg syncs, each direction, a range at an
+ * offset inside the mapping, and the unmap's copy back, must each move
+ * exactly the bytes they name, and only those.
+ */
+static void vcm_test_sync_bounced(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-sync");
+	struct device *dev = t->dev;
+	struct page *pages[2];
+	struct scatterlist sgl[2];
+	dma_addr_t addr;
+	u8 *cpu, *bounce;
+	u64 limit;
+
+	limit = vcm_test_pages_above_swiotlb(test, dev, pages, 2);
+	dev->bus_dma_limit = limit;
+	/* A limited device gets swiotlb's largest mapping. */
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev),
+			swiotlb_max_mapping_size(dev));
+	KUNIT_EXPECT_EQ(test, dma_get_required_mask(dev),
+			dma_direct_get_required_mask(dev));
+
+	cpu = page_address(pages[0]);
+	memset(cpu, 0x11, PAGE_SIZE);
+	addr = dma_map_page(dev, pages[0], 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, addr));
+	KUNIT_ASSERT_LE(test, addr + PAGE_SIZE - 1, limit);
+	bounce = vcm_test_bounce_view(dev, addr);
+	/* The map copied the CPU's bytes out. */
+	KUNIT_EXPECT_EQ(test, bounce[0], 0x11);
+	KUNIT_EXPECT_EQ(test, bounce[PAGE_SIZE - 1], 0x11);
+
+	/* The device writes; for_cpu of bytes 100..199 brings just those. */
+	memset(bounce, 0x22, PAGE_SIZE);
+	dma_sync_single_range_for_cpu(dev, addr, 100, 100, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, cpu[99], 0x11);
+	KUNIT_EXPECT_EQ(test, cpu[100], 0x22);
+	KUNIT_EXPECT_EQ(test, cpu[199], 0x22);
+	KUNIT_EXPECT_EQ(test, cpu[200], 0x11);
+	/* The CPU writes; for_device of bytes 300..399 sends just those. */
+	memset(cpu, 0x33, PAGE_SIZE);
+	dma_sync_single_range_for_device(dev, addr, 300, 100,
+					 DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, bounce[299], 0x22);
+	KUNIT_EXPECT_EQ(test, bounce[300], 0x33);
+	KUNIT_EXPECT_EQ(test, bounce[399], 0x33);
+	KUNIT_EXPECT_EQ(test, bounce[400], 0x22);
+	/* A to-device sync for the CPU brings nothing back. */
+	dma_sync_single_for_cpu(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, cpu[0], 0x33);
+	/* The unmap copies the device's bytes back. */
+	memset(bounce, 0x44, PAGE_SIZE);
+	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, cpu[0], 0x44);
+	KUNIT_EXPECT_EQ(test, cpu[PAGE_SIZE - 1], 0x44);
+
+	/* The same through a list of two entries, the second at an offset. */
+	memset(page_address(pages[1]), 0x55, PAGE_SIZE);
+	sg_init_table(sgl, 2);
+	sg_set_page(&sgl[0], pages[0], PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], pages[1], 512, 1024);
+	KUNIT_ASSERT_EQ(test, dma_map_sg(dev, sgl, 2, DMA_BIDIRECTIONAL), 2);
+	bounce = vcm_test_bounce_view(dev, sg_dma_address(&sgl[1]));
+	memset(bounce, 0x66, 512);
+	dma_sync_sg_for_cpu(dev, sgl, 2, DMA_BIDIRECTIONAL);
+	cpu = page_address(pages[1]);
+	KUNIT_EXPECT_EQ(test, cpu[1023], 0x55);
+	KUNIT_EXPECT_EQ(test, cpu[1024], 0x66);
+	KUNIT_EXPECT_EQ(test, cpu[1535], 0x66);
+	KUNIT_EXPECT_EQ(test, cpu[1536], 0x55);
+	memset(cpu + 1024, 0x77, 512);
+	dma_sync_sg_for_device(dev, sgl, 2, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, bounce[0], 0x77);
+	memset(bounce, 0x88, 512);
+	dma_unmap_sg(dev, sgl, 2, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, cpu[1024], 0x88);
+	KUNIT_EXPECT_EQ(test, vcm_stat(t, VCM_STAT_BOUNCED), 3);
+	vcm_test_no_errors(test, t);
+	vcm_test_put_cma_pages(dev, pages, 2);
+}
+
 /* Slots of @dev's swiotlb pool in use, or -1 where nothing counts them. */
 static long vcm_test_swiotlb_used(struct device *dev)
 {
@@ -1345,6 +1436,64 @@ static void vcm_test_untracked(struct kunit *test)
 }
 
 /*
+ * A buffer of scattered pages: memory is fragmented into every other page
+ * (an order-1 block kept half), then a buffer of single pages is made of
+ * the holes, more chunks than one kmalloc() array of them can hold (about
+ * 52k at 80 bytes a chunk).  It is zeroed, every chunk holds what was
+ * written to it, its pages are all in the index and leave it when it is
+ * freed.
+ */
+static void vcm_test_phys_fragmented(struct kunit *test)
+{
+	const unsigned long nr = 53 * 1024;
+	unsigned long i, got, zero = 0, bad = 0;
+	struct vcm_phys *phys;
+	struct page **held;
+
+	held = kvcalloc(nr, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	for (got = 0; got < nr; got++) {
+		struct page *p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1);
+
+		if (!p)
+			break;
+		split_page(p, 1);
+		held[got] = p;
+		__free_page(p + 1);
+	}
+	phys = got == nr ? vcm_phys_alloc_chunks(NULL, nr * PAGE_SIZE,
+						 GFP_KERNEL, BIT(0)) : NULL;
+	for (i = 0; i < got; i++)
+		__free_page(held[i]);
+	kvfree(held);
+	KUNIT_ASSERT_EQ_MSG(test, got, nr, "memory for the holes");
+	KUNIT_ASSERT_NOT_NULL(test, phys);
+	KUNIT_EXPECT_GT(test, phys->nr_chunks,
+			KMALLOC_MAX_SIZE / sizeof(struct vcm_chunk));
+	for (i = 0; i < phys->nr_chunks; i++) {
+		const struct vcm_chunk *c = &phys->chunks[i];
+		u32 *first = pfn_to_kaddr(c->pfn);
+		u32 *last = (u32 *)pfn_to_kaddr(c->pfn + c->nr_pages) - 1;
+
+		zero += *first || *last;
+		*first = i;
+		*last = ~i;
+		KUNIT_EXPECT_TRUE(test, vcm_index_may_hold(PFN_PHYS(c->pfn)));
+	}
+	for (i = 0; i < phys->nr_chunks; i++) {
+		const struct vcm_chunk *c = &phys->chunks[i];
+
+		bad += *(u32 *)pfn_to_kaddr(c->pfn) != (u32)i ||
+		       *((u32 *)pfn_to_kaddr(c->pfn + c->nr_pages) - 1) != (u32)~i;
+	}
+	KUNIT_EXPECT_EQ(test, zero, 0);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	i = phys->chunks[0].pfn;
+	vcm_phys_put(phys);
+	KUNIT_EXPECT_FALSE(test, vcm_index_may_hold(PFN_PHYS(i)));
+}
+
+/*
  * Coherent memory is zeroed: freed buffers full of a pattern come back from
  * the page allocator, and the next allocations must not show it.  Single
  * pages, because those go back to this CPU's per-CPU list, last in, first
@@ -1636,6 +1785,10 @@ static void vcm_test_iommu_map_page(struct kunit *test)
 	dma_addr_t addr;
 	int syncs;
 
+	/* Behind an IOMMU, mappings above the IOVA rcache's range slow down. */
+	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(t->dev),
+			min(dma_max_mapping_size(t->dev), iova_rcache_range()));
+
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	addr = dma_map_page(t->dev, page, 100, 200, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
@@ -1806,6 +1959,53 @@ static void vcm_test_iommu_sg(struct kunit *test)
 	vcm_test_no_errors(test, t);
 	for (i = 0; i < 4; i++)
 		__free_page(pages[i]);
+}
+
+/*
+ * Lazy mode: a device of an IOMMU group leaves while its partner's unmap
+ * is queued.  The leave invalidates the IOTLB (nothing the leaver unmapped
+ * stays reachable) but frees no queued IOVA: the partner's may belong to
+ * an unmap that has not returned yet; the timer frees it once it is old
+ * enough, and the last device's leave frees the rest.
+ */
+static void vcm_test_iommu_lazy_detach(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-lda",
+			VCM_ATTACH_TRACK | VCM_ATTACH_LAZY, &f);
+	struct device *b = kunit_device_register(test, "vcm-ldb");
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct vcm_assoc *bassoc;
+	dma_addr_t addr;
+	int flushes;
+	long flushed;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	bassoc = vcm_attach_device_domain(b, &f->domain,
+					  VCM_ATTACH_TRACK | VCM_ATTACH_LAZY);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bassoc);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   vcm_test_release, b));
+	KUNIT_ASSERT_PTR_EQ(test, bassoc->vcm, a->assoc->vcm);
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(b, DMA_BIT_MASK(64)));
+
+	addr = dma_map_page(a->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(a->dev, addr));
+	dma_unmap_page(a->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	flushes = f->flushes;
+	flushed = atomic_long_read(&a->assoc->vcm->iommu->lazy_flushed);
+	vcm_release_device(b);
+	KUNIT_EXPECT_GT(test, f->flushes, flushes);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&a->assoc->vcm->iommu->lazy_flushed),
+			flushed);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&a->assoc->vcm->iommu->lazy_flushed),
+			flushed + 1);
+	vcm_test_no_errors(test, a);
+	__free_page(page);
 }
 
 static void vcm_test_iommu_lazy(struct kunit *test)
@@ -2286,6 +2486,101 @@ static void vcm_test_iommu_share_grants(struct kunit *test)
 	dma_free_attrs(a->dev, 8 * PAGE_SIZE, cpu, handle, 0);
 	vcm_test_no_errors(test, a);
 	vcm_test_no_errors(test, b);
+}
+
+/*
+ * Peer @b maps [page of buffer A, page of buffer B, a page of no buffer]
+ * of owner @a: the ordinary way, which must still keep both buffers alive.
+ * The owner's free of A frees nothing (behind an IOMMU, @fb's page tables
+ * still translate to A's page, which is still A's); the unmap lets A go.
+ */
+static void vcm_test_pin_mixed_list(struct kunit *test, struct vcm_test_dev *a,
+				    struct vcm_test_dev *b,
+				    struct vcm_fake_iommu *fb)
+{
+	unsigned long before = vcm_test_nr_phys();
+	struct vcm *vcm = b->assoc->vcm;
+	struct scatterlist sgl[3];
+	dma_addr_t ha, hb;
+	struct page *other = alloc_page(GFP_KERNEL);
+	phys_addr_t pa;
+	void *ca, *cb;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	ca = dma_alloc_coherent(a->dev, PAGE_SIZE, &ha, GFP_KERNEL);
+	cb = dma_alloc_coherent(a->dev, PAGE_SIZE, &hb, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ca);
+	KUNIT_ASSERT_NOT_NULL(test, cb);
+	pa = page_to_phys(vcm_test_cpu_page(ca));
+	sg_init_table(sgl, 3);
+	sg_set_page(&sgl[0], vcm_test_cpu_page(ca), PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], vcm_test_cpu_page(cb), PAGE_SIZE, 0);
+	sg_set_page(&sgl[2], other, PAGE_SIZE, 0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(b->dev, sgl, 3, DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_shared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_pinned), 2);
+
+	dma_free_coherent(a->dev, PAGE_SIZE, ca, ha);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 2);
+	KUNIT_EXPECT_TRUE(test, vcm_index_may_hold(pa));
+	if (fb)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(&fb->domain,
+							 sg_dma_address(sgl)),
+				pa);
+	dma_unmap_sg(b->dev, sgl, 3, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_pinned), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	dma_free_coherent(a->dev, PAGE_SIZE, cb, hb);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	__free_page(other);
+}
+
+/*
+ * Every VCM buffer a mapping touches is kept alive by it, through the
+ * buffer or not: lists that mix two buffers and other memory, behind an
+ * IOMMU (recorded and not) and in a one-to-one window; and a page the
+ * peer must bounce, whose copy back at unmap lands in the buffer.
+ */
+static void vcm_test_pin_unshared(struct kunit *test)
+{
+	struct vcm_fake_iommu *fa, *fb, *fc;
+	struct vcm_test_dev *ia = vcm_test_iommu_device(test, "vcm-pia",
+							VCM_ATTACH_TRACK, &fa);
+	struct vcm_test_dev *ib = vcm_test_iommu_device(test, "vcm-pib", 0,
+							&fb);
+	struct vcm_test_dev *ic = vcm_test_iommu_device(test, "vcm-pic",
+							VCM_ATTACH_TRACK, &fc);
+	struct vcm_test_dev *da = vcm_test_device(test, "vcm-pda");
+	struct vcm_test_dev *db = vcm_test_device(test, "vcm-pdb");
+	unsigned long before;
+	dma_addr_t h, addr;
+	u8 *cpu;
+
+	vcm_test_pin_mixed_list(test, ia, ib, fb);
+	vcm_test_pin_mixed_list(test, ia, ic, fc);
+	vcm_test_pin_mixed_list(test, da, db, NULL);
+
+	/* Two pages of CMA, above swiotlb; @db's limit below them. */
+	before = vcm_test_nr_phys();
+	cpu = dma_alloc_coherent(da->dev, 2 * PAGE_SIZE, &h, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_ASSERT_TRUE(test, is_swiotlb_active(db->dev));
+	KUNIT_ASSERT_GE(test, h, db->dev->dma_io_tlb_mem->defpool.end);
+	db->dev->bus_dma_limit = db->dev->dma_io_tlb_mem->defpool.end - 1;
+	memset(cpu + PAGE_SIZE, 0x5a, 64);
+	addr = dma_map_page(db->dev, vcm_test_cpu_page(cpu + PAGE_SIZE), 0, 64,
+			    DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(db->dev, addr));
+	KUNIT_EXPECT_EQ(test, vcm_stat(db, VCM_STAT_BOUNCED), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&db->assoc->vcm->nr_pinned), 1);
+	dma_free_coherent(da->dev, 2 * PAGE_SIZE, cpu, h);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before + 1);
+	dma_unmap_page(db->dev, addr, 64, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&db->assoc->vcm->nr_pinned), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	vcm_test_no_errors(test, ia);
+	vcm_test_no_errors(test, ic);
+	vcm_test_no_errors(test, db);
 }
 
 /*
@@ -2945,6 +3240,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_unmap_bad_input),
 	KUNIT_CASE(vcm_test_map_beyond_mask),
 	KUNIT_CASE(vcm_test_leaked_bounced_sg),
+	KUNIT_CASE(vcm_test_sync_bounced),
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),
 	KUNIT_CASE(vcm_test_sg_max_segment_wrap),
@@ -2964,6 +3260,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_many_mappings),
 	KUNIT_CASE(vcm_test_untracked),
 	KUNIT_CASE(vcm_test_alloc_zeroed),
+	KUNIT_CASE(vcm_test_phys_fragmented),
 	KUNIT_CASE(vcm_test_busy_slot),
 #ifdef CONFIG_DMA_VCM_IOMMU
 	KUNIT_CASE(vcm_test_iommu_map_page),
@@ -2972,6 +3269,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_map_fails_halfway),
 	KUNIT_CASE(vcm_test_iommu_sg),
 	KUNIT_CASE(vcm_test_iommu_lazy),
+	KUNIT_CASE(vcm_test_iommu_lazy_detach),
 	KUNIT_CASE(vcm_test_iommu_teardown),
 	KUNIT_CASE(vcm_test_iommu_fault),
 	KUNIT_CASE(vcm_test_iommu_atomic_alloc),
@@ -2982,6 +3280,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_iova_stack),
 	KUNIT_CASE(vcm_test_iommu_share),
 	KUNIT_CASE(vcm_test_iommu_share_grants),
+	KUNIT_CASE(vcm_test_pin_unshared),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),
 	KUNIT_CASE(vcm_test_native_gone),

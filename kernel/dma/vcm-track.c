@@ -418,7 +418,10 @@ void vcm_show_streaming(struct seq_file *m, struct vcm_assoc *assoc)
  * IOVAs).  An sg list's memory may already be freed: the backend tears it
  * down from the DMA range noted at map time, and the segments that hold
  * something of their own (a one-to-one list's bounce slots) were noted
- * one by one.
+ * one by one.  The buffers such a list pinned (vcm-share.c) can no
+ * longer be found from its entries: they stay pinned, leaked with the
+ * list, which keeps them from being freed under a device that may still
+ * reach them.
  */
 static void vcm_track_teardown(struct vcm_assoc *assoc,
 			       const struct vcm_track_rec *rec)
@@ -436,6 +439,8 @@ static void vcm_track_teardown(struct vcm_assoc *assoc,
 	if (rec->kind != VCM_MAP_SG) {
 		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
 			       DMA_ATTR_SKIP_CPU_SYNC);
+		if (rec->kind == VCM_MAP_PAGE)
+			vcm_unpin_page(assoc, rec->key, rec->size);
 		return;
 	}
 	if (rec->held) {

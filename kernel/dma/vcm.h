@@ -70,6 +70,7 @@
 #include <linux/rbtree.h>
 #include <linux/rbtree_latch.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <linux/swiotlb.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
@@ -463,6 +464,11 @@ struct vcm_iommu {
  * @nr_res: number of reservations in @res_tree
  * @nr_shared: live streaming mappings of VCM buffers (shared reservations)
  *	made through this vcm: while it is zero, unmaps skip looking for one
+ * @nr_pinned: buffer references (pins) held by live streaming mappings of
+ *	this vcm that reach VCM buffers without going through them
+ *	(vcm-share.c): while it is zero, unmaps skip looking for one
+ * @pins: device address -> physical address, for the pinning page
+ *	mappings whose unmap cannot tell it otherwise (xa_lock)
  * @domain: identity of an iommu kind: the device's default DMA domain,
  *	whose page tables VCM writes
  * @iommu: the iommu kind's own state, allocated by vcm_iommu_init()
@@ -481,6 +487,8 @@ struct vcm {
 	struct rb_root res_tree;
 	unsigned long nr_res;
 	atomic_long_t nr_shared;
+	atomic_long_t nr_pinned;
+	struct xarray pins;
 	struct iommu_domain *domain;
 	struct vcm_iommu *iommu;
 };
@@ -519,7 +527,10 @@ struct vcm_chunk {
  * @free_work: frees the memory from process context, when the last
  *	reference went in atomic context
  * @nr_chunks: entries in @chunks
- * @chunks: the memory, in buffer order
+ * @chunks: the memory, in buffer order: @one for a buffer of one chunk,
+ *	else an array of its own (kvmalloc: a buffer of scattered pages has
+ *	tens of thousands), freed with the struct after a grace period
+ * @one: the chunk of a one-chunk buffer
  */
 struct vcm_phys {
 	struct kref kref;
@@ -532,7 +543,8 @@ struct vcm_phys {
 	struct rcu_head rcu;
 	struct work_struct free_work;
 	unsigned int nr_chunks;
-	struct vcm_chunk chunks[] __counted_by(nr_chunks);
+	struct vcm_chunk *chunks;
+	struct vcm_chunk one;
 };
 
 /* vcm_res.flags */
@@ -961,6 +973,14 @@ bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
 bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
+void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents);
+void vcm_unpin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		  int nents);
+unsigned long vcm_pin_range(phys_addr_t paddr, size_t size);
+int vcm_pin_note(struct vcm_assoc *assoc, dma_addr_t addr, phys_addr_t paddr,
+		 size_t size, unsigned long pins, bool bounced);
+void vcm_unpin_range(phys_addr_t paddr, size_t size);
+void vcm_unpin_page(struct vcm_assoc *assoc, dma_addr_t addr, size_t size);
 void vcm_share_show(struct seq_file *m, struct vcm_res *res);
 void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res);
 
