@@ -67,7 +67,7 @@ if [[ " $parts " == *" qemu "* ]]; then
 	debug_build=$!
 	if [ -n "$qemu_kernel" ]; then
 		bash "$VCM_REPO/tests/lib/initramfs.sh"
-		for s in stock direct vtd vtd-lazy viommu amdvi; do
+		for s in stock direct bounce vtd vtd-lazy viommu amdvi; do
 			part "$s" bash "$VCM_REPO/tests/qemu/run.sh" "$s"
 		done
 	fi

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot one QEMU scenario and turn its VCMCHECK lines into results.
 #
-#   tests/qemu/run.sh <scenario>   stock | direct | vtd | vtd-lazy | viommu |
-#                                  amdvi | kasan-direct | kasan-vtd | bench
+#   tests/qemu/run.sh <scenario>   stock | direct | bounce | vtd | vtd-lazy |
+#                                  viommu | amdvi | kasan-direct | kasan-vtd |
+#                                  bench
 #   tests/qemu/run.sh --parse <scenario> [<log>]   only parse a console log
 #
 # The console log goes to $VCM_OUT/<scenario>.log, the result lines to
@@ -111,8 +112,15 @@ esac
 args="console=ttyS0 panic=-1 oops=panic loglevel=4 log_buf_len=4M nvme.use_cmb_sqes=0 vcmtest=$scenario ${VCM_EXTRA_ARGS:-}"
 dev=()
 cpu=max
+mem=1G
 case $scenario in
 stock)	;;
+# Every streaming mapping bounces (swiotlb=force), one-to-one: the syncs
+# carry the data, so one in the wrong direction or at the wrong offset
+# shows as wrong data.  256 MiB of memory keeps swiotlb's pool, at the top
+# of it, within the 28 bits of the edu engine; 8 MiB of disk data.
+bounce)	args="$args dma=vcm swiotlb=force vcmmb=8"
+	mem=256M ;;
 # direct and amdvi boot a CPU that says AMD family 17h (Zen), as AMD-Vi
 # machines are: the kernel then lets peer-to-peer DMA go through the host
 # bridge, which the other scenarios refuse (p2pdma_test).
@@ -130,8 +138,16 @@ kasan-vtd)
 	dev+=(-device intel-iommu,intremap=off) ;;
 vtd-lazy)
 	# The first edu behind the bridge is kept off VCM, and so its group.
+	# Two more e1000e share an IOMMU group behind a second bridge (on a
+	# slot after the first bridge's, so that it gets bus 2): one leaves
+	# while the other carries traffic (lazy_detach_test).
 	args="$args dma=vcm,lazy intel_iommu=on vcm.exclude=0000:01:01.0"
-	dev+=(-device intel-iommu,intremap=off) ;;
+	dev+=(-device intel-iommu,intremap=off
+	      -device pcie-pci-bridge,id=pb2,addr=0x18
+	      -netdev hubport,id=n2,hubid=0
+	      -device e1000e,bus=pb2,addr=1.0,netdev=n2,mac=52:54:00:00:00:03
+	      -netdev hubport,id=n3,hubid=1
+	      -device e1000e,bus=pb2,addr=2.0,netdev=n3,mac=52:54:00:00:00:04) ;;
 viommu)	args="$args dma=vcm"
 	dev+=(-device virtio-iommu-pci) ;;
 amdvi)	# QEMU's AMD-Vi, without interrupt remapping (TCG has no split
@@ -173,7 +189,7 @@ start=$(date +%s)
 # The debug kernel is several times slower: it gets more time.
 case $scenario in kasan-*) limit=1800 ;; *) limit=900 ;; esac
 timeout "${VCM_QEMU_TIMEOUT:-$limit}" qemu-system-x86_64 \
-	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m 1G \
+	-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m "$mem" \
 	-nodefaults -display none -no-reboot -monitor none \
 	-serial "file:$log" \
 	-kernel "$kernel" -initrd "$VCM_OUT/initramfs.cpio.gz" \

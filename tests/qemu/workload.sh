@@ -231,11 +231,60 @@ group_test() {
 	n=$(awk -v v="$v1" '/^[a-z]/ {p = $1 == v; next} p && $1 == "device" {n++}
 			    END {print n + 0}' $DEBUG/vcm/vcms)
 	edu_run_pair 20 "$1" "$2"
-	ok="rounds=20 coherent_ok=20 streaming_ok=20 failed=0"
+	ok="rounds=20 coherent_ok=20 streaming_ok=20 failed=0 corrupt=0"
 	[ -n "$g1" ] && [ "$g1" = "$g2" ] && [ "$v1" = "$v2" ] &&
 		[ "${v1#iommu-}" != "$v1" ] && [ "$n" = 2 ] &&
 		[ "$o1" = "$ok" ] && [ "$o2" = "$ok" ]
 	check iommu-group-shared $? "group=$g1/$g2 vcm=$v1/$v2 devices_on_vcm=$n $1: $o1; $2: $o2"
+}
+
+# netdev_of <mac>: the network interface with that address.
+netdev_of() {
+	for n in /sys/class/net/*; do
+		[ "$(cat "$n/address" 2>/dev/null)" = "$1" ] && basename "$n"
+	done
+}
+
+# Lazy mode: a device of an IOMMU group leaves while its partner carries
+# traffic.  The two e1000e behind the second bridge (vtd-lazy only) share
+# a group, hence a vcm.  One sends checked frames to eth0 while the other,
+# up with its receive buffers mapped, is unbound: every frame must arrive
+# intact, the leaver must leave nothing, and DMA-API debug (which retires
+# a mapping by its address) must see no error -- a leave that freed the
+# partner's just-queued IOVAs let them be reused under it.
+lazy_detach_test() {
+	a=$(netdev_of 52:54:00:00:00:03); b=$(netdev_of 52:54:00:00:00:04)
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		check lazy-detach-partner-traffic 1 "no bridged e1000e pair (a=$a b=$b)"
+		return
+	fi
+	abdf=$(bdf_behind /sys/class/net/$a/device)
+	bbdf=$(bdf_behind /sys/class/net/$b/device)
+	ga=$(basename "$(readlink /sys/bus/pci/devices/$abdf/iommu_group)")
+	gb=$(basename "$(readlink /sys/bus/pci/devices/$bbdf/iommu_group)")
+	va=$(vcm_field "$abdf" vcm); vb=$(vcm_field "$bbdf" vcm)
+	ip link set "$a" up && ip link set "$b" up
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 1 /sys/class/net/$a/carrier 2>/dev/null; do
+		sleep 0.2; i=$((i + 1))
+	done
+	d0=$(cat $DEBUG/dma-api/error_count 2>/dev/null)
+	/bin/ethcheck "$a" eth0 3000 > /tmp/lazy-detach.out 2>&1 &
+	p=$!
+	sleep 0.5
+	echo "$bbdf" > /sys/bus/pci/drivers/e1000e/unbind
+	wait $p; r=$?
+	out=$(cat /tmp/lazy-detach.out)
+	d1=$(cat $DEBUG/dma-api/error_count 2>/dev/null)
+	dev_line "$bbdf"; dev_field state; s=$v; dev_field live_maps; m=$v
+	dev_field err_leaked; l=$v
+	[ "$r" = 0 ] && [ -n "$ga" ] && [ "$ga" = "$gb" ] &&
+		[ "${va#iommu-}" != "$va" ] && [ "$va" = "$vb" ] &&
+		[ "$s" = idle ] && [ "$m" = 0 ] && [ "$l" = 0 ] &&
+		nums "$d0" "$d1" && [ "$d0" = "$d1" ]
+	check lazy-detach-partner-traffic $? "group=$ga/$gb vcm=$va/$vb; $a->eth0 while $bbdf left: $out; leaver: state=$s live_maps=$m leaked=$l; dma_debug_errors=${d0:-absent}->${d1:-absent}"
+	# Both stay unbound: no-allocations-left counts every PCI buffer.
+	echo "$abdf" > /sys/bus/pci/drivers/e1000e/unbind
 }
 
 # vtd-lazy boots with vcm.exclude= naming the first bridged edu device.
@@ -246,7 +295,7 @@ group_exclusion_test() {
 	s1=$(vcm_field "$1" state); s2=$(vcm_field "$2" state)
 	why=$(grep "^$2 " $DEBUG/vcm/devices | sed -n 's/.* reason="\(.*\)"/\1/p')
 	edu_run_pair 5 "$1" "$2"
-	ok="rounds=5 coherent_ok=5 streaming_ok=5 failed=0"
+	ok="rounds=5 coherent_ok=5 streaming_ok=5 failed=0 corrupt=0"
 	[ -z "$s1" ] && [ "$s2" = declined ] &&
 		[ "$why" = "IOMMU group has a device excluded by vcm.exclude=" ] &&
 		[ "$o1" = "$ok" ] && [ "$o2" = "$ok" ]
@@ -283,13 +332,22 @@ share_pair() {	# share_pair <check>: sets owner, peer and e, or fails <check>
 	return 1
 }
 
-share_test() {	# share_test <mode: api|native> <check name>
+# <devices>: how many devices the graph shows on the buffer (default 2;
+# 1 where every mapping bounces: the peer maps bounce slots, and its
+# mapping only pins the buffer, whose references are then two).  The
+# 64 KiB buffer is the share's (EDU_SHARE_SIZE).
+share_test() {	# share_test <mode: api|native> <check name> [<devices>]
 	share_pair "$2" || return
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	echo "$1 $peer" > $e/share
 	out=$(cat $e/share)
-	line=$(share_buffer_line "$owner" "$peer")
+	if [ "${3:-2}" = 1 ]; then
+		line=$(grep "^phys size=65536 .*owner=$owner " $DEBUG/vcm/allocations | head -n1)
+	else
+		line=$(share_buffer_line "$owner" "$peer")
+	fi
 	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
+	refs=$(echo "$line" | sed -n 's/.* refs=\([0-9]*\).*/\1/p')
 	maps=$(echo "$line" | grep -o " map=[^ ]*\| edge=[^ ]*" | tr -d '\n')
 	# The graph at its most interesting, for make demo: a buffer shared.
 	if [ "$1" = api ]; then
@@ -309,8 +367,9 @@ share_test() {	# share_test <mode: api|native> <check name>
 	*" ok=1 "*"unmap ok=1") r=0 ;;
 	*) r=1 ;;
 	esac
-	[ "$r" = 0 ] && [ "$devs" = 2 ] && [ "$n1" = "$n0" ] && [ "$left" = 0 ]
-	check "$2" $? "$owner -> $peer: $out; graph: devices=$devs$maps; after unmap: buffers $n0->$n1, peer's edges left=$left"
+	[ "$r" = 0 ] && [ "$devs" = "${3:-2}" ] && [ "$n1" = "$n0" ] &&
+		[ "$left" = 0 ] && { [ "${3:-2}" = 2 ] || [ "$refs" = 2 ]; }
+	check "$2" $? "$owner -> $peer: $out; graph: devices=$devs refs=$refs$maps; after unmap: buffers $n0->$n1, peer's edges left=$left"
 }
 
 # The reserved-range verbs of the native API on real DMA: the peer reserves
@@ -1015,9 +1074,32 @@ removal_test() {
 	check device-removal-teardown $? "live_maps=$m0->$m1 reports=$reports left=$left still_known=$known buffers=$owned dma_debug_errors=${d0:-absent}->${d1:-absent} other_log_reports=$other"
 }
 
+# swiotlb=force (bounce): every streaming mapping of every device went
+# through a bounce slot, so the data checks above were made across the
+# syncs -- a sync in the wrong direction or at the wrong offset would have
+# shown as wrong data.  Each device's bounced counter proves it bounced.
+bounce_test() {
+	out=; r=0
+	for d in nvme:$nvme virtio-blk:$vblk e1000e:$eth edu:$edu; do
+		bdf=${d#*:}
+		dev_line "$bdf"; dev_field bounced; b=$v
+		dev_field map_page; p=$v; dev_field map_sg; s=$v
+		out="$out ${d%%:*}: bounced=${b:-absent} map_page=${p:-absent} map_sg=${s:-absent};"
+		nums "$b" "$p" "$s" && [ "$b" -gt 0 ] || r=1
+	done
+	check bounce-every-device-bounced $r "$out"
+}
+
 case $base in
 stock)
 	[ ! -e $DEBUG/vcm ]; check vcm-absent $? "without dma=vcm"
+	;;
+bounce)
+	through_vcm direct-
+	bounce_test
+	share_test api share-dma-api-bounced 1
+	heap_selftest
+	unbind_clean
 	;;
 direct)
 	through_vcm direct-
@@ -1083,6 +1165,7 @@ vtd-lazy)
 	isolation_test
 	atomic_alloc_test
 	group_exclusion_test
+	lazy_detach_test
 	# Two CPUs unmapping at once fill and flush the lazy queue
 	# concurrently (this once overran it).
 	t=$(ls -d /sys/bus/pci/devices/* | while read -r d; do
