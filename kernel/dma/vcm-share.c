@@ -385,6 +385,7 @@ int vcm_pin_note(struct vcm_assoc *assoc, dma_addr_t addr, phys_addr_t paddr,
 			return ret;
 	}
 	atomic_long_add(pins, &vcm->nr_pinned);
+	vcm_stat_inc(assoc, VCM_STAT_PINNED);
 	return 0;
 }
 
@@ -434,7 +435,10 @@ void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents)
 		return;
 	for_each_sg(sgl, s, nents, i)
 		n += vcm_pin_walk(sg_phys(s), s->length, true);
-	atomic_long_add(n, &assoc->vcm->nr_pinned);
+	if (n) {
+		atomic_long_add(n, &assoc->vcm->nr_pinned);
+		vcm_stat_inc(assoc, VCM_STAT_PINNED);
+	}
 }
 
 /**
@@ -673,6 +677,7 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 	*shared = !IS_ERR(res) || assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 	if (IS_ERR(res))
 		return DMA_MAPPING_ERROR;
+	vcm_stat_inc(assoc, VCM_STAT_SHARED);
 	if (assoc->vcm->kind == VCM_KIND_IOMMU)
 		addr = res->start + offset - res->offset;
 	else
@@ -850,6 +855,7 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			arch_sync_dma_for_device(sg_phys(s), s->length, dir);
 	}
 	vcm_sg_end(out, count, nents);
+	vcm_stat_inc(assoc, VCM_STAT_SHARED);
 	return count;
 }
 

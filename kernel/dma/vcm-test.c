@@ -2578,6 +2578,10 @@ static void vcm_test_pin_unshared(struct kunit *test)
 	dma_unmap_page(db->dev, addr, 64, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&db->assoc->vcm->nr_pinned), 0);
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	/* The list and the page pinned; neither went through a buffer. */
+	KUNIT_EXPECT_EQ(test, vcm_stat(db, VCM_STAT_PINNED), 2);
+	KUNIT_EXPECT_EQ(test, vcm_stat(db, VCM_STAT_SHARED), 0);
+	KUNIT_EXPECT_EQ(test, vcm_stat(ib, VCM_STAT_PINNED), 1);
 	vcm_test_no_errors(test, ia);
 	vcm_test_no_errors(test, ic);
 	vcm_test_no_errors(test, db);

@@ -105,6 +105,8 @@ enum vcm_stat {
 	VCM_STAT_BOUNCED,
 	VCM_STAT_SG_MERGED,
 	VCM_STAT_P2P_BUS,
+	VCM_STAT_SHARED,	/* streaming maps through a buffer's reservation */
+	VCM_STAT_PINNED,	/* ... and off it, pinning the buffers they reach */
 	VCM_STAT_ALLOC_FAILED,
 	VCM_STAT_MAP_FAILED,
 	VCM_NR_CALL_STATS,
