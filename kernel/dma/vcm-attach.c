@@ -10,8 +10,44 @@
 #include <linux/device.h>
 #include <linux/dma-direct.h>
 #include <linux/iommu.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include "vcm.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "vcm."
+
+/*
+ * Comma-separated device names (dev_name()) that keep their backend.
+ * Writable at run time: readers hold kernel_param_lock().
+ */
+static char *vcm_exclude;
+module_param_named(exclude, vcm_exclude, charp, 0644);
+MODULE_PARM_DESC(exclude, "devices (by name, comma-separated) VCM leaves alone");
+
+/**
+ * vcm_excluded() - did the administrator keep a device off VCM?
+ * @dev: the device
+ *
+ * Return: true if vcm.exclude= names @dev.
+ */
+bool vcm_excluded(struct device *dev)
+{
+	const char *name = dev_name(dev), *p;
+	size_t len = strlen(name);
+	bool found = false;
+
+	kernel_param_lock(THIS_MODULE);
+	for (p = vcm_exclude; p && *p && !found; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		/* A value written through sysfs ends in a newline. */
+		found = !strncmp(p, name, len) &&
+			(p[len] == ',' || p[len] == '\n' || !p[len]);
+	}
+	kernel_param_unlock(THIS_MODULE);
+	return found;
+}
 
 /* Reasons vcm_group_check() gives, by return value. */
 static const char * const vcm_group_blockers[] = {

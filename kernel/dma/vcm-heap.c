@@ -2,8 +2,8 @@
 /*
  * Virtual Contiguous Memory: the dma-buf heap /dev/dma_heap/vcm.
  *
- * Every buffer is a vcm_phys of large chunks (2 MiB, 64 KiB, then 4 KiB,
- * largest first), zeroed.  An attachment describes it with one
+ * Every buffer is a vcm_phys of large chunks (2 MiB, 1 MiB, 64 KiB, then
+ * 4 KiB, largest first), zeroed.  An attachment describes it with one
  * scatterlist entry per chunk, or per maximum segment of the importer --
  * a few entries where the system heap has one per page -- and maps it
  * with the importer's DMA operations: an importer served by VCM finds the
@@ -27,8 +27,13 @@
 #include <linux/vmalloc.h>
 #include "vcm.h"
 
-/* Chunk orders worth having: an IOMMU's 2 MiB page, 64 KiB, a page. */
-#define VCM_HEAP_ORDERS	(BIT(21 - PAGE_SHIFT) | BIT(16 - PAGE_SHIFT) | BIT(0))
+/*
+ * Chunk orders worth having: an IOMMU's 2 MiB page, then what the system
+ * heap takes (1 MiB, 64 KiB, a page), so that where memory has no 2 MiB
+ * block left a buffer is no more chunks than the system heap's.
+ */
+#define VCM_HEAP_ORDERS	(BIT(21 - PAGE_SHIFT) | BIT(20 - PAGE_SHIFT) | \
+			 BIT(16 - PAGE_SHIFT) | BIT(0))
 
 /**
  * struct vcm_heap_buffer - what a dma-buf of the heap holds

@@ -20,16 +20,12 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/init.h>
-#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include "direct.h"
 #include "vcm.h"
-
-#undef MODULE_PARAM_PREFIX
-#define MODULE_PARAM_PREFIX "vcm."
 
 static bool vcm_enabled __ro_after_init;
 static bool vcm_verbose __ro_after_init;
@@ -41,14 +37,6 @@ static bool vcm_verbose __ro_after_init;
  */
 static bool vcm_notrack __ro_after_init = !IS_ENABLED(CONFIG_DMA_API_DEBUG);
 static bool vcm_lazy __ro_after_init;
-
-/*
- * Comma-separated device names (dev_name()) that keep their backend.
- * Writable at run time: readers hold kernel_param_lock().
- */
-static char *vcm_exclude;
-module_param_named(exclude, vcm_exclude, charp, 0644);
-MODULE_PARM_DESC(exclude, "devices (by name, comma-separated) VCM leaves alone");
 
 /* Only called through the assoc's own ops, so dev->dma_ops is set. */
 static __always_inline struct vcm_assoc *to_assoc(struct device *dev)
@@ -719,30 +707,6 @@ const struct dma_map_ops vcm_iommu_dma_ops =
 /* ------------------------------------------------------------------------
  * dma=vcm and the bus notifiers
  */
-
-/**
- * vcm_excluded() - did the administrator keep a device off VCM?
- * @dev: the device
- *
- * Return: true if vcm.exclude= names @dev.
- */
-bool vcm_excluded(struct device *dev)
-{
-	const char *name = dev_name(dev), *p;
-	size_t len = strlen(name);
-	bool found = false;
-
-	kernel_param_lock(THIS_MODULE);
-	for (p = vcm_exclude; p && *p && !found; p = strchr(p, ',')) {
-		if (*p == ',')
-			p++;
-		/* A value written through sysfs ends in a newline. */
-		found = !strncmp(p, name, len) &&
-			(p[len] == ',' || p[len] == '\n' || !p[len]);
-	}
-	kernel_param_unlock(THIS_MODULE);
-	return found;
-}
 
 /*
  * The device life cycle, as 6.12's driver core runs it:

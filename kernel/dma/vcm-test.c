@@ -2376,6 +2376,29 @@ static void vcm_test_iommu_share(struct kunit *test)
 }
 
 /*
+ * Peer @b maps pages @p0 and @p1 of the buffer at @cpu as a list that is
+ * not one run of it: the ordinary way, its two pages and nothing more.
+ */
+static void vcm_test_sg_off_buffer(struct kunit *test, struct vcm_test_dev *b,
+				   struct vcm_fake_iommu *fb, u8 *cpu,
+				   unsigned int p0, unsigned int p1,
+				   enum dma_data_direction dir)
+{
+	struct scatterlist sgl[2];
+
+	sg_init_table(sgl, 2);
+	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + p0 * PAGE_SIZE),
+		    PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + p1 * PAGE_SIZE),
+		    PAGE_SIZE, 0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(b->dev, sgl, 2, dir), 0);
+	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
+	dma_unmap_sg(b->dev, sgl, 2, dir);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+}
+
+/*
  * Map once per domain grants no more than dma-iommu would for the same
  * call: a reservation is reused only for the same pages, direction and
  * privilege.  Every partial range (first page, last page, a page inside,
@@ -2449,25 +2472,11 @@ static void vcm_test_iommu_share_grants(struct kunit *test)
 		}
 	}
 
-	/* Pages 1 and 3: a gap, so not through the buffer, nothing more. */
-	sg_init_table(sgl, 2);
-	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + PAGE_SIZE), PAGE_SIZE, 0);
-	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), PAGE_SIZE,
-		    0);
-	KUNIT_ASSERT_EQ(test, dma_map_sg(b->dev, sgl, 2, DMA_TO_DEVICE), 1);
-	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
-	dma_unmap_sg(b->dev, sgl, 2, DMA_TO_DEVICE);
-	/* Pages 3 then 2: out of buffer order, the same. */
-	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), PAGE_SIZE,
-		    0);
-	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 2 * PAGE_SIZE), PAGE_SIZE,
-		    0);
-	KUNIT_ASSERT_GT(test, dma_map_sg(b->dev, sgl, 2, DMA_FROM_DEVICE), 0);
-	KUNIT_EXPECT_EQ(test, fb->live, 2 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->assoc->vcm->nr_shared), 0);
-	dma_unmap_sg(b->dev, sgl, 2, DMA_FROM_DEVICE);
+	/* Pages 1 and 3: a gap; 3 then 2: out of buffer order. */
+	vcm_test_sg_off_buffer(test, b, fb, cpu, 1, 3, DMA_TO_DEVICE);
+	vcm_test_sg_off_buffer(test, b, fb, cpu, 3, 2, DMA_FROM_DEVICE);
 	/* Pages 2 and 3, in order: one run, through the buffer. */
+	sg_init_table(sgl, 2);
 	sg_set_page(&sgl[0], vcm_test_cpu_page(cpu + 2 * PAGE_SIZE), PAGE_SIZE,
 		    0);
 	sg_set_page(&sgl[1], vcm_test_cpu_page(cpu + 3 * PAGE_SIZE), 100, 0);

@@ -192,7 +192,7 @@ enum {
 
 /**
  * struct vcm_track_slot - a lock-free place for one record
- * @state: VCM_SLOT_*, changed with cmpxchg (see vcm-core.c)
+ * @state: VCM_SLOT_*, changed with cmpxchg (see vcm-track.c)
  * @rec: the record, owned by whoever moved @state to VCM_SLOT_BUSY
  */
 struct vcm_track_slot {
@@ -754,7 +754,7 @@ void vcm_res_destroy(struct vcm_res *res);
 void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 			 size_t size, void *cpu, unsigned int flags);
 
-/* vcm-core.c: DMA segments of scatterlists */
+/* vcm-sg.c: DMA segments of scatterlists */
 bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
 		       dma_addr_t addr, unsigned int len);
 int vcm_sg_p2pdma(struct pci_p2pdma_map_state *state, struct device *dev,
@@ -770,6 +770,7 @@ void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 		     dma_addr_t *end);
 
 /* vcm-attach.c */
+bool vcm_excluded(struct device *dev);
 extern struct list_head vcm_declined_list;
 const char *vcm_cannot_serve(struct device *dev, bool behind_iommu,
 			     struct iommu_domain *domain);
@@ -1041,9 +1042,6 @@ static inline size_t vcm_iommu_opt_mapping_size(void)
 	return SIZE_MAX;
 }
 #endif
-
-/* vcm-ops.c */
-bool vcm_excluded(struct device *dev);
 
 /* vcm-debugfs.c */
 void vcm_debugfs_init(void);
