@@ -42,11 +42,16 @@
  *                                                 unbacked (edu_reserve());
  *                                                 read: what each step saw
  *   /sys/kernel/debug/vcm-edu/<device>/sharebench write "<MiB> <VCM peer>
- *                                                 <stock peer> <rounds>":
+ *                                                 <stock peer> <stock
+ *                                                 peer 2> <rounds>":
  *                                                 time sharing a buffer
  *                                                 of this device three
  *                                                 ways (edu_share_bench());
  *                                                 read: the result line
+ *   /sys/kernel/debug/vcm-edu/<device>/heapbench  write "<fd> <rounds>":
+ *                                                 time importing a dma-buf
+ *                                                 (edu_heap_bench()); read:
+ *                                                 the result line
  *   /sys/kernel/debug/vcm-edu/<device>/hotbench   write "<pairs> <live>":
  *                                                 time dma_map_page() +
  *                                                 dma_unmap_page() pairs
@@ -54,6 +59,9 @@
  *                                                 mappings outstanding
  *                                                 (edu_hot_bench()); read:
  *                                                 the result line
+ *   /sys/kernel/debug/vcm-edu/fragment            write N: fragment N MiB of
+ *                                                 memory into lone pages
+ *                                                 (0: give them back)
  *   /sys/kernel/debug/vcm-edu/defer               write a device name: its
  *                                                 next probe allocates its
  *                                                 coherent buffer, then
@@ -956,6 +964,11 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
  *           a per-page sg_table built for the importer, dma_map_sgtable()
  *           on a peer on the stock backend (dma-direct or dma-iommu), and
  *           back; "sgcopy_vcm" is the same on the VCM peer
+ *   api_stock  like for like with api: a coherent buffer of the same size
+ *           allocated by the stock peer and shared the same way, with
+ *           dma_get_sgtable() and dma_map_sgtable(), into a second device
+ *           on the stock backend: what the same two calls cost without
+ *           dma=vcm
  *
  * Metadata is what one share builds: scatterlist bytes, plus VCM's
  * reservation (the slab size of a native mapping) where VCM maps.  The
@@ -966,9 +979,9 @@ static ssize_t edu_share_read(struct file *file, char __user *ubuf,
 			      size_t count, loff_t *ppos);
 
 struct edu_bench {
-	struct device *owner, *vpeer, *speer;
-	void *cpu;
-	dma_addr_t dma;
+	struct device *owner, *vpeer, *speer, *speer2;
+	void *cpu, *scpu;
+	dma_addr_t dma, sdma;
 	size_t size;
 	unsigned int rounds;
 };
@@ -1003,19 +1016,22 @@ static int edu_bench_sgcopy_one(struct edu_bench *b, struct device *peer,
 	return ret;
 }
 
-static int edu_bench_api_one(struct edu_bench *b, size_t *meta)
+/* dma_get_sgtable() on @owner's buffer, dma_map_sgtable() on @peer. */
+static int edu_bench_api_one(struct edu_bench *b, struct device *owner,
+			     void *cpu, dma_addr_t dma, struct device *peer,
+			     size_t *meta)
 {
 	struct sg_table sgt;
 	int ret;
 
-	ret = dma_get_sgtable(b->owner, &sgt, b->cpu, b->dma, b->size);
+	ret = dma_get_sgtable(owner, &sgt, cpu, dma, b->size);
 	if (ret)
 		return ret;
 	*meta = sgt.orig_nents * sizeof(struct scatterlist);
-	ret = dma_map_sgtable(b->vpeer, &sgt, DMA_BIDIRECTIONAL,
+	ret = dma_map_sgtable(peer, &sgt, DMA_BIDIRECTIONAL,
 			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (!ret)
-		dma_unmap_sgtable(b->vpeer, &sgt, DMA_BIDIRECTIONAL,
+		dma_unmap_sgtable(peer, &sgt, DMA_BIDIRECTIONAL,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&sgt);
 	return ret;
@@ -1038,6 +1054,7 @@ enum {
 	EDU_BENCH_API,
 	EDU_BENCH_SGCOPY,
 	EDU_BENCH_SGCOPY_VCM,
+	EDU_BENCH_API_STOCK,
 	EDU_BENCH_N
 };
 
@@ -1055,7 +1072,12 @@ static int edu_bench_run(struct edu_bench *b, struct vcm_phys *phys,
 			ret = edu_bench_native_one(b, phys, meta);
 			break;
 		case EDU_BENCH_API:
-			ret = edu_bench_api_one(b, meta);
+			ret = edu_bench_api_one(b, b->owner, b->cpu, b->dma,
+						b->vpeer, meta);
+			break;
+		case EDU_BENCH_API_STOCK:
+			ret = edu_bench_api_one(b, b->speer, b->scpu, b->sdma,
+						b->speer2, meta);
 			break;
 		case EDU_BENCH_SGCOPY:
 			ret = edu_bench_sgcopy_one(b, b->speer, meta);
@@ -1071,27 +1093,28 @@ static int edu_bench_run(struct edu_bench *b, struct vcm_phys *phys,
 
 static int edu_share_bench(struct edu *edu, unsigned int mib,
 			   struct edu *vpeer, struct edu *speer,
-			   unsigned int rounds)
+			   struct edu *speer2, unsigned int rounds)
 {
 	static const char * const names[EDU_BENCH_N] = {
-		"native", "api", "sgcopy", "sgcopy_vcm" };
+		"native", "api", "sgcopy", "sgcopy_vcm", "api_stock" };
 	struct edu_bench b = {
 		.owner = &edu->pdev->dev, .vpeer = &vpeer->pdev->dev,
-		.speer = &speer->pdev->dev, .size = (size_t)mib << 20,
-		.rounds = rounds,
+		.speer = &speer->pdev->dev, .speer2 = &speer2->pdev->dev,
+		.size = (size_t)mib << 20, .rounds = rounds,
 	};
-	struct device *devs[3] = { b.owner, b.vpeer, b.speer };
+	struct device *devs[4] = { b.owner, b.vpeer, b.speer, b.speer2 };
 	size_t meta[EDU_BENCH_N] = {}, n = 0;
 	u64 ns[EDU_BENCH_N] = {};
 	struct vcm_phys *phys;
 	int i, ret = 0;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		dma_set_mask_and_coherent(devs[i], DMA_BIT_MASK(32));
 	b.cpu = dma_alloc_coherent(b.owner, b.size, &b.dma, GFP_KERNEL);
-	if (!b.cpu) {
+	b.scpu = dma_alloc_coherent(b.speer, b.size, &b.sdma, GFP_KERNEL);
+	if (!b.cpu || !b.scpu) {
 		ret = edu_fail(edu, "benchmark buffer", -ENOMEM);
-		goto masks;
+		goto free;
 	}
 	phys = vcm_phys_from_dma(b.owner, b.dma);
 	if (IS_ERR(phys)) {
@@ -1116,9 +1139,11 @@ static int edu_share_bench(struct edu *edu, unsigned int mib,
 			       " %s_ns=%llu %s_meta=%zu", names[i], ns[i],
 			       names[i], meta[i]);
 free:
-	dma_free_coherent(b.owner, b.size, b.cpu, b.dma);
-masks:
-	for (i = 0; i < 3; i++)
+	if (b.cpu)
+		dma_free_coherent(b.owner, b.size, b.cpu, b.dma);
+	if (b.scpu)
+		dma_free_coherent(b.speer, b.size, b.scpu, b.sdma);
+	for (i = 0; i < 4; i++)
 		dma_set_mask_and_coherent(devs[i], DMA_BIT_MASK(EDU_DMA_BITS));
 	return ret;
 }
@@ -1127,30 +1152,34 @@ static ssize_t edu_sharebench_write(struct file *file,
 				    const char __user *ubuf, size_t count,
 				    loff_t *ppos)
 {
-	struct edu *edu = file->private_data, *vpeer, *speer;
-	char cmd[96], vname[32], sname[32];
+	struct edu *edu = file->private_data, *vpeer, *speer, *speer2;
+	char cmd[128], vname[32], sname[32], sname2[32];
 	unsigned int mib, rounds;
 	int ret;
 
 	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
 	if (ret)
 		return ret;
-	if (sscanf(cmd, "%u %31s %31s %u", &mib, vname, sname, &rounds) != 4 ||
-	    !mib || mib > 1024 || !rounds)
+	if (sscanf(cmd, "%u %31s %31s %31s %u", &mib, vname, sname, sname2,
+		   &rounds) != 5 || !mib || mib > 1024 || !rounds)
 		return -EINVAL;
 	vpeer = edu_find(vname);
 	speer = edu_find(sname);
+	speer2 = edu_find(sname2);
 	ret = -ENODEV;
-	if (vpeer && speer && vpeer != edu && speer != edu) {
+	if (vpeer && speer && speer2 && vpeer != edu && speer != edu &&
+	    speer2 != edu && speer2 != speer) {
 		mutex_lock(&edu->lock);
 		edu->share_result[0] = 0;
-		ret = edu_share_bench(edu, mib, vpeer, speer, rounds);
+		ret = edu_share_bench(edu, mib, vpeer, speer, speer2, rounds);
 		mutex_unlock(&edu->lock);
 	}
 	if (vpeer)
 		put_device(&vpeer->pdev->dev);
 	if (speer)
 		put_device(&speer->pdev->dev);
+	if (speer2)
+		put_device(&speer2->pdev->dev);
 	return ret ?: count;
 }
 
@@ -1159,6 +1188,179 @@ static const struct file_operations edu_sharebench_fops = {
 	.open	= simple_open,
 	.write	= edu_sharebench_write,
 	.read	= edu_share_read,
+};
+
+/*
+ * The dma-buf way of sharing, measured like for like (make bench): this
+ * device imports a dma-buf (from /dev/dma_heap/vcm or /dev/dma_heap/system,
+ * whichever user space passes) @rounds times -- dma_buf_attach(),
+ * dma_buf_map_attachment(), the CPU access bracket, unmap, detach -- timed
+ * as one batch, one clock read at each end.  One more import is held
+ * while its metadata is counted: the importer's scatterlist (entries, and
+ * the bytes sg_alloc_table() takes for them) and the IOMMU page-table
+ * pages its mapping added (NR_SECONDARY_PAGETABLE, where 6.12 accounts
+ * them).  The exporter's own attachment struct is left out for both.
+ */
+static size_t edu_sg_bytes(unsigned int nents)
+{
+	if (nents <= SG_MAX_SINGLE_ALLOC)
+		return kmalloc_size_roundup(nents * sizeof(struct scatterlist));
+	return DIV_ROUND_UP(nents, SG_MAX_SINGLE_ALLOC - 1) * PAGE_SIZE;
+}
+
+static int edu_heap_import(struct device *dev, struct dma_buf *dmabuf,
+			   struct dma_buf_attachment **att,
+			   struct sg_table **sgt)
+{
+	*att = dma_buf_attach(dmabuf, dev);
+	if (IS_ERR(*att))
+		return PTR_ERR(*att);
+	*sgt = dma_buf_map_attachment_unlocked(*att, DMA_BIDIRECTIONAL);
+	if (IS_ERR(*sgt)) {
+		dma_buf_detach(dmabuf, *att);
+		return PTR_ERR(*sgt);
+	}
+	return 0;
+}
+
+static void edu_heap_release(struct dma_buf *dmabuf,
+			     struct dma_buf_attachment *att,
+			     struct sg_table *sgt)
+{
+	dma_buf_unmap_attachment_unlocked(att, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, att);
+}
+
+static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds)
+{
+	struct device *dev = &edu->pdev->dev;
+	struct dma_buf_attachment *att;
+	struct dma_buf *dmabuf;
+	unsigned int i, nents, segs;
+	struct sg_table *sgt;
+	long pt0, pt1;
+	u64 t0, ns;
+	int ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	/* No engine DMA happens: the buffer may lie above the 28 bits. */
+	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	ret = edu_heap_import(dev, dmabuf, &att, &sgt);
+	if (ret)
+		goto put;
+	nents = sgt->orig_nents;
+	segs = sgt->nents;
+	/*
+	 * The page-table pages of the mapping: what its (strict) unmap gives
+	 * back.  A count taken around the map would also see pages that
+	 * earlier unmaps freed meanwhile.
+	 */
+	pt0 = global_node_page_state(NR_SECONDARY_PAGETABLE);
+	edu_heap_release(dmabuf, att, sgt);
+	pt1 = global_node_page_state(NR_SECONDARY_PAGETABLE);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < rounds && !ret; i++) {
+		ret = edu_heap_import(dev, dmabuf, &att, &sgt);
+		if (ret)
+			break;
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		if (!ret)
+			ret = dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		edu_heap_release(dmabuf, att, sgt);
+	}
+	ns = div_u64(ktime_get_ns() - t0, rounds);
+	if (!ret)
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "size=%zu rounds=%u iommu=%d ns=%llu nents=%u segs=%u sg_bytes=%zu pt_pages=%ld",
+			  dmabuf->size, rounds, device_iommu_mapped(dev), ns,
+			  nents, segs, edu_sg_bytes(nents), pt0 - pt1);
+put:
+	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct edu *edu = file->private_data;
+	unsigned int rounds;
+	char cmd[32];
+	int fd, ret;
+
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
+	if (sscanf(cmd, "%d %u", &fd, &rounds) != 2 || !rounds)
+		return -EINVAL;
+	mutex_lock(&edu->lock);
+	edu->share_result[0] = 0;
+	ret = edu_heap_bench(edu, fd, rounds);
+	if (ret)
+		edu_fail(edu, "heap benchmark", ret);
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
+static const struct file_operations edu_heapbench_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_heapbench_write,
+	.read	= edu_share_read,
+};
+
+/*
+ * Fragment the page allocator's memory, for benchmarks of buffers made of
+ * many chunks: order-1 blocks are taken until only @mib MiB are free, the
+ * second page of each freed again and the first kept, so that the free
+ * memory is lone pages, no buddy of which is free.  One kept page in
+ * eight goes back then, so that order-1 requests (which the kernel makes)
+ * still find blocks.  Writing 0 gives the kept pages back.
+ */
+static LIST_HEAD(edu_fragments);
+static DEFINE_MUTEX(edu_fragments_lock);	/* protects edu_fragments */
+
+static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	unsigned long i, n;
+	struct page *page, *tmp;
+	unsigned int mib;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &mib);
+	if (ret)
+		return ret;
+	n = (unsigned long)mib << (20 - PAGE_SHIFT);
+	mutex_lock(&edu_fragments_lock);
+	while (mib && global_zone_page_state(NR_FREE_PAGES) > n) {
+		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
+				   1);
+		if (!page)
+			break;
+		split_page(page, 1);
+		__free_page(page + 1);
+		list_add(&page->lru, &edu_fragments);
+	}
+	/* All back (0), or one kept page in eight (see above). */
+	i = 0;
+	list_for_each_entry_safe(page, tmp, &edu_fragments, lru) {
+		if (mib && i++ % 8)
+			continue;
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	mutex_unlock(&edu_fragments_lock);
+	return count;
+}
+
+static const struct file_operations edu_fragment_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= edu_fragment_write,
 };
 
 /*
@@ -2092,6 +2294,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("leak", 0200, edu->dir, edu, &edu_leak_fops);
 	debugfs_create_file("atomic", 0600, edu->dir, edu, &edu_atomic_fops);
 	debugfs_create_file("share", 0600, edu->dir, edu, &edu_share_fops);
+	debugfs_create_file("heapbench", 0600, edu->dir, edu,
+			    &edu_heapbench_fops);
 	debugfs_create_file("sharebench", 0600, edu->dir, edu,
 			    &edu_sharebench_fops);
 	debugfs_create_file("hotbench", 0600, edu->dir, edu,
@@ -2136,6 +2340,8 @@ static int __init edu_init(void)
 	int ret;
 
 	edu_debugfs_root = debugfs_create_dir("vcm-edu", NULL);
+	debugfs_create_file("fragment", 0200, edu_debugfs_root, NULL,
+			    &edu_fragment_fops);
 	debugfs_create_file("defer", 0200, edu_debugfs_root, NULL,
 			    &edu_defer_fops);
 	debugfs_create_file("platform", 0600, edu_debugfs_root, NULL,

@@ -9,7 +9,8 @@
 # With three edu devices (the first excluded at boot), also how a 4 MiB
 # coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
 # VCM_BENCH_PARTS (kernel command line, as run.sh passes it) picks parts:
-# a comma-separated list of pgsizes, share, hot, map; all by default.
+# a comma-separated list of pgsizes, share, heap, hot, map; all by
+# default.
 # HOT_REPS and HOT_LIVE (a comma-separated list of live mapping counts)
 # change the hot path's runs.
 DEV=0000:00:10.0
@@ -17,7 +18,7 @@ EXCLUDE=/sys/module/vcm/parameters/exclude
 base=direct
 [ -n "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ] && base=dma-iommu
 
-part() { case ",${VCM_BENCH_PARTS:-pgsizes,share,hot,map}," in *",$1,"*) ;; *) return 1 ;; esac; }
+part() { case ",${VCM_BENCH_PARTS:-pgsizes,share,heap,hot,map}," in *",$1,"*) ;; *) return 1 ;; esac; }
 
 part pgsizes &&
 for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
@@ -25,19 +26,47 @@ for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
 	[ -e "$e/pgsizes" ] || continue
 	echo 4096 > "$e/pgsizes" && echo "PGSIZES backend=${b%%:*} $(cat "$e/pgsizes")"
 done
-# Sharing a 64 MiB buffer of one edu device (VCM) with a second device:
-# VCM native, VCM through the DMA API, and the per-page sg_table copy of
-# today's dma-buf heaps mapped on a device on the stock backend (the edu
-# excluded at boot), in one boot: "SHAREBENCH <field>=<value>...".
+# Sharing a 64 MiB coherent buffer of one edu device (VCM) with a second
+# device: VCM native, VCM through the DMA API (dma_get_sgtable() +
+# dma_map_sgtable()), the same two calls on a buffer of the same size
+# between two edu devices on the stock backend (the two excluded at boot),
+# and the per-page sg_table copy of today's dma-buf heaps; SHARE_REPS
+# runs, the ways in turn within each: "SHAREBENCH <field>=<value>...".
 e=/sys/kernel/debug/vcm-edu/0000:00:13.0
-if ! part share; then
-	:
-elif [ -e "$e/sharebench" ] &&
-   echo "64 0000:00:14.0 0000:00:12.0 ${SHARE_ROUNDS:-20}" > "$e/sharebench"; then
-	echo "SHAREBENCH base=$base $(cat "$e/sharebench")"
-else
-	echo "SHAREBENCH base=$base failed: $(cat "$e/sharebench" 2>&1)"
-fi
+part share &&
+for rep in $(seq "${SHARE_REPS:-5}"); do
+	if [ -e "$e/sharebench" ] &&
+	   echo "64 0000:00:14.0 0000:00:12.0 0000:00:15.0 ${SHARE_ROUNDS:-20}" > "$e/sharebench"; then
+		echo "SHAREBENCH base=$base rep=$rep $(cat "$e/sharebench")"
+	else
+		echo "SHAREBENCH base=$base rep=$rep failed: $(cat "$e/sharebench" 2>&1)"
+	fi
+done
+# The dma-buf way, like for like: a 64 MiB buffer of /dev/dma_heap/vcm
+# and one of /dev/dma_heap/system imported by the same edu device on VCM,
+# and the system heap's imported by the edu on its stock backend (the one
+# excluded at boot: what a user has without dma=vcm) -- attach, map, CPU
+# access bracket, unmap, detach, HEAP_ROUNDS times per run.  Memory is
+# fragmented first, so that the buffers are of many chunks (both heaps
+# fall back to single pages), and the runs alternate, HEAP_REPS of each:
+# "HEAPBENCH heap=.. importer=.. rep=.. <field>=<value>...".
+frag=/sys/kernel/debug/vcm-edu/fragment
+part heap && [ -e /dev/dma_heap/system ] && {
+	echo "${HEAP_FRAGMENT_MIB:-64}" > $frag ||
+		echo "HEAPBENCH fragmentation failed"
+	for rep in $(seq "${HEAP_REPS:-5}"); do
+		for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0; do
+			h=${w%%:*}; d=${w#*:}
+			out=$(heapshare -b "$h" $((64 << 20)) \
+				/sys/kernel/debug/vcm-edu/$d/heapbench \
+				"${HEAP_ROUNDS:-10}" 2>&1) || out="failed: $out"
+			echo "HEAPBENCH heap=$h importer=$d rep=$rep $(echo $out)"
+		done
+	done
+	echo 0 > $frag
+}
+part heap && [ ! -e /dev/dma_heap/system ] &&
+	echo "HEAPBENCH failed: no /dev/dma_heap/system"
 # The streaming hot path at ns resolution: one edu device (the first,
 # excluded at boot) bound alternately on its stock backend and on VCM,
 # dma_map_page() + dma_unmap_page() pairs timed in nine batches per run

@@ -7,6 +7,17 @@ source "$(dirname "$0")/../lib/common.sh"
 
 bash "$VCM_REPO/tests/lib/initramfs.sh"
 
+# median(<values separated by spaces>), for the summaries below.
+AWK_MEDIAN='
+function median(str,   n, i, j, t, a) {
+	n = split(str, a, " ")
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+'
+
 # One boot per configuration; each boot measures the stock backend and VCM
 # on the same device, alternately.
 boots=(
@@ -33,32 +44,65 @@ for boot in "${boots[@]}"; do
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS} ${VCM_BENCH_ARGS:-}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0,0000:00:15.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS} ${VCM_BENCH_ARGS:-}" \
 		$devs -device pci-testdev,addr=10.0 \
 		-device edu,addr=12.0 -device edu,addr=13.0 -device edu,addr=14.0 \
+		-device edu,addr=15.0 \
 		</dev/null || true
 	{ grep -a '^BENCHDEV\|^PGSIZES\|^index map' "$log" || true; } | tr -d '\r'
-	{ grep -a '^SHAREBENCH' "$log" || true; } | tr -d '\r' | awk '
+	{ grep -a '^SHAREBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
 /failed/ { print; next }
 {
+	delete f
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	printf "share %s MiB into a second device (iommu=%s, %s rounds, ns per share+unshare, metadata bytes per share):\n", f["size_mib"], f["iommu"], f["rounds"]
-	printf "  %-34s %12s %10s\n", "way", "time ns", "metadata"
-	printf "  %-34s %12d %10d\n", "VCM native (vcm_map_phys)", f["native_ns"], f["native_meta"]
-	printf "  %-34s %12d %10d\n", "VCM DMA API (get_sgtable+map)", f["api_ns"], f["api_meta"]
-	printf "  %-34s %12d %10d\n", "per-page sg copy, stock " f["base"], f["sgcopy_ns"], f["sgcopy_meta"]
-	printf "  %-34s %12d %10d\n", "per-page sg copy, VCM", f["sgcopy_vcm_ns"], f["sgcopy_vcm_meta"]
-	if (f["native_ns"] && f["api_ns"] && f["native_meta"])
-		printf "  ratios vs sg copy on stock: native %.1fx faster, %.0fx less metadata; DMA API %.1fx faster (goals: 20x, 100x, 5x)\n", f["sgcopy_ns"] / f["native_ns"], f["sgcopy_meta"] / f["native_meta"], f["sgcopy_ns"] / f["api_ns"]
-}'
-	{ grep -a '^HOTBENCH' "$log" || true; } | tr -d '\r' | awk '
-function median(str,   n, i, j, t, a) {
-	n = split(str, a, " ")
-	for (i = 1; i <= n; i++)
-		for (j = i + 1; j <= n; j++)
-			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	for (k in f) if (k ~ /_ns$/) ns[k] = ns[k] " " f[k]
+	for (k in f) if (k ~ /_meta$/) meta[k] = f[k]
+	size = f["size_mib"]; iommu = f["iommu"]; rounds = f["rounds"]; base = f["base"]; runs++
 }
+END {
+	if (!runs) exit
+	printf "share %s MiB into a second device (iommu=%s, %d runs of %s rounds, median ns per share+unshare, metadata bytes per share):\n", size, iommu, runs, rounds
+	printf "  %-40s %12s %10s\n", "way", "time ns", "metadata"
+	n = split("native:VCM native (vcm_map_phys)|api:VCM DMA API (get_sgtable+map_sgtable)|api_stock:the same calls, stock " base "|sgcopy:per-page sg copy, stock " base "|sgcopy_vcm:per-page sg copy, VCM", ways, "|")
+	for (i = 1; i <= n; i++) {
+		split(ways[i], p, ":")
+		if (ns[p[1] "_ns"] == "") { printf "  %-40s %12s\n", p[2], "missing"; continue }
+		m[p[1]] = median(ns[p[1] "_ns"])
+		printf "  %-40s %12d %10d\n", p[2], m[p[1]], meta[p[1] "_meta"]
+	}
+	if (m["api"] && m["api_stock"] && meta["api_meta"])
+		printf "  like for like, the DMA API on VCM vs on stock %s: %.2fx the time, %.2fx the metadata\n", base, m["api"] / m["api_stock"], meta["api_meta"] / meta["api_stock_meta"]
+	if (m["native"] && m["api_stock"])
+		printf "  VCM native vs the DMA API on stock %s: %.1fx faster\n", base, m["api_stock"] / m["native"]
+}'
+	# The dma-buf way: medians over the runs; a way whose runs failed is
+	# shown as failed, never as 0.
+	{ grep -a '^HEAPBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
+/failed/ { fails[$2 " " $3] = fails[$2 " " $3] + 1; print; next }
+{
+	delete f
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	w = "heap=" f["heap"] " importer=" f["importer"]
+	ns[w] = ns[w] " " f["ns"]
+	meta[w] = f["sg_bytes"] + 4096 * f["pt_pages"]
+	line[w] = sprintf("nents=%d sg_bytes=%d pt_pages=%d", f["nents"], f["sg_bytes"], f["pt_pages"])
+	iommu = f["iommu"]; seen = 1
+}
+END {
+	if (!seen) exit
+	printf "sharing a 64 MiB heap buffer into a device the dma-buf way (memory fragmented; attach+map+CPU bracket+unmap+detach; median of runs):\n"
+	n = split("vcm:0000:00:14.0:VCM heap, VCM importer|system:0000:00:14.0:system heap, VCM importer|system:0000:00:12.0:system heap, stock importer", ways, "|")
+	for (i = 1; i <= n; i++) {
+		split(ways[i], p, ":")
+		w = "heap=" p[1] " importer=" p[2] ":" p[3] ":" p[4]
+		if (ns[w] == "") { printf "  %-30s failed\n", p[5]; continue }
+		m[i] = median(ns[w]); md[i] = meta[w]
+		printf "  %-30s %10d ns %9d metadata bytes (%s)\n", p[5], m[i], md[i], line[w]
+	}
+	if (m[1] && m[3] && md[1])
+		printf "  VCM heap vs the system heap on the stock backend: %.1fx faster, %.1fx less metadata (iommu=%s; goals behind an IOMMU: 5x, 20x)\n", m[3] / m[1], md[3] / md[1], iommu
+}'
+	{ grep -a '^HOTBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	vals[f["backend"] " " f["live"]] = vals[f["backend"] " " f["live"]] " " f["ns_per_pair"]

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * heapshare <heap> <bytes> <share file> <peer>
+ * heapshare -b <heap> <bytes> <heapbench file> <rounds>
  *
  * Allocates a buffer from /dev/dma_heap/<heap> -- or, with <heap> "vgem",
  * a dumb buffer of the vgem DRM driver exported through PRIME -- writes
  * "heap <fd> <peer>" into an edu device's debugfs share file (the driver
- * takes its own reference to the dma-buf behind the fd), and prints what
- * the file then reads.  Exit status 0 if every step worked.
+ * takes its own reference to the dma-buf behind the fd), or with -b
+ * "<fd> <rounds>" into its heapbench file, and prints what the file then
+ * reads.  Exit status 0 if every step worked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,11 +71,16 @@ int main(int argc, char **argv)
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
 	char path[128], cmd[128], line[512];
-	int heap, share;
+	int heap, share, bench = 0;
 	ssize_t n;
 
+	if (argc == 6 && !strcmp(argv[1], "-b")) {
+		bench = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s <heap> <bytes> <share file> <peer>\n",
+		fprintf(stderr, "usage: %s [-b] <heap> <bytes> <share or heapbench file> <peer or rounds>\n",
 			argv[0]);
 		return 2;
 	}
@@ -101,7 +108,10 @@ int main(int argc, char **argv)
 		printf("open %s: %s\n", argv[3], strerror(errno));
 		return 1;
 	}
-	snprintf(cmd, sizeof(cmd), "heap %u %s", data.fd, argv[4]);
+	if (bench)
+		snprintf(cmd, sizeof(cmd), "%u %s", data.fd, argv[4]);
+	else
+		snprintf(cmd, sizeof(cmd), "heap %u %s", data.fd, argv[4]);
 	if (write(share, cmd, strlen(cmd)) < 0) {
 		printf("%s: %s\n", cmd, strerror(errno));
 		return 1;

@@ -491,17 +491,25 @@ prime_share_test() {
 }
 
 # The kernel's own dma-buf heap selftest (tools/testing/selftests/
-# dmabuf-heaps), against VCM's heap, the only one in this kernel, with
-# vgem as the importer: all 11 of its tests must pass, none skipped.
+# dmabuf-heaps), against VCM's heap, with vgem as the importer: all 11 of
+# its tests must pass, none skipped.  The selftest walks /dev/dma_heap,
+# which here shows it VCM's heap alone: the system heap (there for the
+# benchmarks) hands vgem 1 MiB segments beyond the 64 KiB that vgem's
+# device claims, which DMA-API debug rightly reports -- a matter of the
+# stock heap, not of VCM's.
 heap_selftest() {
 	heaps=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
+	mkdir -p /tmp/vcm-heaps && cp -a /dev/dma_heap/vcm /tmp/vcm-heaps/ &&
+		mount -o bind /tmp/vcm-heaps /dev/dma_heap
+	seen=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
 	out=$(/bin/dmabuf-heap 2>&1)
 	rc=$?
+	umount /dev/dma_heap
 	echo "$out" | sed 's/^/  selftest: /'
 	totals=$(echo "$out" | grep "Totals:")
-	[ "$rc" = 0 ] && [ "$heaps" = "vcm " ] &&
+	[ "$rc" = 0 ] && [ "$heaps" = "system vcm " ] && [ "$seen" = "vcm " ] &&
 		echo "$totals" | grep -q "pass:11 fail:0 .*skip:0 error:0"
-	check heap-selftest $? "heaps: $heaps exit=$rc $totals"
+	check heap-selftest $? "heaps: $heaps(selftest on: $seen) exit=$rc $totals"
 }
 
 # Probe deferral: the edu driver's next probe allocates its (managed)
