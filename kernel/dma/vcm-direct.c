@@ -72,6 +72,8 @@ static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
 			return DMA_MAPPING_ERROR;
 		}
 		*bounced = true;
+		/* Before the address reaches the driver (vcm_sync_needed()). */
+		WRITE_ONCE(assoc->bounced, true);
 		return swiotlb_map(dev, phys, size, dir, attrs);
 	}
 

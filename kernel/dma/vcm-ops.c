@@ -252,11 +252,12 @@ static void vcm_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 /*
  * The one-to-one window's fast path, for a device whose mappings are
- * counted, not recorded: a page that is no VCM buffer's and that the
- * device reaches without bouncing is mapped at its bus address, as
- * dma-direct maps it, with no call beyond the index lookup.  Everything
- * else -- VCM buffers, bouncing, records -- takes the full path, which
- * decides again from scratch.
+ * counted, not recorded: a range within one page that is no VCM buffer's
+ * and that the device reaches without bouncing is mapped at its bus
+ * address, as dma-direct maps it, with no call beyond the index lookup.
+ * Everything else -- VCM buffers, a range over several pages (one of
+ * which may be a buffer's, to be pinned), bouncing, records -- takes the
+ * full path, which decides again from scratch.
  */
 static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
 				      unsigned long offset, size_t size,
@@ -267,7 +268,8 @@ static dma_addr_t vcm_direct_map_page(struct device *dev, struct page *page,
 	phys_addr_t phys = page_to_phys(page) + offset;
 	dma_addr_t addr;
 
-	if (!assoc->untracked || vcm_index_may_hold(phys))
+	if (!assoc->untracked || offset_in_page(phys) + size > PAGE_SIZE ||
+	    vcm_index_may_hold(phys))
 		return vcm_map_page(dev, page, offset, size, dir, attrs);
 	addr = vcm_direct_addr(dev, phys, size, dir);
 	if (addr == DMA_MAPPING_ERROR)
@@ -310,6 +312,18 @@ static void vcm_direct_unmap_page(struct device *dev, dma_addr_t addr,
 }
 
 /*
+ * Does a sync of @assoc's streaming mappings do anything?  Not for a
+ * cache-coherent device none of whose mappings was ever bounced (all of
+ * x86 behind VCM's IOMMU, which never bounces, and one-to-one devices that
+ * reach their memory): the sync of a list would otherwise walk every entry
+ * for nothing, twice per CPU access bracket of a dma-buf.
+ */
+static __always_inline bool vcm_sync_needed(struct vcm_assoc *assoc)
+{
+	return !dev_is_dma_coherent(assoc->dev) || READ_ONCE(assoc->bounced);
+}
+
+/*
  * Sync calls get the entry count the driver mapped, not the DMA segment
  * count.  A backend whose segments may merge unrelated pages syncs by CPU
  * entry; otherwise (a one-to-one window merges only what is physically
@@ -325,6 +339,8 @@ static void vcm_sync_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	struct scatterlist *s;
 	int i;
 
+	if (!vcm_sync_needed(assoc))
+		return;
 	if (for_device && be->sync_sg_for_device) {
 		be->sync_sg_for_device(assoc, sgl, nents, dir);
 		return;
@@ -493,7 +509,8 @@ static void vcm_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
 	struct vcm_assoc *assoc = to_assoc(dev);
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
-	to_backend(assoc)->sync_for_cpu(assoc, addr, size, dir);
+	if (vcm_sync_needed(assoc))
+		to_backend(assoc)->sync_for_cpu(assoc, addr, size, dir);
 }
 
 static void vcm_sync_single_for_device(struct device *dev, dma_addr_t addr,
@@ -503,7 +520,8 @@ static void vcm_sync_single_for_device(struct device *dev, dma_addr_t addr,
 	struct vcm_assoc *assoc = to_assoc(dev);
 
 	vcm_stat_inc(assoc, VCM_STAT_SYNC);
-	to_backend(assoc)->sync_for_device(assoc, addr, size, dir);
+	if (vcm_sync_needed(assoc))
+		to_backend(assoc)->sync_for_device(assoc, addr, size, dir);
 }
 
 static void vcm_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,

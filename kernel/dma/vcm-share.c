@@ -417,6 +417,17 @@ void vcm_unpin_page(struct vcm_assoc *assoc, dma_addr_t addr, size_t size)
 	atomic_long_sub(vcm_pin_walk(paddr, size, false), &vcm->nr_pinned);
 }
 
+/*
+ * May list entry @s reach a buffer?  An entry within one page (as most of
+ * a list of scattered pages are) is told by the page's bit alone, inline;
+ * a longer one by the walk.
+ */
+static __always_inline bool vcm_pin_may_reach(struct scatterlist *s)
+{
+	return s->offset + s->length > PAGE_SIZE ||
+	       vcm_index_may_hold(sg_phys(s));
+}
+
 /**
  * vcm_pin_sg() - pin the buffers a list reaches, before it is mapped
  * @assoc: the device
@@ -434,7 +445,8 @@ void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents)
 	if (!atomic_long_read(&vcm_index_chunks))
 		return;
 	for_each_sg(sgl, s, nents, i)
-		n += vcm_pin_walk(sg_phys(s), s->length, true);
+		if (vcm_pin_may_reach(s))
+			n += vcm_pin_walk(sg_phys(s), s->length, true);
 	if (n) {
 		atomic_long_add(n, &assoc->vcm->nr_pinned);
 		vcm_stat_inc(assoc, VCM_STAT_PINNED);
@@ -458,7 +470,8 @@ void vcm_unpin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents)
 	if (!atomic_long_read(&assoc->vcm->nr_pinned))
 		return;
 	for_each_sg(sgl, s, nents, i)
-		n += vcm_pin_walk(sg_phys(s), s->length, false);
+		if (vcm_pin_may_reach(s))
+			n += vcm_pin_walk(sg_phys(s), s->length, false);
 	atomic_long_sub(n, &assoc->vcm->nr_pinned);
 }
 
@@ -687,6 +700,38 @@ dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 	return addr;
 }
 
+/* Does chunk @c hold all of [@paddr, @paddr + @size)? */
+static bool vcm_chunk_holds(const struct vcm_chunk *c, phys_addr_t paddr,
+			    size_t size)
+{
+	return PHYS_PFN(paddr) >= c->pfn &&
+	       PHYS_PFN(paddr + size - 1) < c->pfn + c->nr_pages;
+}
+
+/*
+ * The chunk that holds a list entry, @prev that of the entry before (or
+ * NULL).  The entries of a buffer's own list follow its chunks: the
+ * previous chunk and the next one are tried before the index, whose
+ * lookup costs a walk of a tree of every chunk of every buffer (tens of
+ * thousands for a few buffers of scattered pages).  Caller holds
+ * rcu_read_lock(), which keeps @prev's buffer and its chunks.
+ */
+static struct vcm_chunk *vcm_share_chunk_rcu(struct vcm_chunk *prev,
+					     phys_addr_t paddr, size_t size)
+{
+	if (prev) {
+		const struct vcm_phys *phys = prev->phys;
+
+		if (vcm_chunk_holds(prev, paddr, size))
+			return prev;
+		if (prev + 1 < phys->chunks + phys->nr_chunks &&
+		    vcm_chunk_holds(prev + 1, paddr, size))
+			return prev + 1;
+	}
+	return vcm_index_may_hold(paddr) ? vcm_index_find_rcu(paddr, size) :
+					   NULL;
+}
+
 /*
  * Behind an IOMMU, do the pages of a list's entries, in list order, make
  * one run of the buffer?  Entry @off of @len must start on a page of the
@@ -724,6 +769,7 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 					    struct vcm_share_span *span)
 {
 	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
+	struct vcm_chunk *c = NULL;
 	struct vcm_phys *phys = NULL;
 	struct scatterlist *s;
 	size_t last = 0;
@@ -733,11 +779,10 @@ static struct vcm_phys *vcm_share_sg_buffer(struct vcm_assoc *assoc,
 		return NULL;
 	rcu_read_lock();
 	for_each_sg(sgl, s, nents, i) {
-		struct vcm_chunk *c = s->length &&
-				      vcm_index_may_hold(sg_phys(s)) ?
-			vcm_index_find_rcu(sg_phys(s), s->length) : NULL;
 		size_t off;
 
+		c = s->length ? vcm_share_chunk_rcu(c, sg_phys(s), s->length) :
+				NULL;
 		if (!c || (phys && c->phys != phys) ||
 		    (direct && !vcm_share_direct_ok(assoc->dev, sg_phys(s),
 						    s->length)))

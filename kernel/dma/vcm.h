@@ -643,6 +643,8 @@ enum vcm_assoc_state {
  * @state: see enum vcm_assoc_state
  * @behind_iommu: the device sat behind a translating IOMMU when first seen
  * @untracked: streaming mappings are counted, not recorded (dma=vcm,notrack)
+ * @bounced: a streaming mapping of the device was bounced (set once, never
+ *	cleared): until then its syncs have nothing to copy
  * @declined: why the device keeps its original backend (a device that was
  *	served before; one never served has a struct vcm_declined instead)
  * @node: entry in the list of assocs (vcm_graph_lock)
@@ -660,6 +662,7 @@ struct vcm_assoc {
 	enum vcm_assoc_state state;
 	bool behind_iommu;
 	bool untracked;
+	bool bounced;
 	const char *declined;
 	struct list_head node;
 	struct list_head vcm_node;
