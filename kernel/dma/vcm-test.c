@@ -1095,6 +1095,86 @@ static unsigned long vcm_test_shared_maps(struct vcm_phys *phys,
 	return maps;
 }
 
+/* The maps of @vcm's reservations of @phys made for direction @dir. */
+static unsigned long vcm_test_dir_maps(struct vcm_phys *phys, struct vcm *vcm,
+				       enum dma_data_direction dir)
+{
+	unsigned long flags, maps = 0;
+	struct vcm_res *res;
+	struct vcm_edge *e;
+
+	spin_lock_irqsave(&phys->lock, flags);
+	list_for_each_entry(res, &phys->res, phys_node) {
+		if (res->vcm != vcm || res->dir != dir)
+			continue;
+		list_for_each_entry(e, &res->edges, node)
+			maps += e->maps;
+	}
+	spin_unlock_irqrestore(&phys->lock, flags);
+	return maps;
+}
+
+/*
+ * One-to-one, a page of a buffer mapped twice by the peer in two
+ * directions, recorded and not: two reservations, and each unmap (whose
+ * address is the same) drops the one of its own direction.  A native
+ * mapping binds only where the device's limit reaches the buffer's last
+ * byte: at the limit exactly it does, one byte short it is refused.
+ */
+static void vcm_test_share_direct_dirs(struct kunit *test)
+{
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-sda");
+	struct vcm_test_dev *b = vcm_test_device(test, "vcm-sdb");
+	struct vcm_test_dev *c = vcm_test_device(test, "vcm-sdc");
+	struct vcm_test_dev *peers[2] = { b, c };
+	struct vcm *vcm = a->assoc->vcm;
+	struct vcm_phys *phys;
+	dma_addr_t handle, to, from;
+	struct vcm_res *res;
+	phys_addr_t last;
+	unsigned int i;
+	void *cpu;
+
+	c->assoc->untracked = true;
+	cpu = dma_alloc_coherent(a->dev, 2 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	for (i = 0; i < ARRAY_SIZE(peers); i++) {
+		struct device *dev = peers[i]->dev;
+
+		to = dma_map_page(dev, virt_to_page(cpu), 0, 64, DMA_TO_DEVICE);
+		from = dma_map_page(dev, virt_to_page(cpu), 0, 64,
+				    DMA_FROM_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, to));
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, from));
+		KUNIT_EXPECT_EQ(test, to, from);
+		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 1);
+		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_FROM_DEVICE), 1);
+		dma_unmap_page(dev, from, 64, DMA_FROM_DEVICE);
+		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 1);
+		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_FROM_DEVICE), 0);
+		dma_unmap_page(dev, to, 64, DMA_TO_DEVICE);
+		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 0);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_shared), 0);
+	}
+
+	last = PFN_PHYS(phys->chunks[0].pfn) + 2 * PAGE_SIZE - 1;
+	b->dev->bus_dma_limit = phys_to_dma(b->dev, last);
+	res = vcm_map_phys(b->dev, phys, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(res));
+	if (!IS_ERR_OR_NULL(res))
+		vcm_unmap(res);
+	b->dev->bus_dma_limit = phys_to_dma(b->dev, last) - 1;
+	KUNIT_EXPECT_PTR_EQ(test, vcm_map_phys(b->dev, phys, DMA_BIDIRECTIONAL),
+			    ERR_PTR(-ERANGE));
+	b->dev->bus_dma_limit = 0;
+	vcm_phys_put(phys);
+	dma_free_coherent(a->dev, 2 * PAGE_SIZE, cpu, handle);
+	vcm_test_no_errors(test, a);
+	vcm_test_no_errors(test, b);
+}
+
 /*
  * One-to-one: the peer's dma_map_sgtable() of the owner's buffer maps it
  * through the owner's reservation (one window), at the pages' bus
@@ -3237,6 +3317,136 @@ static void vcm_test_iommu_iova_stack(struct kunit *test)
 	__free_pages(block, 3);
 }
 
+/*
+ * A list of one buffer that its shared reservation cannot carry (an entry
+ * would cross the peer's segment boundary at its place in the buffer) is
+ * given back to the ordinary path: the use it took of the reservation is
+ * dropped on the way, and nothing else.  The buffer's references and the
+ * vcm's share count are what they were before, while mapped (but for the
+ * pins of the ordinary path) and after.
+ */
+static void vcm_test_iommu_share_boundary(struct kunit *test)
+{
+	struct vcm_fake_iommu *fb;
+	struct vcm_test_dev *a = vcm_test_device(test, "vcm-sba");
+	struct vcm_test_dev *b = vcm_test_iommu_device(test, "vcm-sbb",
+						       VCM_ATTACH_TRACK, &fb);
+	struct vcm *vcm = b->assoc->vcm;
+	struct scatterlist sgl[2];
+	struct vcm_phys *phys;
+	unsigned int refs;
+	dma_addr_t handle;
+	u8 *cpu;
+
+	b->parms.segment_boundary_mask = SZ_64K - 1;
+	cpu = dma_alloc_coherent(a->dev, 32 * PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	phys = vcm_phys_from_dma(a->dev, handle);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	refs = kref_read(&phys->kref);
+	/* 8 + 16 pages, one run: a 24-page span, the second entry 64 KiB. */
+	sg_init_table(sgl, 2);
+	sg_set_page(&sgl[0], virt_to_page(cpu), 8 * PAGE_SIZE, 0);
+	sg_set_page(&sgl[1], virt_to_page(cpu + 8 * PAGE_SIZE), 16 * PAGE_SIZE,
+		    0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(b->dev, sgl, 2, DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_shared), 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&phys->kref),
+			refs + atomic_long_read(&vcm->nr_pinned));
+	KUNIT_EXPECT_EQ(test, vcm_stat(b, VCM_STAT_SHARED), 0);
+	dma_unmap_sg(b->dev, sgl, 2, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, kref_read(&phys->kref), refs);
+	KUNIT_EXPECT_EQ(test, fb->live, 0);
+	vcm_phys_put(phys);
+	dma_free_coherent(a->dev, 32 * PAGE_SIZE, cpu, handle);
+	vcm_test_no_errors(test, b);
+}
+
+/*
+ * The per-CPU stack of one-granule IOVAs at its limit: the IOVA on top is
+ * handed out again to a request whose limit is its last byte exactly, and
+ * kept back from one whose limit stops a granule short.
+ */
+static void vcm_test_iommu_iova_stack_limit(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-istl",
+						       VCM_ATTACH_TRACK, &f);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t a, b, c;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(t->dev, DMA_BIT_MASK(32)));
+	migrate_disable();
+	a = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, a));
+	dma_unmap_page(t->dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+	/* One granule short of @a's last byte: not @a. */
+	t->dev->bus_dma_limit = a - 1;
+	b = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(t->dev, b));
+	KUNIT_EXPECT_LE(test, b + PAGE_SIZE - 1, a - 1);
+	/* Its last byte exactly: @a again, from the top of the stack. */
+	t->dev->bus_dma_limit = a + PAGE_SIZE - 1;
+	c = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, c, a);
+	migrate_enable();
+	dma_unmap_page(t->dev, b, PAGE_SIZE, DMA_TO_DEVICE);
+	dma_unmap_page(t->dev, c, PAGE_SIZE, DMA_TO_DEVICE);
+	t->dev->bus_dma_limit = 0;
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
+
+/*
+ * Lazy mode, with this CPU's queue full and its batch owned by another
+ * flusher (as when the timer flushes it, or the CPU interrupted its own
+ * flush): the unmap cannot wait for room, so it invalidates the IOTLB
+ * itself and frees its IOVA at once; the queue keeps what it holds, for
+ * the timer.
+ */
+static void vcm_test_iommu_lazy_full(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-ilf",
+			VCM_ATTACH_TRACK | VCM_ATTACH_LAZY, &f);
+	struct vcm_iommu *vi = t->assoc->vcm->iommu;
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct vcm_lazy_queue *q;
+	dma_addr_t addr, again;
+	int i, flushes;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	migrate_disable();
+	q = this_cpu_ptr(vi->queues);
+	KUNIT_ASSERT_FALSE(test, test_and_set_bit_lock(0, &q->flushing));
+	for (i = 0; i < VCM_LAZY_ENTRIES; i++) {
+		addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		if (dma_mapping_error(t->dev, addr))
+			break;
+		dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	}
+	KUNIT_EXPECT_EQ(test, READ_ONCE(q->count), VCM_LAZY_ENTRIES);
+	addr = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(t->dev, addr));
+	flushes = f->flushes;
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_GT(test, f->flushes, flushes);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(q->count), VCM_LAZY_ENTRIES);
+	/* Freed at once: the next map takes it back. */
+	again = dma_map_page(t->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, again, addr);
+	dma_unmap_page(t->dev, again, PAGE_SIZE, DMA_TO_DEVICE);
+	clear_bit_unlock(0, &q->flushing);
+	migrate_enable();
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(q->count), 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	vcm_test_no_errors(test, t);
+	__free_page(page);
+}
+
 #endif /* CONFIG_DMA_VCM_IOMMU */
 
 static struct kunit_case vcm_test_cases[] = {
@@ -3266,6 +3476,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_native_share),
 	KUNIT_CASE(vcm_test_index),
 	KUNIT_CASE(vcm_test_share_direct),
+	KUNIT_CASE(vcm_test_share_direct_dirs),
 	KUNIT_CASE(vcm_test_share_direct_unmaps),
 	KUNIT_CASE(vcm_test_phys_from_dma),
 	KUNIT_CASE(vcm_test_teardown_leftovers),
@@ -3283,6 +3494,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_sg),
 	KUNIT_CASE(vcm_test_iommu_lazy),
 	KUNIT_CASE(vcm_test_iommu_lazy_detach),
+	KUNIT_CASE(vcm_test_iommu_lazy_full),
 	KUNIT_CASE(vcm_test_iommu_teardown),
 	KUNIT_CASE(vcm_test_iommu_fault),
 	KUNIT_CASE(vcm_test_iommu_atomic_alloc),
@@ -3291,8 +3503,10 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_hand_back),
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
 	KUNIT_CASE(vcm_test_iommu_iova_stack),
+	KUNIT_CASE(vcm_test_iommu_iova_stack_limit),
 	KUNIT_CASE(vcm_test_iommu_share),
 	KUNIT_CASE(vcm_test_iommu_share_grants),
+	KUNIT_CASE(vcm_test_iommu_share_boundary),
 	KUNIT_CASE(vcm_test_pin_unshared),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),
