@@ -1095,23 +1095,34 @@ static unsigned long vcm_test_shared_maps(struct vcm_phys *phys,
 	return maps;
 }
 
-/* The maps of @vcm's reservations of @phys made for direction @dir. */
-static unsigned long vcm_test_dir_maps(struct vcm_phys *phys, struct vcm *vcm,
-				       enum dma_data_direction dir)
+/* Live mappings through @phys's reservations of direction @dir in @vcm. */
+static unsigned long vcm_test_shared_maps_dir(struct vcm_phys *phys,
+					      struct vcm *vcm,
+					      enum dma_data_direction dir)
 {
 	unsigned long flags, maps = 0;
 	struct vcm_res *res;
 	struct vcm_edge *e;
 
 	spin_lock_irqsave(&phys->lock, flags);
-	list_for_each_entry(res, &phys->res, phys_node) {
-		if (res->vcm != vcm || res->dir != dir)
-			continue;
-		list_for_each_entry(e, &res->edges, node)
-			maps += e->maps;
-	}
+	list_for_each_entry(res, &phys->res, phys_node)
+		if (res->vcm == vcm && res->dir == dir)
+			list_for_each_entry(e, &res->edges, node)
+				maps += e->maps;
 	spin_unlock_irqrestore(&phys->lock, flags);
 	return maps;
+}
+
+/* @phys's maps in @vcm, to the device and from it, are @to and @from. */
+static void vcm_test_expect_dirs(struct kunit *test, struct vcm_phys *phys,
+				 struct vcm *vcm, unsigned long to,
+				 unsigned long from)
+{
+	unsigned long t = vcm_test_shared_maps_dir(phys, vcm, DMA_TO_DEVICE);
+	unsigned long f = vcm_test_shared_maps_dir(phys, vcm, DMA_FROM_DEVICE);
+
+	KUNIT_EXPECT_EQ(test, t, to);
+	KUNIT_EXPECT_EQ(test, f, from);
 }
 
 /*
@@ -1149,13 +1160,11 @@ static void vcm_test_share_direct_dirs(struct kunit *test)
 		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, to));
 		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, from));
 		KUNIT_EXPECT_EQ(test, to, from);
-		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 1);
-		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_FROM_DEVICE), 1);
+		vcm_test_expect_dirs(test, phys, vcm, 1, 1);
 		dma_unmap_page(dev, from, 64, DMA_FROM_DEVICE);
-		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 1);
-		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_FROM_DEVICE), 0);
+		vcm_test_expect_dirs(test, phys, vcm, 1, 0);
 		dma_unmap_page(dev, to, 64, DMA_TO_DEVICE);
-		KUNIT_EXPECT_EQ(test, vcm_test_dir_maps(phys, vcm, DMA_TO_DEVICE), 0);
+		vcm_test_expect_dirs(test, phys, vcm, 0, 0);
 		KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm->nr_shared), 0);
 	}
 
@@ -1231,24 +1240,6 @@ static void vcm_test_share_direct(struct kunit *test)
 	sg_free_table(&sgt);
 	vcm_test_no_errors(test, a);
 	vcm_test_no_errors(test, b);
-}
-
-/* Live mappings through @phys's reservations of direction @dir in @vcm. */
-static unsigned long vcm_test_shared_maps_dir(struct vcm_phys *phys,
-					      struct vcm *vcm,
-					      enum dma_data_direction dir)
-{
-	unsigned long flags, maps = 0;
-	struct vcm_res *res;
-	struct vcm_edge *e;
-
-	spin_lock_irqsave(&phys->lock, flags);
-	list_for_each_entry(res, &phys->res, phys_node)
-		if (res->vcm == vcm && res->dir == dir)
-			list_for_each_entry(e, &res->edges, node)
-				maps += e->maps;
-	spin_unlock_irqrestore(&phys->lock, flags);
-	return maps;
 }
 
 /*
