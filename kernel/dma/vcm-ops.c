@@ -162,18 +162,15 @@ static void vcm_unmap_page_range(struct vcm_assoc *assoc, dma_addr_t addr,
 
 	if (shared == VCM_NOT_SHARED ||
 	    !atomic_long_read(&assoc->vcm->nr_shared)) {
-		be->unmap_phys(assoc, addr, size, dir, attrs);
-		vcm_unpin_page(assoc, addr, size);
+		vcm_unmap_pinned(assoc, addr, size, dir, attrs);
 		return;
 	}
 	if (!dev_is_dma_coherent(assoc->dev) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		be->sync_for_cpu(assoc, addr, size, dir);
-	if (!vcm_share_unmap(assoc, addr, size, dir, shared == VCM_SHARED)) {
-		be->unmap_phys(assoc, addr, size, dir,
-			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
-		vcm_unpin_page(assoc, addr, size);
-	}
+	if (!vcm_share_unmap(assoc, addr, size, dir, shared == VCM_SHARED))
+		vcm_unmap_pinned(assoc, addr, size, dir,
+				 attrs | DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /* The ordinary way, for a range VCM did not map through its buffer. */

@@ -389,32 +389,55 @@ int vcm_pin_note(struct vcm_assoc *assoc, dma_addr_t addr, phys_addr_t paddr,
 	return 0;
 }
 
-/**
- * vcm_unpin_page() - drop the pins of a page mapping that was undone
- * @assoc: the device
- * @addr: the device address the mapping had
- * @size: its length
- *
- * Context: any.
+/*
+ * The physical address whose pins the page mapping at @addr holds, taken
+ * out of vcm->pins: false if it holds none.  Called while the mapping is
+ * still live, as @addr (an IOVA, a bounce slot) may belong to another
+ * mapping, with pins of its own, as soon as the backend gives it back.
  */
-void vcm_unpin_page(struct vcm_assoc *assoc, dma_addr_t addr, size_t size)
+static bool vcm_pin_take(struct vcm_assoc *assoc, dma_addr_t addr,
+			 phys_addr_t *paddr)
 {
 	struct vcm *vcm = assoc->vcm;
 	struct device *dev = assoc->dev;
-	phys_addr_t paddr;
 	void *entry;
 
 	if (!atomic_long_read(&vcm->nr_pinned))
-		return;
+		return false;
 	entry = xa_erase(&vcm->pins, addr);
-	if (entry)
-		paddr = xa_to_value(entry);
-	else if (vcm->kind == VCM_KIND_ONE_TO_ONE &&
-		 !swiotlb_find_pool(dev, dma_to_phys(dev, addr)))
-		paddr = dma_to_phys(dev, addr);
-	else
-		return;
-	atomic_long_sub(vcm_pin_walk(paddr, size, false), &vcm->nr_pinned);
+	if (entry) {
+		*paddr = xa_to_value(entry);
+		return true;
+	}
+	*paddr = dma_to_phys(dev, addr);
+	return vcm->kind == VCM_KIND_ONE_TO_ONE &&
+	       !swiotlb_find_pool(dev, *paddr);
+}
+
+/**
+ * vcm_unmap_pinned() - undo a page mapping the backend made, and its pins
+ * @assoc: the device
+ * @addr: the device address of the mapping
+ * @size: its length
+ * @dir: DMA direction
+ * @attrs: DMA_ATTR_* for the backend's unmap
+ *
+ * The pins are found before the backend gives the address back and
+ * dropped after the device can no longer reach the memory.
+ *
+ * Context: any.
+ */
+void vcm_unmap_pinned(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	bool pinned;
+	phys_addr_t paddr;
+
+	pinned = vcm_pin_take(assoc, addr, &paddr);
+	assoc->vcm->backend->unmap_phys(assoc, addr, size, dir, attrs);
+	if (pinned)
+		atomic_long_sub(vcm_pin_walk(paddr, size, false),
+				&assoc->vcm->nr_pinned);
 }
 
 /*

@@ -436,11 +436,14 @@ static void vcm_track_teardown(struct vcm_assoc *assoc,
 	/* A mapping through a shared buffer is only an edge to drop. */
 	if (rec->shared && vcm_share_unmap(assoc, addr, 1, rec->dir, true))
 		return;
+	if (rec->kind == VCM_MAP_PAGE) {
+		vcm_unmap_pinned(assoc, rec->key, rec->size, rec->dir,
+				 DMA_ATTR_SKIP_CPU_SYNC);
+		return;
+	}
 	if (rec->kind != VCM_MAP_SG) {
 		be->unmap_phys(assoc, rec->key, rec->size, rec->dir,
 			       DMA_ATTR_SKIP_CPU_SYNC);
-		if (rec->kind == VCM_MAP_PAGE)
-			vcm_unpin_page(assoc, rec->key, rec->size);
 		return;
 	}
 	if (rec->held) {

@@ -986,7 +986,8 @@ unsigned long vcm_pin_range(phys_addr_t paddr, size_t size);
 int vcm_pin_note(struct vcm_assoc *assoc, dma_addr_t addr, phys_addr_t paddr,
 		 size_t size, unsigned long pins, bool bounced);
 void vcm_unpin_range(phys_addr_t paddr, size_t size);
-void vcm_unpin_page(struct vcm_assoc *assoc, dma_addr_t addr, size_t size);
+void vcm_unmap_pinned(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs);
 void vcm_share_show(struct seq_file *m, struct vcm_res *res);
 void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res);
 
