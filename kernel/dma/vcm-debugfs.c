@@ -25,7 +25,6 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/seq_file.h>
-#include <linux/iommu.h>
 #include "vcm.h"
 
 static const char * const vcm_assoc_state_names[] = {
@@ -33,31 +32,6 @@ static const char * const vcm_assoc_state_names[] = {
 	[VCM_ASSOC_IDLE]	= "idle",
 	[VCM_ASSOC_DECLINED]	= "declined",
 };
-
-static void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
-{
-	struct vcm_iommu *vi = vcm->iommu;
-	struct iommu_resv_region *r;
-	unsigned int i;
-
-	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld faults=%ld\n",
-		   vcm->domain->type, vcm->domain->pgsize_bitmap,
-		   vi->iovad.granule, vi->lazy,
-		   atomic_long_read(&vi->lazy_flushed),
-		   atomic_long_read(&vi->faults));
-	list_for_each_entry(r, &vi->resv, list)
-		seq_printf(m, "  reserved %pa+%#zx type=%d\n", &r->start,
-			   r->length, r->type);
-	/* Kept out of the allocator: reserved regions, bridge windows. */
-	for (i = 0; i < vi->nr_kept; i++)
-		seq_printf(m, "  kept %#llx-%#llx\n",
-			   (u64)vi->kept[i].lo << iova_shift(&vi->iovad),
-			   ((u64)(vi->kept[i].hi + 1) << iova_shift(&vi->iovad)) - 1);
-	for (i = 0; i < BITS_PER_LONG; i++)
-		if (atomic_long_read(&vi->mapped[i]))
-			seq_printf(m, "  mapped pgsize=%#lx bytes=%ld\n",
-				   1UL << i, atomic_long_read(&vi->mapped[i]));
-}
 
 static const char *vcm_res_owner(const struct vcm_res *res)
 {

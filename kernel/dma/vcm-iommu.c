@@ -40,13 +40,14 @@
 #include <linux/memremap.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 /*
  * iommu_put_pages_list() frees the page-table pages an IOMMU driver leaves
  * on a queued gather; dma-iommu uses it for the same purpose.
  */
 #include "../../drivers/iommu/iommu-pages.h"
-#include "vcm.h"
+#include "vcm-iommu.h"
 
 #define VCM_LAZY_DELAY_MS	10
 
@@ -1496,4 +1497,40 @@ void vcm_iommu_flush(struct vcm *vcm)
 {
 	if (vcm->iommu->lazy)
 		iommu_flush_iotlb_all(vcm->domain);
+}
+
+/**
+ * vcm_iommu_show() - the iommu kind's part of debugfs "vcms" for one vcm
+ * @m: the seq_file
+ * @vcm: a vcm of the iommu kind
+ *
+ * The domain's page sizes, VCM's granule, lazy mode and its count of
+ * batched unmaps, faults reported, the IOMMU's reserved regions, the IOVA
+ * ranges kept out of the allocator and the bytes mapped by page size.
+ *
+ * Context: process, under vcm_graph_lock (the vcm stays).
+ */
+void vcm_iommu_show(struct seq_file *m, struct vcm *vcm)
+{
+	struct vcm_iommu *vi = vcm->iommu;
+	struct iommu_resv_region *r;
+	unsigned int i;
+
+	seq_printf(m, "  domain type=%#x pgsizes=%#lx granule=%#lx lazy=%d lazy_flushed=%ld faults=%ld\n",
+		   vcm->domain->type, vcm->domain->pgsize_bitmap,
+		   vi->iovad.granule, vi->lazy,
+		   atomic_long_read(&vi->lazy_flushed),
+		   atomic_long_read(&vi->faults));
+	list_for_each_entry(r, &vi->resv, list)
+		seq_printf(m, "  reserved %pa+%#zx type=%d\n", &r->start,
+			   r->length, r->type);
+	/* Kept out of the allocator: reserved regions, bridge windows. */
+	for (i = 0; i < vi->nr_kept; i++)
+		seq_printf(m, "  kept %#llx-%#llx\n",
+			   (u64)vi->kept[i].lo << iova_shift(&vi->iovad),
+			   ((u64)(vi->kept[i].hi + 1) << iova_shift(&vi->iovad)) - 1);
+	for (i = 0; i < BITS_PER_LONG; i++)
+		if (atomic_long_read(&vi->mapped[i]))
+			seq_printf(m, "  mapped pgsize=%#lx bytes=%ld\n",
+				   1UL << i, atomic_long_read(&vi->mapped[i]));
 }

@@ -42,14 +42,14 @@ mapping in a graph and serves it to unmodified drivers as a dma_map_ops
 provider, switched on with dma=vcm.  Behind a translating IOMMU, VCM
 owns the IOVAs of the device's domain and writes its page tables.  See
 Documentation/core-api/dma-vcm.rst." \
-	include/linux/dma-vcm.h kernel/dma/vcm.h kernel/dma/vcm-core.c \
-	kernel/dma/vcm-phys.c kernel/dma/vcm-direct.c kernel/dma/vcm-iommu.c \
-	kernel/dma/vcm-ops.c kernel/dma/vcm-debugfs.c
+	include/linux/dma-vcm.h kernel/dma/vcm.h kernel/dma/vcm-iommu.h \
+	$(cd "$VCM_REPO" && ls kernel/dma/vcm-*.c | grep -v -- '-test\.c$')
 git am -q "$VCM_REPO/patches/0001-dma-vcm-Kconfig-and-build-glue.patch"
 add "dma-vcm: KUnit tests" \
 "Every dma_map_ops member of the one-to-one backend, driven through the
-DMA API on KUnit devices, and every report VCM gives for bad input." \
-	kernel/dma/vcm-test.c
+DMA API on KUnit devices, and every report VCM gives for bad input; the
+IOMMU backend on a fake IOMMU, in a suite of its own." \
+	kernel/dma/vcm-test.h kernel/dma/vcm-test.c kernel/dma/vcm-iommu-test.c
 mkdir -p drivers/misc
 cp "$VCM_REPO/drivers/misc/vcm-edu.c" drivers/misc/
 patch -p1 -s < "$VCM_REPO/patches/0002-misc-vcm-edu-DMA-test-driver-for-QEMU-edu.patch"
