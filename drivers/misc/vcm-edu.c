@@ -136,6 +136,7 @@ struct edu {
 };
 
 #define EDU_PROBE_LEN		256
+#define EDU_PROBE_BUF		SZ_64K	/* the owner's buffer, shared-* */
 #define EDU_POISON		0xa1
 
 /* Did a DMA of @len bytes of @pattern land at @buf? */
@@ -149,13 +150,20 @@ static bool edu_untouched(const u8 *buf, size_t len)
 	return !memchr_inv(buf, EDU_POISON, len);
 }
 
-/* Run one transfer and wait for the engine to finish. */
-static int edu_dma(struct edu *edu, dma_addr_t ram, size_t len, bool to_ram)
+/*
+ * Run one transfer between @ram and byte @at of the engine's buffer, and
+ * wait for the engine to finish.
+ */
+static int edu_dma_at(struct edu *edu, dma_addr_t ram, size_t at, size_t len,
+		      bool to_ram)
 {
 	unsigned long timeout = jiffies + msecs_to_jiffies(EDU_TIMEOUT_MS);
+	u64 buf = EDU_BUF_ADDR + at;
 
-	writeq(to_ram ? EDU_BUF_ADDR : ram, edu->regs + EDU_REG_DMA_SRC);
-	writeq(to_ram ? ram : EDU_BUF_ADDR, edu->regs + EDU_REG_DMA_DST);
+	if (WARN_ON_ONCE(at + len > EDU_MAX_XFER))
+		return -EINVAL;
+	writeq(to_ram ? buf : ram, edu->regs + EDU_REG_DMA_SRC);
+	writeq(to_ram ? ram : buf, edu->regs + EDU_REG_DMA_DST);
 	writeq(len, edu->regs + EDU_REG_DMA_COUNT);
 	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0),
 	       edu->regs + EDU_REG_DMA_CMD);
@@ -165,6 +173,12 @@ static int edu_dma(struct edu *edu, dma_addr_t ram, size_t len, bool to_ram)
 		usleep_range(1000, 2000);
 	}
 	return 0;
+}
+
+/* A transfer at the start of the engine's buffer. */
+static int edu_dma(struct edu *edu, dma_addr_t ram, size_t len, bool to_ram)
+{
+	return edu_dma_at(edu, ram, 0, len, to_ram);
 }
 
 static int edu_fail(struct edu *edu, const char *what, int err)
@@ -275,6 +289,17 @@ out:
  *   to-device    a write through a live DMA_TO_DEVICE mapping: the IOMMU
  *                maps it read-only for the device, so it must fault
  *
+ * and on a buffer of another device, @owner (an edu device too), which
+ * allocates a coherent buffer; this device maps one page of it (the third)
+ * for streaming DMA, as an importer given one page would:
+ *
+ *   shared-to-device <owner>  a write through a DMA_TO_DEVICE mapping of
+ *                the page must fault and leave the buffer untouched
+ *   shared-outside <owner>    a write one page past a DMA_FROM_DEVICE
+ *                mapping of the page -- where the next page of the buffer
+ *                would be if the mapping covered it -- must fault and leave
+ *                the rest of the buffer untouched
+ *
  * One probe per write, so that the test can match each probe's IOVA with
  * the IOMMU's fault report in the kernel log.
  */
@@ -337,8 +362,98 @@ static int edu_probe_freed(struct edu *edu)
 	return ret;
 }
 
-static int edu_isolation(struct edu *edu, const char *probe)
+/* The edu device named @name, with a reference (put_device()), or NULL. */
+static struct edu *edu_find(const char *name)
 {
+	struct device *dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	struct edu *edu = NULL;
+
+	if (dev && dev->driver && !strcmp(dev->driver->name, "vcm-edu"))
+		edu = pci_get_drvdata(to_pci_dev(dev));
+	if (!edu)
+		put_device(dev);
+	return edu;
+}
+
+/* The page at byte @off of the buffer @sgt describes (CPU entries). */
+static struct page *edu_sgt_page(struct sg_table *sgt, size_t off)
+{
+	struct scatterlist *s;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, s, i) {
+		if (off < s->length)
+			return nth_page(sg_page(s), (s->offset + off) >> PAGE_SHIFT);
+		off -= s->length;
+	}
+	return NULL;
+}
+
+/* Is the buffer @buf untouched, but for page @skip (-1: none)? */
+static bool edu_untouched_but(const u8 *buf, size_t size, int skip)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		if (off != skip * PAGE_SIZE && !edu_untouched(buf + off, PAGE_SIZE))
+			return false;
+	return true;
+}
+
+static int edu_probe_shared(struct edu *edu, const char *owner_name,
+			    bool outside)
+{
+	enum dma_data_direction dir = outside ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+	struct device *dev = &edu->pdev->dev, *odev;
+	struct edu *owner = edu_find(owner_name);
+	dma_addr_t obuf, addr, at;
+	struct sg_table cpu;
+	struct page *page;
+	u8 *buf, *target;
+	int ret;
+
+	if (!owner)
+		return -ENODEV;
+	odev = &owner->pdev->dev;
+	ret = -EINVAL;
+	if (owner == edu)
+		goto put;
+	ret = -ENOMEM;
+	buf = dma_alloc_coherent(odev, EDU_PROBE_BUF, &obuf, GFP_KERNEL);
+	if (!buf)
+		goto put;
+	memset(buf, EDU_POISON, EDU_PROBE_BUF);
+	ret = dma_get_sgtable(odev, &cpu, buf, obuf, EDU_PROBE_BUF);
+	if (ret)
+		goto free;
+	page = edu_sgt_page(&cpu, 2 * PAGE_SIZE);
+	sg_free_table(&cpu);
+	/* The owner's memory is coherent: nothing to sync, as for PRIME. */
+	addr = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	ret = dma_mapping_error(dev, addr);
+	if (ret)
+		goto free;
+	at = outside ? addr + PAGE_SIZE : addr;
+	target = buf + (outside ? 3 : 2) * PAGE_SIZE;
+	ret = edu_dma(edu, at, EDU_PROBE_LEN, true);
+	msleep(100);		/* as in edu_probe_streaming() */
+	dma_unmap_page_attrs(dev, addr, PAGE_SIZE, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	snprintf(edu->isolation, sizeof(edu->isolation),
+		 "iova=%pad mapped=%lu written=%d landed=%d untouched=%d\n",
+		 &at, outside ? 0 : PAGE_SIZE, EDU_PROBE_LEN,
+		 edu_landed(target, edu->coh, EDU_PROBE_LEN),
+		 edu_untouched_but(buf, EDU_PROBE_BUF, outside ? 2 : -1));
+free:
+	dma_free_coherent(odev, EDU_PROBE_BUF, buf, obuf);
+put:
+	put_device(odev);
+	return ret;
+}
+
+static int edu_isolation(struct edu *edu, char *probe)
+{
+	char *verb = strsep(&probe, " ");
 	struct page *page;
 	int ret;
 
@@ -347,22 +462,28 @@ static int edu_isolation(struct edu *edu, const char *probe)
 	ret = edu_dma(edu, edu->coh_dma, EDU_PROBE_LEN, false);
 	if (ret)
 		return ret;
-	if (sysfs_streq(probe, "after-free"))
+	if (probe && sysfs_streq(verb, "shared-to-device"))
+		return edu_probe_shared(edu, strim(probe), false);
+	if (probe && sysfs_streq(verb, "shared-outside"))
+		return edu_probe_shared(edu, strim(probe), true);
+	if (probe)
+		return -EINVAL;
+	if (sysfs_streq(verb, "after-free"))
 		return edu_probe_freed(edu);
 
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
-	if (sysfs_streq(probe, "mapped"))
+	if (sysfs_streq(verb, "mapped"))
 		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false,
 					  DMA_FROM_DEVICE);
-	else if (sysfs_streq(probe, "in-granule"))
+	else if (sysfs_streq(verb, "in-granule"))
 		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN / 2, false,
 					  DMA_FROM_DEVICE);
-	else if (sysfs_streq(probe, "after-unmap"))
+	else if (sysfs_streq(verb, "after-unmap"))
 		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, true,
 					  DMA_FROM_DEVICE);
-	else if (sysfs_streq(probe, "to-device"))
+	else if (sysfs_streq(verb, "to-device"))
 		ret = edu_probe_streaming(edu, page, EDU_PROBE_LEN, false,
 					  DMA_TO_DEVICE);
 	else
@@ -388,7 +509,7 @@ static ssize_t edu_isolation_write(struct file *file,
 				   loff_t *ppos)
 {
 	struct edu *edu = file->private_data;
-	char probe[16];
+	char probe[48];
 	int ret;
 
 	ret = edu_get_cmd(probe, sizeof(probe), ubuf, count);
@@ -396,7 +517,7 @@ static ssize_t edu_isolation_write(struct file *file,
 		return ret;
 	mutex_lock(&edu->lock);
 	edu->isolation[0] = 0;
-	ret = edu_isolation(edu, probe);
+	ret = edu_isolation(edu, strim(probe));
 	mutex_unlock(&edu->lock);
 	return ret ?: count;
 }
@@ -544,10 +665,29 @@ static const struct file_operations edu_pgsizes_fops = {
  * "unmap", so that the test can look at VCM's graph meanwhile;
  * "free-owner" frees the owner's buffer first, while the peer still maps
  * it, and the peer reads it again.
+ *
+ * The data crosses every chunk of the buffer (every entry of the CPU's
+ * table of it, as dma_get_sgtable() or the exporter gives it): the
+ * engines move it through windows of at most EDU_MAX_XFER bytes, each
+ * astride the boundary between two chunks (half a window on either side),
+ * as few as touch every chunk.  A buffer of one chunk gets one window, at
+ * an offset inside a page.  Where a device sees a window in two pieces
+ * (one-to-one, two chunks apart in bus space), the engine moves each.
  */
 #define EDU_SHARE_SIZE		SZ_64K
 #define EDU_SHARE_OFFSET	(2 * PAGE_SIZE + 100)
-#define EDU_SHARE_LEN		2000
+#define EDU_SHARE_WINDOWS	16
+#define EDU_WINDOW_LEN		(EDU_MAX_XFER & ~1UL)
+
+/* Where an engine sees a buffer: from @base on, or through @sgt. */
+struct edu_view {
+	dma_addr_t base;
+	struct sg_table *sgt;
+};
+
+struct edu_window {
+	size_t off, len;
+};
 
 struct edu_share {
 	struct edu *peer;
@@ -563,23 +703,17 @@ struct edu_share {
 	struct sg_table *att_sgt[2];
 	enum dma_data_direction att_dir[2];
 	unsigned int expect_edges;	/* importers that map it directly */
-	dma_addr_t owner_addr;		/* where the owner sees the offset */
-	dma_addr_t peer_addr;		/* where the peer sees the offset */
+	struct edu_view owner_view, peer_view;
+	dma_addr_t owner_addr;		/* where each sees the first window */
+	dma_addr_t peer_addr;
 	unsigned int segments;
-	u8 pattern[EDU_SHARE_LEN];
+	size_t size;
+	unsigned int chunks;		/* entries of the CPU's table */
+	unsigned int crossed;		/* of them, those the windows touch */
+	unsigned int nr_win;
+	struct edu_window win[EDU_SHARE_WINDOWS];
+	u8 *pattern;			/* @size bytes */
 };
-
-static struct edu *edu_find(const char *name)
-{
-	struct device *dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-	struct edu *edu = NULL;
-
-	if (dev && dev->driver && !strcmp(dev->driver->name, "vcm-edu"))
-		edu = pci_get_drvdata(to_pci_dev(dev));
-	if (!edu)
-		put_device(dev);
-	return edu;
-}
 
 /* The device address of byte @off of a mapped table. */
 static dma_addr_t edu_sgt_addr(struct sg_table *sgt, size_t off)
@@ -595,12 +729,124 @@ static dma_addr_t edu_sgt_addr(struct sg_table *sgt, size_t off)
 	return DMA_MAPPING_ERROR;
 }
 
+/* Where the view @v puts byte @off of the buffer. */
+static dma_addr_t edu_view_addr(const struct edu_view *v, size_t off)
+{
+	return v->sgt ? edu_sgt_addr(v->sgt, off) : v->base + off;
+}
+
 /*
- * The peer's engine reads the pattern out of the shared buffer into its own
- * coherent buffer: does it match?
+ * Move bytes [@off, @off + @len) of the buffer seen through @v between RAM
+ * and the start of @edu's engine buffer, a transfer for each piece of the
+ * range that is contiguous for the device.
+ */
+static int edu_view_dma(struct edu *edu, const struct edu_view *v,
+			size_t off, size_t len, bool to_ram)
+{
+	struct scatterlist *s;
+	size_t done = 0, n;
+	unsigned int i;
+	int ret;
+
+	if (!v->sgt)
+		return edu_dma(edu, v->base + off, len, to_ram);
+	for_each_sgtable_dma_sg(v->sgt, s, i) {
+		if (off >= sg_dma_len(s)) {
+			off -= sg_dma_len(s);
+			continue;
+		}
+		n = min_t(size_t, len - done, sg_dma_len(s) - off);
+		ret = edu_dma_at(edu, sg_dma_address(s) + off, done, n, to_ram);
+		if (ret)
+			return ret;
+		done += n;
+		off = 0;
+		if (done == len)
+			return 0;
+	}
+	return -ERANGE;
+}
+
+/*
+ * Lay the windows out over the chunks of @cpu (its CPU entries), and make
+ * a random pattern of the buffer's size for them.
+ */
+static int edu_share_layout(struct edu_share *sh, struct sg_table *cpu,
+			    size_t size)
+{
+	size_t start = 0, end = 0, a, len;
+	struct edu_window *w;
+	struct scatterlist *s;
+	unsigned int i;
+
+	sh->size = size;
+	sh->pattern = kvmalloc(size, GFP_KERNEL);
+	if (!sh->pattern)
+		return -ENOMEM;
+	get_random_bytes(sh->pattern, size);
+	for_each_sgtable_sg(cpu, s, i) {
+		len = s->length;
+		sh->chunks++;
+		if (start < end) {		/* touched by the last window */
+			sh->crossed++;
+		} else if (sh->nr_win < EDU_SHARE_WINDOWS) {
+			if (start + len < size)	/* astride the next boundary */
+				a = max_t(size_t, start, start + len -
+					  EDU_WINDOW_LEN / 2);
+			else			/* the last chunk, alone */
+				a = start + min_t(size_t, EDU_SHARE_OFFSET,
+						  len - min_t(size_t, len,
+							      EDU_WINDOW_LEN));
+			w = &sh->win[sh->nr_win++];
+			w->off = a;
+			w->len = min_t(size_t, EDU_WINDOW_LEN, size - a);
+			end = a + w->len;
+			sh->crossed++;
+		}
+		start += len;
+	}
+	return sh->nr_win ? 0 : -EINVAL;
+}
+
+/* The owner's engine writes the pattern into every window of the buffer. */
+static int edu_share_owner_writes(struct edu *edu, struct edu_share *sh)
+{
+	const struct edu_window *w;
+	int ret;
+
+	sh->owner_addr = edu_view_addr(&sh->owner_view, sh->win[0].off);
+	for (w = sh->win; w < sh->win + sh->nr_win; w++) {
+		memcpy(edu->coh, sh->pattern + w->off, w->len);
+		ret = edu_dma(edu, edu->coh_dma, w->len, false);
+		if (!ret)
+			ret = edu_view_dma(edu, &sh->owner_view, w->off, w->len,
+					   true);
+		if (ret)
+			return edu_fail(edu, "owner DMA", ret);
+	}
+	return 0;
+}
+
+/* Does the CPU see the pattern in every window of the buffer at @cpu? */
+static int edu_share_cpu_reads(struct edu *edu, struct edu_share *sh,
+			       const u8 *cpu)
+{
+	const struct edu_window *w;
+	int ret = 0;
+
+	for (w = sh->win; w < sh->win + sh->nr_win && !ret; w++)
+		ret = edu_compare(edu, "CPU view", cpu + w->off,
+				  sh->pattern + w->off, w->len);
+	return ret;
+}
+
+/*
+ * The peer's engine reads every window of the shared buffer into its own
+ * coherent buffer: does each match the pattern?
  */
 static int edu_share_peer_reads(struct edu *edu, struct edu_share *sh)
 {
+	const struct edu_window *w;
 	struct edu *peer = sh->peer;
 	int ret;
 
@@ -612,14 +858,20 @@ static int edu_share_peer_reads(struct edu *edu, struct edu_share *sh)
 	if (!sh->res && !sh->dmabuf)
 		dma_sync_sgtable_for_device(&peer->pdev->dev, &sh->sgt,
 					    DMA_BIDIRECTIONAL);
-	memset(peer->coh, 0, EDU_MAX_XFER);
-	ret = edu_dma(peer, sh->peer_addr, EDU_SHARE_LEN, false);
-	if (!ret)
-		ret = edu_dma(peer, peer->coh_dma, EDU_SHARE_LEN, true);
-	if (ret)
-		return edu_fail(edu, "peer DMA", ret);
-	return edu_compare(edu, "peer read", peer->coh, sh->pattern,
-			   EDU_SHARE_LEN);
+	sh->peer_addr = edu_view_addr(&sh->peer_view, sh->win[0].off);
+	for (w = sh->win; w < sh->win + sh->nr_win; w++) {
+		memset(peer->coh, 0, EDU_MAX_XFER);
+		ret = edu_view_dma(peer, &sh->peer_view, w->off, w->len, false);
+		if (!ret)
+			ret = edu_dma(peer, peer->coh_dma, w->len, true);
+		if (ret)
+			return edu_fail(edu, "peer DMA", ret);
+		ret = edu_compare(edu, "peer read", peer->coh,
+				  sh->pattern + w->off, w->len);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int edu_share_map(struct edu *edu, struct edu_share *sh)
@@ -654,7 +906,7 @@ static int edu_share_map(struct edu *edu, struct edu_share *sh)
 			return edu_fail(edu, sh->reserve ? "vcm_reserve" :
 					"vcm_map_phys", ret);
 		}
-		sh->peer_addr = vcm_res_addr(sh->res) + EDU_SHARE_OFFSET;
+		sh->peer_view.base = vcm_res_addr(sh->res);
 		sh->segments = 1;
 		return 0;
 	}
@@ -672,7 +924,7 @@ static int edu_share_map(struct edu *edu, struct edu_share *sh)
 		sg_free_table(&sh->sgt);
 		return edu_fail(edu, "dma_map_sgtable on the peer", ret);
 	}
-	sh->peer_addr = edu_sgt_addr(&sh->sgt, EDU_SHARE_OFFSET);
+	sh->peer_view.sgt = &sh->sgt;
 	sh->segments = sh->sgt.nents;
 	return 0;
 }
@@ -756,8 +1008,24 @@ static void edu_share_end(struct edu *edu)
 	if (sh->phys2)
 		vcm_phys_put(sh->phys2);
 	put_device(&sh->peer->pdev->dev);
+	kvfree(sh->pattern);
 	kfree(sh);
 	edu->share = NULL;
+}
+
+/* The windows over the chunks of the owner's coherent buffer. */
+static int edu_share_coherent_layout(struct edu *edu, struct edu_share *sh)
+{
+	struct sg_table cpu;
+	int ret;
+
+	ret = dma_get_sgtable(&edu->pdev->dev, &cpu, sh->cpu, sh->dma,
+			      EDU_SHARE_SIZE);
+	if (ret)
+		return edu_fail(edu, "dma_get_sgtable", ret);
+	ret = edu_share_layout(sh, &cpu, EDU_SHARE_SIZE);
+	sg_free_table(&cpu);
+	return ret ? edu_fail(edu, "share layout", ret) : 0;
 }
 
 static int edu_share_start(struct edu *edu, const char *peer_name,
@@ -777,28 +1045,23 @@ static int edu_share_start(struct edu *edu, const char *peer_name,
 		ret = edu_fail(edu, "shared buffer", -ENOMEM);
 		goto put;
 	}
-	ret = edu_share_map(edu, sh);
+	ret = edu_share_coherent_layout(edu, sh);
+	if (!ret)
+		ret = edu_share_map(edu, sh);
 	if (ret)
 		goto free;
-	sh->owner_addr = sh->dma + EDU_SHARE_OFFSET;
+	sh->owner_view.base = sh->dma;
 	edu->share = sh;
 
-	/* The owner's engine writes the pattern into the shared buffer. */
-	get_random_bytes(sh->pattern, EDU_SHARE_LEN);
-	memcpy(edu->coh, sh->pattern, EDU_SHARE_LEN);
-	ret = edu_dma(edu, edu->coh_dma, EDU_SHARE_LEN, false);
-	if (!ret)
-		ret = edu_dma(edu, sh->owner_addr, EDU_SHARE_LEN, true);
-	if (ret)
-		return edu_fail(edu, "owner DMA", ret);
-	ret = edu_compare(edu, "CPU view", sh->cpu + EDU_SHARE_OFFSET,
-			  sh->pattern, EDU_SHARE_LEN);
+	ret = edu_share_owner_writes(edu, sh) ?:
+	      edu_share_cpu_reads(edu, sh, sh->cpu);
 	return ret ?: edu_share_peer_reads(edu, sh);
 
 free:
 	dma_free_coherent(&edu->pdev->dev, EDU_SHARE_SIZE, sh->cpu, sh->dma);
 put:
 	put_device(&sh->peer->pdev->dev);
+	kvfree(sh->pattern);
 	kfree(sh);
 	return ret;
 }
@@ -877,12 +1140,6 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 		kfree(sh);
 		return ret;
 	}
-	if (sh->dmabuf->size < EDU_SHARE_OFFSET + EDU_SHARE_LEN) {
-		dma_buf_put(sh->dmabuf);
-		put_device(&sh->peer->pdev->dev);
-		kfree(sh);
-		return -EINVAL;
-	}
 	devs[1] = &sh->peer->pdev->dev;
 	if (!edu_heap_reachable(sh, devs)) {
 		dma_buf_put(sh->dmabuf);
@@ -900,19 +1157,25 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 		}
 	}
 
-	/* The owner writes. */
+	/*
+	 * The owner writes, through windows over the chunks of its table
+	 * (their lengths: the pages of an imported table are not the
+	 * importer's to look at).
+	 */
 	ret = edu_heap_map(sh, 0, DMA_FROM_DEVICE);
 	if (ret)
 		return edu_fail(edu, "owner's dma_buf_map_attachment", ret);
-	sh->owner_addr = edu_sgt_addr(sh->att_sgt[0], EDU_SHARE_OFFSET);
-	get_random_bytes(sh->pattern, EDU_SHARE_LEN);
-	memcpy(edu->coh, sh->pattern, EDU_SHARE_LEN);
-	ret = edu_dma(edu, edu->coh_dma, EDU_SHARE_LEN, false);
-	if (!ret)
-		ret = edu_dma(edu, sh->owner_addr, EDU_SHARE_LEN, true);
+	ret = edu_share_layout(sh, sh->att_sgt[0], sh->dmabuf->size);
+	if (ret) {
+		edu_heap_unmap(sh, 0);
+		return edu_fail(edu, "share layout", ret);
+	}
+	sh->owner_view.sgt = sh->att_sgt[0];
+	ret = edu_share_owner_writes(edu, sh);
 	edu_heap_unmap(sh, 0);
+	sh->owner_view.sgt = NULL;
 	if (ret)
-		return edu_fail(edu, "owner DMA", ret);
+		return ret;
 
 	/* The CPU reads. */
 	ret = dma_buf_begin_cpu_access(sh->dmabuf, DMA_FROM_DEVICE);
@@ -920,8 +1183,7 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 		ret = dma_buf_vmap_unlocked(sh->dmabuf, &map);
 	if (ret)
 		return edu_fail(edu, "CPU access", ret);
-	ret = edu_compare(edu, "CPU view", map.vaddr + EDU_SHARE_OFFSET,
-			  sh->pattern, EDU_SHARE_LEN);
+	ret = edu_share_cpu_reads(edu, sh, map.vaddr);
 	dma_buf_vunmap_unlocked(sh->dmabuf, &map);
 	dma_buf_end_cpu_access(sh->dmabuf, DMA_FROM_DEVICE);
 	if (ret)
@@ -931,7 +1193,7 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 	ret = edu_heap_map(sh, 1, DMA_TO_DEVICE);
 	if (ret)
 		return edu_fail(edu, "peer's dma_buf_map_attachment", ret);
-	sh->peer_addr = edu_sgt_addr(sh->att_sgt[1], EDU_SHARE_OFFSET);
+	sh->peer_view.sgt = sh->att_sgt[1];
 	sh->segments = sh->att_sgt[1]->nents;
 	ret = edu_share_peer_reads(edu, sh);
 	if (ret)
@@ -1373,13 +1635,34 @@ static const struct file_operations edu_fragment_fops = {
  * VCM and its stock backend (vcm.exclude= and a rebind), so both run on
  * the same device.  The device gets a 32-bit mask for the run, so that no
  * mapping bounces; no engine DMA happens.
+ *
+ * Two more workloads, on pages drawn at random from a pool of
+ * EDU_HOT_POOL (as a driver's buffers are, not one hot page):
+ *
+ *   random  @live mappings outstanding; each pair unmaps one of them,
+ *           chosen at random, and maps a random page of the pool in its
+ *           place (ns per pair)
+ *   ring    @live pages mapped one after the other, then unmapped in the
+ *           same order, as a ring of receive buffers is filled and
+ *           drained: the maps and the unmaps timed apart (one clock read
+ *           at each end and one between), ns per map and per unmap
  */
 #define EDU_HOT_BATCHES	9
+#define EDU_HOT_POOL	4096
+
+enum edu_hot_mode { EDU_HOT_ONE, EDU_HOT_RANDOM, EDU_HOT_RING };
 
 /* What a batch of the hot-path benchmark works on. */
 struct edu_hot {
 	struct device *dev;
 	struct page *page;
+	/* random and ring: */
+	struct page **pool;		/* EDU_HOT_POOL pages */
+	dma_addr_t *slot;		/* the outstanding mappings ... */
+	struct page **slot_page;	/* ... and their pages */
+	unsigned int nr_slots;
+	u16 *rnd;			/* two random numbers per pair */
+	u64 split;			/* ring: the clock between the halves */
 	/* edu_hot_iommu_batch() only: */
 	struct iommu_domain *domain;
 	dma_addr_t addr;
@@ -1401,6 +1684,53 @@ static int edu_hot_batch(struct edu_hot *h, unsigned int pairs)
 	return 0;
 }
 
+static dma_addr_t edu_hot_map(struct edu_hot *h, struct page *page)
+{
+	return dma_map_page(h->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+}
+
+static void edu_hot_unmap(struct edu_hot *h, dma_addr_t addr)
+{
+	dma_unmap_page(h->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+}
+
+/* A random slot out of the outstanding mappings takes a random page. */
+static int edu_hot_random_batch(struct edu_hot *h, unsigned int pairs)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < pairs; i++) {
+		k = h->rnd[2 * i] % h->nr_slots;
+		edu_hot_unmap(h, h->slot[k]);
+		h->slot_page[k] = h->pool[h->rnd[2 * i + 1] % EDU_HOT_POOL];
+		h->slot[k] = edu_hot_map(h, h->slot_page[k]);
+		if (dma_mapping_error(h->dev, h->slot[k])) {
+			h->slot_page[k] = NULL;
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* The ring filled with random pages of the pool, then drained in order. */
+static int edu_hot_ring_batch(struct edu_hot *h, unsigned int pairs)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->nr_slots; i++) {
+		h->slot[i] = edu_hot_map(h, h->pool[h->rnd[i] % EDU_HOT_POOL]);
+		if (dma_mapping_error(h->dev, h->slot[i])) {
+			while (i--)
+				edu_hot_unmap(h, h->slot[i]);
+			return -EIO;
+		}
+	}
+	h->split = ktime_get_ns();
+	for (i = 0; i < h->nr_slots; i++)
+		edu_hot_unmap(h, h->slot[i]);
+	return 0;
+}
+
 static int edu_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -1411,27 +1741,34 @@ static int edu_cmp_u64(const void *a, const void *b)
 /*
  * edu_hot_time() - run @batch of @per pairs once untimed (caches and
  * TCG's translations warm), then EDU_HOT_BATCHES times with one clock
- * read around each; the median and the best batch, in ns per pair.
+ * read around each; the median and the best batch, in ns per pair.  A
+ * batch that reads the clock between its two halves (h->split) gets
+ * each half's median and best: [0] the first, [1] the second.
  */
 static int edu_hot_time(int (*batch)(struct edu_hot *h, unsigned int pairs),
-			struct edu_hot *h, unsigned int per, u64 *median,
-			u64 *best)
+			struct edu_hot *h, unsigned int per, u64 median[2],
+			u64 best[2])
 {
-	u64 ns[EDU_HOT_BATCHES], t0;
-	unsigned int i;
+	u64 ns[2][EDU_HOT_BATCHES], t0, t1;
+	unsigned int i, k;
 	int ret;
 
 	ret = batch(h, per);
 	for (i = 0; !ret && i < EDU_HOT_BATCHES; i++) {
+		h->split = 0;
 		t0 = ktime_get_ns();
 		ret = batch(h, per);
-		ns[i] = ktime_get_ns() - t0;
+		t1 = ktime_get_ns();
+		ns[0][i] = (h->split ?: t1) - t0;
+		ns[1][i] = h->split ? t1 - h->split : 0;
 	}
 	if (ret)
 		return ret;
-	sort(ns, EDU_HOT_BATCHES, sizeof(*ns), edu_cmp_u64, NULL);
-	*median = div_u64(ns[EDU_HOT_BATCHES / 2], per);
-	*best = div_u64(ns[0], per);
+	for (k = 0; k < 2; k++) {
+		sort(ns[k], EDU_HOT_BATCHES, sizeof(u64), edu_cmp_u64, NULL);
+		median[k] = div_u64(ns[k][EDU_HOT_BATCHES / 2], per);
+		best[k] = div_u64(ns[k][0], per);
+	}
 	return 0;
 }
 
@@ -1480,6 +1817,7 @@ static int edu_hot_iommu(struct device *dev, struct page *page,
 		.prot = IOMMU_READ |
 			(dev_is_dma_coherent(dev) ? IOMMU_CACHE : 0),
 	};
+	u64 m[2], b[2];
 	int ret;
 
 	*median = *best = 0;
@@ -1488,7 +1826,9 @@ static int edu_hot_iommu(struct device *dev, struct page *page,
 	h.addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, h.addr))
 		return -EIO;
-	ret = edu_hot_time(edu_hot_iommu_batch, &h, per, median, best);
+	ret = edu_hot_time(edu_hot_iommu_batch, &h, per, m, b);
+	*median = m[0];
+	*best = b[0];
 	if (ret == -ENOMEM) {
 		get_page(page);
 		dev_err(dev, "hot bench: IOVA %pad lost its page (iommu_map() failed twice); mapping and page left held\n",
@@ -1499,17 +1839,108 @@ static int edu_hot_iommu(struct device *dev, struct page *page,
 	return ret;
 }
 
+static void edu_hot_pool_free(struct edu_hot *h)
+{
+	unsigned int i;
+
+	for (i = 0; h->pool && i < EDU_HOT_POOL && h->pool[i]; i++)
+		__free_page(h->pool[i]);
+	kfree(h->pool);
+	kfree(h->slot);
+	kfree(h->slot_page);
+	kfree(h->rnd);
+}
+
+/*
+ * The pool of the random and ring workloads, @slots outstanding mappings
+ * and @nr_rnd random numbers; the random workload's slots are mapped.
+ */
+static int edu_hot_pool(struct edu_hot *h, unsigned int slots,
+			unsigned int nr_rnd, bool map)
+{
+	unsigned int i;
+
+	h->pool = kcalloc(EDU_HOT_POOL, sizeof(*h->pool), GFP_KERNEL);
+	h->slot = kcalloc(slots, sizeof(*h->slot), GFP_KERNEL);
+	h->slot_page = kcalloc(slots, sizeof(*h->slot_page), GFP_KERNEL);
+	h->rnd = kcalloc(nr_rnd, sizeof(*h->rnd), GFP_KERNEL);
+	if (!h->pool || !h->slot || !h->slot_page || !h->rnd)
+		return -ENOMEM;
+	for (i = 0; i < EDU_HOT_POOL; i++) {
+		h->pool[i] = alloc_page(GFP_KERNEL);
+		if (!h->pool[i])
+			return -ENOMEM;
+	}
+	get_random_bytes(h->rnd, nr_rnd * sizeof(*h->rnd));
+	h->nr_slots = slots;
+	for (i = 0; map && i < slots; i++) {
+		h->slot_page[i] = h->pool[get_random_u32_below(EDU_HOT_POOL)];
+		h->slot[i] = edu_hot_map(h, h->slot_page[i]);
+		if (dma_mapping_error(h->dev, h->slot[i])) {
+			h->slot_page[i] = NULL;
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Unmap what the random workload left mapped. */
+static void edu_hot_pool_unmap(struct edu_hot *h)
+{
+	unsigned int i;
+
+	for (i = 0; h->slot_page && i < h->nr_slots; i++)
+		if (h->slot_page[i])
+			edu_hot_unmap(h, h->slot[i]);
+}
+
+static int edu_hot_pooled(struct edu *edu, enum edu_hot_mode mode,
+			  unsigned int per, unsigned int live)
+{
+	struct edu_hot h = { .dev = &edu->pdev->dev };
+	bool ring = mode == EDU_HOT_RING;
+	u64 ns[2] = {}, best[2] = {};
+	int ret;
+
+	ret = edu_hot_pool(&h, live, ring ? live : 2 * per, !ring);
+	if (!ret)
+		ret = edu_hot_time(ring ? edu_hot_ring_batch :
+				   edu_hot_random_batch, &h, ring ? live : per,
+				   ns, best);
+	if (!ring)
+		edu_hot_pool_unmap(&h);
+	edu_hot_pool_free(&h);
+	if (ring)
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "backend=%s mode=ring live=%u batches=%u map_ns=%llu map_best_ns=%llu unmap_ns=%llu unmap_best_ns=%llu ok=%d",
+			  dev_is_vcm(h.dev) ? "vcm" : "stock", live,
+			  EDU_HOT_BATCHES, ns[0], best[0], ns[1], best[1],
+			  !ret);
+	else
+		scnprintf(edu->share_result, sizeof(edu->share_result),
+			  "backend=%s mode=random live=%u pairs=%u ns_per_pair=%llu best_ns=%llu ok=%d",
+			  dev_is_vcm(h.dev) ? "vcm" : "stock", live,
+			  per * EDU_HOT_BATCHES, ns[0], best[0], !ret);
+	return ret;
+}
+
 static int edu_hot_bench(struct edu *edu, unsigned int pairs,
-			 unsigned int live)
+			 unsigned int live, enum edu_hot_mode mode)
 {
 	unsigned int n = 0, per = max(pairs / EDU_HOT_BATCHES, 1U);
 	struct device *dev = &edu->pdev->dev;
-	u64 ns = 0, best = 0, iommu_ns = 0, iommu_best = 0;
+	u64 ns[2] = {}, best[2] = {}, iommu_ns = 0, iommu_best = 0;
 	struct page *page, **held;
 	struct edu_hot h;
 	dma_addr_t *held_dma;
 	int ret = -ENOMEM;
 
+	if (mode != EDU_HOT_ONE) {
+		dma_set_mask(dev, DMA_BIT_MASK(32));
+		ret = edu_hot_pooled(edu, mode, per, live);
+		dma_set_mask(dev, DMA_BIT_MASK(EDU_DMA_BITS));
+		return ret;
+	}
 	held = kcalloc(live, sizeof(*held), GFP_KERNEL);
 	held_dma = kcalloc(live, sizeof(*held_dma), GFP_KERNEL);
 	page = alloc_page(GFP_KERNEL);
@@ -1528,14 +1959,14 @@ static int edu_hot_bench(struct edu *edu, unsigned int pairs,
 		}
 	}
 	h = (struct edu_hot){ .dev = dev, .page = page };
-	ret = edu_hot_time(edu_hot_batch, &h, per, &ns, &best);
+	ret = edu_hot_time(edu_hot_batch, &h, per, ns, best);
 	if (!ret)
 		ret = edu_hot_iommu(dev, page, per, &iommu_ns, &iommu_best);
 	scnprintf(edu->share_result, sizeof(edu->share_result),
-		  "backend=%s live=%u pairs=%u ns_per_pair=%llu best_ns=%llu iommu_ns=%llu iommu_best_ns=%llu ok=%d",
+		  "backend=%s mode=one live=%u pairs=%u ns_per_pair=%llu best_ns=%llu iommu_ns=%llu iommu_best_ns=%llu ok=%d",
 		  dev_is_vcm(dev) ? "vcm" : "stock", live,
-		  per * EDU_HOT_BATCHES, ret ? 0 : ns, ret ? 0 : best,
-		  iommu_ns, iommu_best, !ret);
+		  per * EDU_HOT_BATCHES, ns[0], best[0], iommu_ns, iommu_best,
+		  !ret);
 unmap:
 	while (n--) {
 		dma_unmap_page(dev, held_dma[n], PAGE_SIZE, DMA_TO_DEVICE);
@@ -1553,20 +1984,27 @@ out:
 static ssize_t edu_hotbench_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
+	static const char * const modes[] = {
+		[EDU_HOT_ONE] = "one", [EDU_HOT_RANDOM] = "random",
+		[EDU_HOT_RING] = "ring",
+	};
 	struct edu *edu = file->private_data;
 	unsigned int pairs, live;
-	char cmd[32];
-	int ret;
+	char cmd[40], mode[8] = "one";
+	int ret, m;
 
 	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
 	if (ret)
 		return ret;
-	if (sscanf(cmd, "%u %u", &pairs, &live) != 2 || !pairs ||
+	if (sscanf(cmd, "%u %u %7s", &pairs, &live, mode) < 2 || !pairs ||
 	    live > 65536)
+		return -EINVAL;
+	m = match_string(modes, ARRAY_SIZE(modes), mode);
+	if (m < 0 || (m != EDU_HOT_ONE && !live))
 		return -EINVAL;
 	mutex_lock(&edu->lock);
 	edu->share_result[0] = 0;
-	ret = edu_hot_bench(edu, pairs, live);
+	ret = edu_hot_bench(edu, pairs, live, m);
 	mutex_unlock(&edu->lock);
 	return ret ?: count;
 }
@@ -1615,7 +2053,8 @@ static int edu_reserve(struct edu *edu, struct edu_share *sh, bool *same,
 		       bool *untouched)
 {
 	struct device *devs[2] = { &edu->pdev->dev, &sh->peer->pdev->dev };
-	u8 *old = sh->cpu + EDU_SHARE_OFFSET, *got;
+	const struct edu_window *w = &sh->win[0];
+	u8 *old = sh->cpu + w->off, *got;
 	struct edu *peer = sh->peer;
 	int ret;
 
@@ -1625,31 +2064,30 @@ static int edu_reserve(struct edu *edu, struct edu_share *sh, bool *same,
 		sh->phys2 = NULL;
 		return edu_fail(edu, "vcm_phys_alloc_for", ret);
 	}
-	get_random_bytes(sh->pattern, EDU_SHARE_LEN);
-	edu_phys_copy(sh->phys2, EDU_SHARE_OFFSET, sh->pattern, EDU_SHARE_LEN,
-		      true);
+	get_random_bytes(sh->pattern, sh->size);
+	edu_phys_copy(sh->phys2, 0, sh->pattern, sh->size, true);
 	ret = vcm_rebind(sh->res, sh->phys2, 0, DMA_BIDIRECTIONAL);
 	if (ret)
 		return edu_fail(edu, "vcm_rebind", ret);
-	vcm_sync_for_device(sh->res, EDU_SHARE_OFFSET, EDU_SHARE_LEN);
-	*same = vcm_res_addr(sh->res) + EDU_SHARE_OFFSET == sh->peer_addr;
+	vcm_sync_for_device(sh->res, 0, sh->size);
+	*same = vcm_res_addr(sh->res) + w->off == sh->peer_addr;
 	ret = edu_share_peer_reads(edu, sh);
 	if (ret)
 		return ret;
 
 	vcm_unback(sh->res);
-	get_random_bytes(peer->coh, EDU_SHARE_LEN);
-	ret = edu_dma(peer, peer->coh_dma, EDU_SHARE_LEN, false);
+	get_random_bytes(peer->coh, w->len);
+	ret = edu_dma(peer, peer->coh_dma, w->len, false);
 	if (ret)
 		return edu_fail(edu, "peer DMA", ret);
 	/* Whether the engine reports the fault or not, nothing may land. */
-	edu_dma(peer, sh->peer_addr, EDU_SHARE_LEN, true);
-	got = kmalloc(EDU_SHARE_LEN, GFP_KERNEL);
+	edu_dma(peer, sh->peer_addr, w->len, true);
+	got = kmalloc(w->len, GFP_KERNEL);
 	if (!got)
 		return -ENOMEM;
-	edu_phys_copy(sh->phys2, EDU_SHARE_OFFSET, got, EDU_SHARE_LEN, false);
-	*untouched = !memcmp(got, sh->pattern, EDU_SHARE_LEN) &&
-		     memcmp(old, peer->coh, EDU_SHARE_LEN);
+	edu_phys_copy(sh->phys2, w->off, got, w->len, false);
+	*untouched = !memcmp(got, sh->pattern + w->off, w->len) &&
+		     memcmp(old, peer->coh, w->len);
 	kfree(got);
 	return 0;
 }
@@ -1671,11 +2109,12 @@ static int edu_share(struct edu *edu, char *cmd)
 		ret = edu_heap_start(edu, n, strim(peer));
 		sh = edu->share;
 		scnprintf(edu->share_result, sizeof(edu->share_result),
-			  "heap owner=%pad peer=%pad segments=%u expect_edges=%u reachable=%d ok=%d",
+			  "heap owner=%pad peer=%pad segments=%u chunks=%u crossed=%u windows=%u expect_edges=%u reachable=%d ok=%d",
 			  sh ? &sh->owner_addr : &edu->coh_dma,
 			  sh ? &sh->peer_addr : &edu->coh_dma,
-			  sh ? sh->segments : 0, sh ? sh->expect_edges : 0,
-			  ret != -ERANGE, !ret);
+			  sh ? sh->segments : 0, sh ? sh->chunks : 0,
+			  sh ? sh->crossed : 0, sh ? sh->nr_win : 0,
+			  sh ? sh->expect_edges : 0, ret != -ERANGE, !ret);
 		return ret == -ENODEV || ret == -EBADF ? ret : 0;
 	}
 	if (!strcmp(verb, "api") || !strcmp(verb, "native")) {
@@ -1685,10 +2124,11 @@ static int edu_share(struct edu *edu, char *cmd)
 				      false);
 		sh = edu->share;
 		scnprintf(edu->share_result, sizeof(edu->share_result),
-			  "%s owner=%pad peer=%pad segments=%u ok=%d",
+			  "%s owner=%pad peer=%pad segments=%u chunks=%u crossed=%u windows=%u ok=%d",
 			  verb, sh ? &sh->owner_addr : &edu->coh_dma,
 			  sh ? &sh->peer_addr : &edu->coh_dma,
-			  sh ? sh->segments : 0, !ret);
+			  sh ? sh->segments : 0, sh ? sh->chunks : 0,
+			  sh ? sh->crossed : 0, sh ? sh->nr_win : 0, !ret);
 		return 0;
 	}
 	if (!strcmp(verb, "reserve")) {
@@ -1784,9 +2224,10 @@ static void edu_free_sgt(void *data)
  * freed with the driver's managed resources, as a driver's would be;
  * whoever serves the device's DMA must tear down the mappings themselves
  * when the driver is gone.  The mappings are DMA_TO_DEVICE and nothing
- * ever runs a DMA with them.
+ * ever runs a DMA with them.  "sg" leaks the list alone (where every
+ * mapping bounces, its swiotlb slots must come back at the unbind).
  */
-static int edu_leak(struct edu *edu)
+static int edu_leak(struct edu *edu, bool sg_only)
 {
 	struct device *dev = &edu->pdev->dev;
 	struct sg_table *sgt;
@@ -1815,7 +2256,7 @@ static int edu_leak(struct edu *edu)
 	if (ret)
 		return ret;
 	ret = dma_map_sgtable(dev, sgt, DMA_TO_DEVICE, 0);
-	if (ret)
+	if (ret || sg_only)
 		return ret;
 	handle = dma_map_page(dev, sg_page(sgt->sgl), 0, PAGE_SIZE,
 			      DMA_TO_DEVICE);
@@ -1831,10 +2272,14 @@ static ssize_t edu_leak_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	struct edu *edu = file->private_data;
+	char cmd[8];
 	int ret;
 
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
 	mutex_lock(&edu->lock);
-	ret = edu_leak(edu);
+	ret = edu_leak(edu, sysfs_streq(cmd, "sg"));
 	mutex_unlock(&edu->lock);
 	return ret ?: count;
 }

@@ -11,7 +11,7 @@
 # VCM_BENCH_PARTS (kernel command line, as run.sh passes it) picks parts:
 # a comma-separated list of pgsizes, share, heap, hot, map; all by
 # default.
-# HOT_REPS and HOT_LIVE (a comma-separated list of live mapping counts)
+# HOT_REPS and HOT_WORK (a comma-separated list of <live>:<one|random|ring>)
 # change the hot path's runs.
 DEV=0000:00:10.0
 EXCLUDE=/sys/module/vcm/parameters/exclude
@@ -70,9 +70,11 @@ part heap && [ ! -e /dev/dma_heap/system ] &&
 # The streaming hot path at ns resolution: one edu device (the first,
 # excluded at boot) bound alternately on its stock backend and on VCM,
 # dma_map_page() + dma_unmap_page() pairs timed in nine batches per run
-# (best and median batch), with 0 and with 1024 other mappings live, five
-# runs per backend alternating: "HOTBENCH backend=.. live=.. ns_per_pair=..
-# best_ns=..".
+# (best and median batch), with 0 and with 1024 other mappings live; 1024
+# live with a random one replaced by a random page of a pool per pair; a
+# ring of 512 mapped, then unmapped (maps and unmaps timed apart); five
+# runs per backend alternating: "HOTBENCH backend=.. mode=.. live=..
+# ns_per_pair=.. best_ns=.." (HOT_WORK=<live>:<mode>,... to change them).
 HOT=0000:00:12.0
 edu_rebind() {	# edu_rebind <exclude list>
 	echo "$HOT" > /sys/bus/pci/drivers/vcm-edu/unbind
@@ -86,9 +88,10 @@ part hot &&
 for rep in $(seq "${HOT_REPS:-5}"); do
 	for name in $base vcm; do
 		if [ "$name" = vcm ]; then edu_rebind ""; else edu_rebind "$HOT"; fi
-		for live in $(echo "${HOT_LIVE:-0,1024}" | tr , ' '); do
-			echo "${HOT_PAIRS:-20000} $live" > /sys/kernel/debug/vcm-edu/$HOT/hotbench &&
-				echo "HOTBENCH rep=$rep base=$base $(cat /sys/kernel/debug/vcm-edu/$HOT/hotbench)"
+		for w in $(echo "${HOT_WORK:-0:one,1024:one,1024:random,512:ring}" | tr , ' '); do
+			echo "${HOT_PAIRS:-20000} ${w%%:*} ${w#*:}" > /sys/kernel/debug/vcm-edu/$HOT/hotbench &&
+				echo "HOTBENCH rep=$rep base=$base $(cat /sys/kernel/debug/vcm-edu/$HOT/hotbench)" ||
+				echo "HOTBENCH rep=$rep base=$base work=$w ok=0 failed"
 		done
 	done
 done

@@ -33,7 +33,7 @@ for boot in "${boots[@]}"; do
 	IFS='|' read -r name args devs <<< "$boot"
 	# VCM_BENCH_ONLY=<name>[,<name>...] runs only those boots;
 	# VCM_BENCH_PARTS=<part>[,<part>...] only those parts (bench.sh);
-	# VCM_BENCH_ARGS, more of the guest's command line (HOT_LIVE=...).
+	# VCM_BENCH_ARGS, more of the guest's command line (HOT_WORK=...).
 	case ",${VCM_BENCH_ONLY:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	log=$VCM_OUT/bench-$name.log
 	echo
@@ -103,34 +103,61 @@ END {
 		printf "  VCM heap vs the system heap on the stock backend: %.1fx faster, %.1fx less metadata (iommu=%s; goals behind an IOMMU: 5x, 20x)\n", m[3] / m[1], md[3] / md[1], iommu
 }'
 	{ grep -a '^HOTBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
+# A value, or "missing" where no run of it succeeded; a ratio likewise.
+function val(str) { return str == "" ? "missing" : sprintf("%d", median(str)) }
+function ratio(a, b) { return a == "" || b == "" ? "missing" : sprintf("%.2f", median(a) / median(b)) }
+function row(label, k1, k2, w) {
+	printf "  %-14s | %8s %8s %10s | %8s %8s %10s\n", label,
+	       val(med[k1]), val(med[k2]), ratio(med[k2], med[k1]),
+	       val(bst[k1]), val(bst[k2]), ratio(bst[k2], bst[k1])
+}
 {
+	delete f
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	vals[f["backend"] " " f["live"]] = vals[f["backend"] " " f["live"]] " " f["ns_per_pair"]
-	best[f["backend"] " " f["live"]] = best[f["backend"] " " f["live"]] " " f["best_ns"]
-	if (f["iommu_best_ns"] > 0)
-		floor[f["live"]] = floor[f["live"]] " " f["iommu_best_ns"]
 	base = f["base"]
+	if (f["work"] != "") { split(f["work"], w, ":"); f["live"] = w[1]; f["mode"] = w[2] }
+	m = f["mode"] == "" ? "one" : f["mode"]
+	lives[m] = lives[m] == "" ? f["live"] : (index(" " lives[m] " ", " " f["live"] " ") ? lives[m] : lives[m] " " f["live"])
+	if (f["ok"] != 1) { failed++; next }
+	k = f["backend"] " " m " " f["live"]
+	if (m == "ring") {
+		med[k " map"] = med[k " map"] " " f["map_ns"]
+		bst[k " map"] = bst[k " map"] " " f["map_best_ns"]
+		med[k " unmap"] = med[k " unmap"] " " f["unmap_ns"]
+		bst[k " unmap"] = bst[k " unmap"] " " f["unmap_best_ns"]
+	} else {
+		med[k] = med[k] " " f["ns_per_pair"]
+		bst[k] = bst[k] " " f["best_ns"]
+	}
+	if (m == "one" && f["iommu_best_ns"] > 0)
+		floor[f["live"]] = floor[f["live"]] " " f["iommu_best_ns"]
 }
 END {
 	if (!base) exit
-	printf "streaming hot path, one page, same edu device, ns per map+unmap pair\n"
+	printf "streaming hot path, same edu device, ns per operation\n"
 	printf "(runs alternate between the backends; per run the median and the best of 9 batches):\n"
-	printf "  %-10s | %-28s | %-28s\n", "", "median batch (median of runs)", "best batch (median of runs)"
-	printf "  %-10s | %8s %8s %10s | %8s %8s %10s\n", "live maps", "stock", "vcm", "vcm/stock", "stock", "vcm", "vcm/stock"
-	split("0 1024", lives, " ")
-	for (l = 1; l <= 2; l++) {
-		s = median(vals["stock " lives[l]]); v = median(vals["vcm " lives[l]])
-		bs = median(best["stock " lives[l]]); bv = median(best["vcm " lives[l]])
-		sb[l] = bs
-		printf "  %-10s | %8d %8d %10.2f | %8d %8d %10.2f\n", lives[l], s, v, s ? v / s : 0, bs, bv, bs ? bv / bs : 0
-		if (floor[lives[l]] != "")
-			fl[l] = median(floor[lives[l]])
+	printf "  %-14s | %-28s | %-28s\n", "", "median batch (median of runs)", "best batch (median of runs)"
+	printf "  %-14s | %8s %8s %10s | %8s %8s %10s\n", "workload", "stock", "vcm", "vcm/stock", "stock", "vcm", "vcm/stock"
+	n = split(lives["one"], l1, " ")
+	for (i = 1; i <= n; i++)
+		row("one page, " l1[i], "stock one " l1[i], "vcm one " l1[i])
+	n = split(lives["random"], l2, " ")
+	for (i = 1; i <= n; i++)
+		row("random, " l2[i], "stock random " l2[i], "vcm random " l2[i])
+	n = split(lives["ring"], l3, " ")
+	for (i = 1; i <= n; i++) {
+		row("ring " l3[i] " map", "stock ring " l3[i] " map", "vcm ring " l3[i] " map")
+		row("ring " l3[i] " unmap", "stock ring " l3[i] " unmap", "vcm ring " l3[i] " unmap")
 	}
-	printf "  (stock = %s)\n", base
-	if (fl[1] || fl[2]) {
+	printf "  (stock = %s; one page: map+unmap pairs of one page with N others live; random: N live, a random\n", base
+	printf "  one unmapped and a random page of a 4096-page pool mapped per pair; ring: N maps, then N unmaps)\n"
+	if (failed)
+		printf "  %d runs failed (ok=0) and are left out\n", failed
+	n = split(lives["one"], l1, " ")
+	if (floor[l1[1]] != "" || floor[l1[2]] != "") {
 		printf "  the IOMMU driver alone (iommu_unmap + iommu_map of the page at one IOVA, best batch):\n"
-		for (l = 1; l <= 2; l++)
-			printf "  %-10s | %8d ns, %.2f of stock: the vcm/stock of a DMA layer that cost nothing\n", lives[l], fl[l], sb[l] ? fl[l] / sb[l] : 0
+		for (i = 1; i <= n; i++)
+			printf "  %-14s | %8s ns, %s of stock: the vcm/stock of a DMA layer that cost nothing\n", l1[i], val(floor[l1[i]]), ratio(floor[l1[i]], bst["stock one " l1[i]])
 	}
 }'
 	{ grep -a '^BENCH ' "$log" || true; } | tr -d '\r' | awk '

@@ -32,5 +32,7 @@ gcc -static -O2 -Wall -I "$hdr/include" -o "$stage/bin/dmabuf-heap" \
 	"$VCM_SRC/tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c"
 gcc -static -O2 -Wall -Wextra -Werror -I "$hdr/include" \
 	-o "$stage/bin/heapshare" "$VCM_REPO/tests/qemu/heapshare.c"
+gcc -static -O2 -Wall -Wextra -Werror -I "$hdr/include" \
+	-o "$stage/bin/heapfill" "$VCM_REPO/tests/qemu/heapfill.c"
 chmod +x "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

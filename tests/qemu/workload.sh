@@ -15,7 +15,10 @@
 #              kmemleak scan after teardown
 #
 # Every check prints one line "VCMCHECK <result> <name> <detail>", result
-# being pass or fail; the harness counts them.
+# being pass or fail; the harness counts them.  The helpers come first, one
+# function per test; the main program, at the end, calls them.  A check
+# name composed at run time (disk_test's "$label-ext2", say) is named in
+# the manifests with the function that composes it beside it.
 mode=$1
 base=${mode#kasan-}
 [ "$base" != "$mode" ] && debug=1 || debug=
@@ -325,6 +328,14 @@ share_owner() {
 	echo "$1"
 }
 
+# The driver's data crossed every chunk of the buffer (chunks=N crossed=N,
+# both present); with <min>, the buffer had at least <min> chunks.
+crossed_all() {	# crossed_all <result line> [<min>]
+	c=$(echo "$1" | sed -n 's/.* chunks=\([0-9]*\) crossed=\([0-9]*\) .*/\1 \2/p')
+	set -- $c "${2:-1}"
+	[ $# = 3 ] && [ "$1" = "$2" ] && [ "$1" -ge "$3" ]
+}
+
 share_pair() {	# share_pair <check>: sets owner, peer and e, or fails <check>
 	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
 	[ -n "$owner" ] && [ -n "$peer" ] && return 0
@@ -383,7 +394,7 @@ share_test() {	# share_test <mode: api|native> <check name> [<devices>]
 	esac
 	[ "$r" = 0 ] && [ "$devs" = "${3:-2}" ] && [ "$n1" = "$n0" ] &&
 		[ "$left" = 0 ] && { [ "${3:-2}" = 2 ] || [ "$refs" = 2 ]; } &&
-		[ "$paths" = 0 ]
+		[ "$paths" = 0 ] && crossed_all "$out"
 	check "$2" $? "$owner -> $peer: $out; graph: devices=$devs refs=$refs$maps; peer: shared=${s0:-absent}->${s1:-absent} pinned=${p0:-absent}->${p1:-absent}; after unmap: buffers $n0->$n1, peer's edges left=$left"
 }
 
@@ -430,7 +441,8 @@ free_while_shared_test() {
 	*" ok=1 "*"peer_reads_ok=1"*) r=0 ;;
 	*) r=1 ;;
 	esac
-	[ "$r" = 0 ] && [ "$devs" = 1 ] && [ "$said" = 1 ] && [ "$n1" = "$n0" ]
+	[ "$r" = 0 ] && [ "$devs" = 1 ] && [ "$said" = 1 ] && [ "$n1" = "$n0" ] &&
+		crossed_all "$o1"
 	check free-while-shared $? "$o1; $o2; buffer after the owner's free: devices=$devs; reported=$said; buffers $n0->$n1 after the peer's unmap"
 }
 
@@ -440,11 +452,13 @@ free_while_shared_test() {
 # show an edge for each importer that maps the buffer directly (behind an
 # IOMMU, or reaching it at its bus address; a 28-bit edu bounces through
 # swiotlb when the heap's pages lie above its reach), as the driver counts
-# them; nothing after the unmap.
-heap_share_test() {
+# them; nothing after the unmap.  The engines' data crosses every chunk
+# of the buffer, which the driver counts as VCM's graph does; <min> is the
+# fewest chunks the buffer may have (2 where memory is fragmented).
+heap_share_test() {	# heap_share_test <check: share-heap|share-heap-fragmented> <bytes> <min>
 	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
 	if [ ! -e /dev/dma_heap/vcm ]; then
-		check share-heap 1 "no /dev/dma_heap/vcm"
+		check "$1" 1 "no /dev/dma_heap/vcm"
 		return
 	fi
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
@@ -454,20 +468,64 @@ heap_share_test() {
 	tries=0
 	while :; do
 		tries=$((tries + 1))
-		out=$(/bin/heapshare vcm 65536 $e/share $peer 2>&1)
+		out=$(/bin/heapshare vcm "$2" $e/share $peer 2>&1)
 		case "$out" in *" reachable=0 "*) [ $tries -lt 20 ] && continue ;; esac
 		break
 	done
 	want=$(echo "$out" | sed -n 's/.* expect_edges=\([0-9]*\).*/\1/p')
-	line=$(grep "^phys size=65536 .* owner=- " $DEBUG/vcm/allocations | head -n1)
+	line=$(grep "^phys size=$2 .* owner=- " $DEBUG/vcm/allocations | head -n1)
 	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
 	chunks=$(echo "$line" | sed -n 's/.* chunks=\([0-9]*\).*/\1/p')
 	edges=$(echo "$line" | grep -o " edge=[^ ]*" | tr -d '\n')
 	echo unmap > $e/share
 	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
-	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ]
-	check share-heap $? "$owner + $peer: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
+	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ] &&
+		crossed_all "$out" "$3" && case "$out" in *" chunks=$chunks "*) ;; *) false ;; esac
+	check "$1" $? "$owner + $peer: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
+}
+
+# Large buffers out of fragmented memory: every free page of the guest a
+# lone page (the edu driver's "fragment": order-1 blocks taken, one page
+# of each given back), 256 MiB from VCM's heap and from the system heap
+# must both be allocated, every word right through a fresh mmap()
+# (heapfill).  In the debug kernel the irqsoff tracer records the longest
+# stretch with interrupts off while each ran: VCM's must stay under 20 ms
+# (a buffer of 65536 chunks entered in its index at once was several
+# times that).  Behind VT-d the sharing test runs on such a buffer too.
+heap_fill() {	# heap_fill <heap>: sets fill_out, fill_rc, fill_us, fill_at
+	t=$DEBUG/tracing fill_us= fill_at=
+	if [ -n "$debug" ]; then
+		echo irqsoff > $t/current_tracer
+		echo 0 > $t/tracing_max_latency
+	fi
+	fill_out=$(/bin/heapfill "$1" 268435456 2>&1)
+	fill_rc=$?
+	if [ -n "$debug" ]; then
+		fill_us=$(cat $t/tracing_max_latency)
+		fill_at=$(grep -m2 "=> \(started\|ended\) at:" $t/trace | tr -s ' \n' ' ')
+		echo nop > $t/current_tracer
+	fi
+}
+
+fragmented_heap_test() {
+	f=$DEBUG/vcm-edu/fragment
+	free0=$(awk '/^MemFree/ {print int($2 / 1024)}' /proc/meminfo)
+	echo 320 > $f
+	free1=$(awk '/^MemFree/ {print int($2 / 1024)}' /proc/meminfo)
+	frag="free ${free0} MiB -> ${free1} MiB in lone pages"
+	[ "$base" = vtd ] && heap_share_test share-heap-fragmented 77824 2
+	heap_fill vcm
+	check heap-256m-fragmented-vcm $fill_rc "$frag: $fill_out"
+	us_vcm=$fill_us lat_vcm="${fill_us:-absent} us ($fill_at)"
+	heap_fill system
+	check heap-256m-fragmented-system $fill_rc "$frag: $fill_out"
+	lat_system="${fill_us:-absent} us ($fill_at)"
+	echo 0 > $f
+	if [ -n "$debug" ]; then
+		nums "$us_vcm" && [ "$us_vcm" -lt 20000 ]
+		check heap-256m-irqs-off-bounded $? "longest with interrupts off: vcm heap $lat_vcm; system heap $lat_system"
+	fi
 }
 
 # An unmodified in-tree exporter: a vgem dumb buffer exported through DRM
@@ -593,6 +651,7 @@ isolation_test() {
 	out=$(probe to-device)
 	case "$out" in *"untouched=1 fault_logged=1 vcm_says=mapped_to_"*"without_this_permission") r=0 ;; *) r=1 ;; esac
 	check isolation-to-device-write-faults $r "$out"
+	isolation_shared
 	for p in "after-unmap streaming_mapping" "after-free coherent_buffer"; do
 		set -- $p
 		out=$(probe $1)
@@ -604,6 +663,33 @@ isolation_test() {
 	done
 }
 
+# The probes on a buffer of another device: the share owner allocates
+# it, the peer maps one page of it (through the buffer's own path: its
+# "shared" count moves) and must get no more than dma-iommu would grant --
+# a write through a to-device mapping faults, and so does a write one page
+# past a from-device mapping, where the buffer's next page would be if
+# the mapping reused one of the whole buffer.  (vtd-lazy keeps the owner
+# off VCM.)  Sets $shared_out for isolation_blocked.
+isolation_shared_probe() {	# isolation_shared_probe <probe>
+	s0=$(vcm_field "$peer" shared)
+	shared_out=$(probe "$1 $owner")
+	s1=$(vcm_field "$peer" shared)
+	shared_out="$owner -> $peer: $shared_out; peer's shared maps ${s0:-absent}->${s1:-absent}"
+	nums "$s0" "$s1" && [ "$s1" -gt "$s0" ]
+}
+
+isolation_shared() {
+	[ "$mode" = vtd-lazy ] && return
+	share_pair isolation-shared-to-device-faults || return
+	e=$DEBUG/vcm-edu/$peer
+	isolation_shared_probe shared-to-device; r=$?
+	case "$shared_out" in *" landed=0 untouched=1 fault_logged=1 "*) ;; *) r=1 ;; esac
+	check isolation-shared-to-device-faults $r "$shared_out"
+	isolation_shared_probe shared-outside; r=$?
+	case "$shared_out" in *" landed=0 untouched=1 fault_logged=1 "*) ;; *) r=1 ;; esac
+	check isolation-shared-outside-faults $r "$shared_out"
+}
+
 # QEMU 7.2's AMD-Vi blocks the DMA but delivers no IO_PAGE_FAULT event to
 # the guest (nothing is logged, so VCM's handler is never called either):
 # under amdvi the probes can only show that nothing landed.
@@ -613,6 +699,14 @@ isolation_blocked() {
 		case "$out" in *"landed=0 untouched=1 "*) r=0 ;; *) r=1 ;; esac
 		check "isolation-$p-blocked" $r "$out"
 	done
+	share_pair isolation-shared-to-device-blocked || return
+	e=$DEBUG/vcm-edu/$peer
+	isolation_shared_probe shared-to-device; r=$?
+	case "$shared_out" in *" landed=0 untouched=1 "*) ;; *) r=1 ;; esac
+	check isolation-shared-to-device-blocked $r "$shared_out"
+	isolation_shared_probe shared-outside; r=$?
+	case "$shared_out" in *" landed=0 untouched=1 "*) ;; *) r=1 ;; esac
+	check isolation-shared-outside-blocked $r "$shared_out"
 	echo "amdvi: AMD-Vi lines in the kernel log:"
 	dmesg | grep -i "amd-vi" | head -5
 }
@@ -944,8 +1038,6 @@ p2pdma_test() {
 	check $other $? "exit $r: $out$vcm"
 }
 
-step test-data
-/bin/randfile $MB > /tmp/rand || check test-data 1 "randfile $MB failed"
 # PCI address of the device behind block device or net device $1.
 bdf_behind() {
 	p=$(readlink -f "$1")
@@ -963,29 +1055,6 @@ nvme_disk() {
 	done 2>/dev/null
 }
 
-# The NVMe disk of the workload (with a controller memory buffer), and the
-# small one that is only a P2PDMA client (p2pdma_test).
-nvmedisk=$(nvme_disk vcm0); nvme=$(bdf_behind /sys/block/$nvmedisk/device)
-p2pdisk=$(nvme_disk vcm1); nvme2=$(bdf_behind /sys/block/$p2pdisk/device)
-vblk=$(bdf_behind /sys/block/vda/device)
-eth=$(bdf_behind /sys/class/net/eth0/device)
-eth2=$(bdf_behind /sys/class/net/eth1/device); edu=$(bdf_of vcm-edu)
-# The edu devices behind the PCIe-to-PCI bridge (the scenarios put two there).
-gedu=$(ls /sys/bus/pci/drivers/vcm-edu | grep '^0000:' | grep -v "^$edu\$" | tr '\n' ' ')
-
-[ -e $DEBUG/vcm/devices ] && before=$(snap_counters)
-# Network and edu first: their drivers refill receive buffers with atomic
-# allocations, which a page cache full of test data can starve.
-net_test
-edu_test
-disk_test nvme "$nvmedisk"
-p2pdma_test
-disk_test virtio-blk vda
-
-# Each device did its traffic through VCM during the workload: the counter
-# moved between the snapshot taken before and now, on a vcm of the
-# expected kind.  (That the operations also completed -- every map
-# unmapped, every buffer freed -- unbind_clean checks after teardown.)
 # dma-iommu keeps the host bridge's memory windows out of its IOVA
 # allocator (a DMA there would be taken as peer-to-peer); VCM's copy of
 # that rule must agree: every top-level "PCI Bus 0000:00" window of
@@ -1011,6 +1080,10 @@ bridge_windows_test() {
 	check iommu-bridge-windows-kept $? "windows: $(echo $wins); IOMMU vcms: $nv; window-vcm pairs checked: $n, not kept: $lost"
 }
 
+# Each device did its traffic through VCM during the workload: the counter
+# moved between the snapshot taken before and now, on a vcm of the
+# expected kind.  (That the operations also completed -- every map
+# unmapped, every buffer freed -- unbind_clean checks after teardown.)
 through_vcm() {	# through_vcm <vcm name prefix>
 	for d in $(vcm_devs); do
 		name=${d%%:*}; rest=${d#*:}; bdf=${rest%:*}; field=${rest##*:}
@@ -1097,6 +1170,42 @@ removal_test() {
 	check device-removal-teardown $? "live_maps=$m0->$m1 reports=$reports left=$left still_known=$known buffers=$owned dma_debug_errors=${d0:-absent}->${d1:-absent} other_log_reports=$other"
 }
 
+# A driver that leaks a bounced sg list, bound and unbound three times
+# (swiotlb=force): VCM must give back every swiotlb slot of the list at
+# each unbind -- swiotlb's own count of used slots back to where it was
+# before the bind, each cycle -- or repeated binds exhaust the pool.  It
+# reports the list each time; DMA-API debug sees the same driver bug once
+# a cycle (its WARN, and nothing else in the log).  Runs after the log
+# check, as removal_test does: the debug layer keeps the leaked entries.
+bounce_leak_test() {
+	[ -n "$edu" ] || return
+	u=$DEBUG/swiotlb/io_tlb_used
+	[ -e /sys/bus/pci/drivers/vcm-edu/$edu ] &&
+		echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
+	[ -e $DEBUG/dma-api/driver_filter ] &&
+		echo none > $DEBUG/dma-api/driver_filter
+	out= r=0
+	for cycle in 1 2 3; do
+		u0=$(cat $u 2>/dev/null)
+		echo "$edu" > /sys/bus/pci/drivers/vcm-edu/bind
+		echo sg > $DEBUG/vcm-edu/$edu/leak
+		u1=$(cat $u 2>/dev/null)
+		d0=$(cat $DEBUG/dma-api/error_count 2>/dev/null)
+		mark=$(log_mark)
+		echo "$edu" > /sys/bus/pci/drivers/vcm-edu/unbind
+		u2=$(cat $u 2>/dev/null)
+		d1=$(cat $DEBUG/dma-api/error_count 2>/dev/null)
+		said=$(log_since "$mark" | grep -c "$edu: vcm: .* still mapped at unbind")
+		other=$(log_since "$mark" | grep "$bad" |
+			grep -cv "kernel/dma/debug.c\|has pending DMA allocations while released")
+		out="$out cycle $cycle: io_tlb_used ${u0:-absent}->${u1:-absent}->${u2:-absent} reported=$said dma_debug_errors=${d0:-absent}->${d1:-absent} other_log_reports=$other;"
+		nums "$u0" "$u1" "$u2" "$d0" "$d1" && [ "$u1" -gt "$u0" ] &&
+			[ "$u2" = "$u0" ] && [ "$said" = 1 ] && [ "$other" = 0 ] &&
+			[ $((d1 - d0)) = 1 ] || r=1
+	done
+	check bounce-leaked-sg-slots-returned $r "$edu:$out"
+}
+
 # swiotlb=force (bounce): every streaming mapping of every device went
 # through a bounce slot, so the data checks above were made across the
 # syncs -- a sync in the wrong direction or at the wrong offset would have
@@ -1112,6 +1221,28 @@ bounce_test() {
 	done
 	check bounce-every-device-bounced $r "$out"
 }
+
+# --- The main program ----------------------------------------------------
+step test-data
+/bin/randfile $MB > /tmp/rand || check test-data 1 "randfile $MB failed"
+# The NVMe disk of the workload (with a controller memory buffer), and the
+# small one that is only a P2PDMA client (p2pdma_test).
+nvmedisk=$(nvme_disk vcm0); nvme=$(bdf_behind /sys/block/$nvmedisk/device)
+p2pdisk=$(nvme_disk vcm1); nvme2=$(bdf_behind /sys/block/$p2pdisk/device)
+vblk=$(bdf_behind /sys/block/vda/device)
+eth=$(bdf_behind /sys/class/net/eth0/device)
+eth2=$(bdf_behind /sys/class/net/eth1/device); edu=$(bdf_of vcm-edu)
+# The edu devices behind the PCIe-to-PCI bridge (the scenarios put two there).
+gedu=$(ls /sys/bus/pci/drivers/vcm-edu | grep '^0000:' | grep -v "^$edu\$" | tr '\n' ' ')
+
+[ -e $DEBUG/vcm/devices ] && before=$(snap_counters)
+# Network and edu first: their drivers refill receive buffers with atomic
+# allocations, which a page cache full of test data can starve.
+net_test
+edu_test
+disk_test nvme "$nvmedisk"
+p2pdma_test
+disk_test virtio-blk vda
 
 case $base in
 stock)
@@ -1130,7 +1261,8 @@ direct)
 	share_test native share-native
 	reserve_test
 	free_while_shared_test
-	heap_share_test
+	heap_share_test share-heap 65536 1
+	fragmented_heap_test
 	heap_selftest
 	platform_removal_test
 	atomic_alloc_test
@@ -1146,7 +1278,8 @@ vtd|viommu|amdvi)
 	share_test native share-native
 	reserve_test
 	free_while_shared_test
-	heap_share_test
+	heap_share_test share-heap 65536 1
+	[ "$base" = vtd ] && fragmented_heap_test
 	# virtio-iommu leaves the bridged owner one-to-one, 28 bits wide.
 	[ "$base" != viommu ] && prime_share_test
 	bridge_windows_test
@@ -1236,7 +1369,10 @@ if dmesg | grep "$bad" | grep -qv "$early"; then
 else
 	check kernel-log-clean 0 "no WARNING, BUG or DMA-API report (known early-boot debug-kernel reports: $known)"
 fi
-case $base in direct|vtd|viommu|amdvi) removal_test ;; esac
+case $base in
+direct|vtd|viommu|amdvi) removal_test ;;
+bounce) bounce_leak_test ;;
+esac
 [ -n "$debug" ] && kmemleak_test
 # The last line: the script ran to its end.
 echo "VCMCHECK pass workload-completed mode=$mode"
