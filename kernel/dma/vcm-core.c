@@ -3,13 +3,16 @@
  * Virtual Contiguous Memory: the graph.
  *
  * This file owns the vcms, the device associations and the reservations:
- * their creation, their lookup and their teardown.  Elsewhere: the table of
- * live streaming mappings (vcm-track.c), which devices VCM takes
- * (vcm-attach.c), the native interface of <linux/dma-vcm.h>
- * (vcm-native.c), the DMA segments of scatterlists (vcm-sg.c).  It knows
- * nothing about how a kind of vcm produces device addresses: that is the
- * backend's job (vcm-direct.c, vcm-iommu.c).  The locks and reference
- * counts are described in vcm.h.
+ * their creation, their lookup and their destruction.  It is the ground
+ * floor: it calls no other file of VCM but through a table -- a vcm's
+ * backend (vcm-direct.c, vcm-iommu.c) makes its device addresses, and
+ * the dma_map_ops its devices get are handed down by the entry points
+ * (vcm_graph_set_ops()).  What stands on it: the life of an association
+ * (attach, teardown, detach: vcm-attach.c), shared buffers and pins
+ * (vcm-share.c), the records of streaming mappings (vcm-track.c), the
+ * native interface of <linux/dma-vcm.h> (vcm-native.c).  Buffers
+ * (vcm-phys.c) and their index (vcm-index.c) lie beside it.  The locks
+ * and reference counts are described in vcm.h.
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -27,6 +30,9 @@ DEFINE_MUTEX(vcm_graph_lock);		/* see vcm.h */
 LIST_HEAD(vcm_list);
 LIST_HEAD(vcm_assoc_list);
 static unsigned int vcm_next_id;
+/* The dma_map_ops VCM's devices get: vcm_graph_set_ops(), set once. */
+static const struct dma_map_ops *vcm_ops_direct __ro_after_init;
+static const struct dma_map_ops *vcm_ops_iommu __ro_after_init;
 
 const char * const vcm_stat_names[VCM_NR_STATS] = {
 	[VCM_STAT_ALLOC]		= "alloc",
@@ -97,8 +103,8 @@ static void vcm_release(struct kref *kref)
 	 * buffer pinned for good, as a leaked mapping should.
 	 */
 	xa_destroy(&vcm->pins);
-	if (vcm->kind == VCM_KIND_IOMMU)
-		vcm_iommu_destroy(vcm);
+	if (vcm->backend->destroy)
+		vcm->backend->destroy(vcm);
 	list_del(&vcm->node);
 	kfree(vcm);
 }
@@ -108,7 +114,8 @@ static void vcm_release(struct kref *kref)
  * limit of the devices behind it: devices that agree on both see memory at
  * the same addresses and can share the vcm (and its reservations).
  */
-static struct vcm *vcm_get_one_to_one(struct device *dev)
+static struct vcm *vcm_get_one_to_one(struct device *dev,
+				      const struct vcm_backend *backend)
 {
 	struct vcm *vcm;
 
@@ -121,7 +128,7 @@ static struct vcm *vcm_get_one_to_one(struct device *dev)
 			return vcm;
 		}
 	}
-	vcm = vcm_create(VCM_KIND_ONE_TO_ONE, &vcm_direct_backend);
+	vcm = vcm_create(VCM_KIND_ONE_TO_ONE, backend);
 	if (vcm) {
 		vcm->window = dev->dma_range_map;
 		vcm->bus_limit = dev->bus_dma_limit;
@@ -134,12 +141,10 @@ static struct vcm *vcm_get_one_to_one(struct device *dev)
  * IOMMU group) share its vcm.
  */
 static struct vcm *vcm_get_iommu(struct device *dev,
+				 const struct vcm_backend *backend,
 				 struct iommu_domain *domain, bool lazy)
 {
 	struct vcm *vcm;
-
-	if (!IS_ENABLED(CONFIG_DMA_VCM_IOMMU))
-		return NULL;
 
 	lockdep_assert_held(&vcm_graph_lock);
 	list_for_each_entry(vcm, &vcm_list, node) {
@@ -149,13 +154,43 @@ static struct vcm *vcm_get_iommu(struct device *dev,
 			return vcm;
 		}
 	}
-	vcm = vcm_create(VCM_KIND_IOMMU, &vcm_iommu_backend);
-	if (vcm && vcm_iommu_init(vcm, dev, domain, lazy)) {
+	vcm = vcm_create(VCM_KIND_IOMMU, backend);
+	if (vcm && vcm->backend->init(vcm, dev, domain, lazy)) {
 		list_del(&vcm->node);
 		kfree(vcm);
 		vcm = NULL;
 	}
 	return vcm;
+}
+
+/**
+ * vcm_get() - the vcm a device's DMA goes through, made if needed
+ * @dev: the device
+ * @backend: the backend of a new vcm: the one-to-one kind's, or (with
+ *	@domain) the iommu kind's, which must have an init method
+ * @domain: the device's IOMMU domain, or NULL for a one-to-one window
+ * @lazy: a new IOMMU vcm batches its IOTLB invalidation
+ *
+ * Context: caller holds vcm_graph_lock.
+ *
+ * Return: the vcm with a reference for the caller (vcm_put()), or NULL.
+ */
+struct vcm *vcm_get(struct device *dev, const struct vcm_backend *backend,
+		    struct iommu_domain *domain, bool lazy)
+{
+	return domain ? vcm_get_iommu(dev, backend, domain, lazy) :
+			vcm_get_one_to_one(dev, backend);
+}
+
+/**
+ * vcm_put() - drop a reference to a vcm
+ * @vcm: the vcm; freed, with its backend's state, with the last reference
+ *
+ * Context: caller holds vcm_graph_lock.
+ */
+void vcm_put(struct vcm *vcm)
+{
+	kref_put(&vcm->kref, vcm_release);
 }
 
 /* ------------------------------------------------------------------------
@@ -183,7 +218,8 @@ static void vcm_res_insert_locked(struct vcm *vcm, struct vcm_res *res)
 }
 
 /* Take @res out of @vcm's tree.  Caller holds vcm->lock. */
-static void vcm_res_unlink_locked(struct vcm *vcm, struct vcm_res *res)
+/* Take @res out of @vcm's tree.  Caller holds vcm->lock. */
+void vcm_res_unlink_locked(struct vcm *vcm, struct vcm_res *res)
 {
 	rb_erase(&res->node, &vcm->res_tree);
 	RB_CLEAR_NODE(&res->node);
@@ -245,8 +281,8 @@ struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr)
  * @assoc's reservation of a kind in @flags starting at @addr.  Caller holds
  * vcm->lock.
  */
-static struct vcm_res *vcm_res_find_locked(struct vcm_assoc *assoc,
-					   dma_addr_t addr, unsigned int flags)
+struct vcm_res *vcm_res_find_locked(struct vcm_assoc *assoc, dma_addr_t addr,
+				    unsigned int flags)
 {
 	struct vcm_res *res = vcm_res_first_at(assoc->vcm, addr);
 	struct rb_node *n;
@@ -507,7 +543,8 @@ struct vcm_assoc *vcm_assoc_of(struct device *dev)
 {
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
-	if (!ops || ops->alloc != vcm_dma_ops.alloc)
+	/* Every device's copy has the entry points of the tables. */
+	if (!ops || !vcm_ops_direct || ops->alloc != vcm_ops_direct->alloc)
 		return NULL;
 	return container_of(ops, struct vcm_assoc, ops);
 }
@@ -531,11 +568,27 @@ struct vcm_assoc *vcm_assoc_find(struct device *dev)
 	return NULL;
 }
 
-static struct vcm_assoc *vcm_assoc_alloc(struct device *dev,
-					 bool behind_iommu)
+/**
+ * vcm_assoc_alloc() - a new association of a device with VCM
+ * @dev: the device
+ * @behind_iommu: its DMA goes through a translating IOMMU
+ *
+ * The association starts idle, with its own copy of the dma_map_ops its
+ * kind of device gets (vcm_graph_set_ops()), and is listed.
+ *
+ * Context: caller holds vcm_graph_lock.
+ *
+ * Return: the association, or NULL.
+ */
+struct vcm_assoc *vcm_assoc_alloc(struct device *dev, bool behind_iommu)
 {
+	const struct dma_map_ops *ops = behind_iommu ? vcm_ops_iommu :
+						       vcm_ops_direct;
 	struct vcm_assoc *assoc;
 
+	lockdep_assert_held(&vcm_graph_lock);
+	if (WARN_ON_ONCE(!ops))
+		return NULL;
 	assoc = kzalloc(sizeof(*assoc), GFP_KERNEL);
 	if (!assoc)
 		return NULL;
@@ -551,8 +604,7 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev,
 	 */
 	assoc->behind_iommu = behind_iommu;
 	/* Nobody sees the copy before set_dma_ops(): write it once here. */
-	memcpy((void *)&assoc->ops, assoc->behind_iommu ? &vcm_iommu_dma_ops :
-	       &vcm_dma_ops, sizeof(assoc->ops));
+	memcpy((void *)&assoc->ops, ops, sizeof(assoc->ops));
 	assoc->dev = dev;
 	assoc->state = VCM_ASSOC_IDLE;
 	list_add_tail(&assoc->node, &vcm_assoc_list);
@@ -560,391 +612,33 @@ static struct vcm_assoc *vcm_assoc_alloc(struct device *dev,
 }
 
 /**
- * vcm_attach_device_domain() - put a device on VCM, behind a given domain
- * @dev: the device, whose driver is about to probe
- * @domain: the IOMMU domain the device's DMA goes through, or NULL to
- *	decide from the device (its default DMA domain if dma-iommu serves
- *	it, else a one-to-one window); tests pass a domain of their own
- * @flags: VCM_ATTACH_TRACK to record every streaming mapping, to check
- *	every unmap (without it mappings are only counted); VCM_ATTACH_LAZY
- *	to batch IOTLB invalidation if the device is behind an IOMMU;
- *	VCM_ATTACH_EXCLUDED if vcm.exclude= names the device
+ * vcm_assoc_free() - forget a device
+ * @assoc: its association, detached (idle or declined)
  *
- * Idempotent: a device already on VCM keeps its association.  A device VCM
- * cannot serve keeps its backend, with one notice, and costs no
- * association (vcm_decline()).
- *
- * Return: the association if @dev is now served by VCM, NULL if it is not,
- * or an ERR_PTR() on allocation failure.
+ * Context: caller holds vcm_graph_lock.
  */
-struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
-					   struct iommu_domain *domain,
-					   unsigned int flags)
+void vcm_assoc_free(struct vcm_assoc *assoc)
 {
-	struct vcm_assoc *assoc;
-	bool behind_iommu;
-	const char *why;
-	struct vcm *vcm;
-
-	mutex_lock(&vcm_graph_lock);
-	if ((flags & VCM_ATTACH_EXCLUDED) && vcm_exclusion_holds(dev)) {
-		assoc = NULL;
-		goto out;
-	}
-	assoc = vcm_assoc_find(dev);
-	if (assoc && assoc->state == VCM_ASSOC_ACTIVE)
-		goto out;
-	behind_iommu = assoc ? assoc->behind_iommu : domain || dev->dma_iommu;
-	why = vcm_cannot_serve(dev, behind_iommu, domain);
-	if (why) {
-		vcm_decline(dev, assoc, why);
-		assoc = NULL;
-		goto out;
-	}
-	vcm_forget_declined(dev);
-	assoc = assoc ?: vcm_assoc_alloc(dev, behind_iommu);
-	if (!assoc) {
-		assoc = ERR_PTR(-ENOMEM);
-		goto out;
-	}
-	/* Recorded once, recorded until the device goes: see @table. */
-	if ((flags & VCM_ATTACH_TRACK) && !assoc->table) {
-		assoc->table = vcm_track_table_alloc();
-		if (!assoc->table) {
-			assoc = ERR_PTR(-ENOMEM);
-			goto out;
-		}
-	}
-
-	if (assoc->behind_iommu)
-		vcm = vcm_get_iommu(dev, domain ?: iommu_get_domain_for_dev(dev),
-				    flags & VCM_ATTACH_LAZY);
-	else
-		vcm = vcm_get_one_to_one(dev);
-	if (!vcm) {
-		assoc = ERR_PTR(-ENOMEM);
-		goto out;
-	}
-	assoc->vcm = vcm;
-	assoc->untracked = !(flags & VCM_ATTACH_TRACK);
-	assoc->declined = NULL;
-	list_add_tail(&assoc->vcm_node, &vcm->assocs);
-	assoc->orig_ops = dev->dma_ops;
-	set_dma_ops(dev, &assoc->ops);
-	/* dma-iommu's direct calls would win over any dma_map_ops. */
-	dev->dma_iommu = false;
-	assoc->state = VCM_ASSOC_ACTIVE;
-out:
-	mutex_unlock(&vcm_graph_lock);
-	return assoc;
-}
-
-/**
- * vcm_attach_device() - put a device on VCM
- * @dev: the device, whose driver is about to probe
- * @flags: see vcm_attach_device_domain()
- *
- * Return: see vcm_attach_device_domain().
- */
-struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags)
-{
-	return vcm_attach_device_domain(dev, NULL, flags);
-}
-
-/* The first reservation @assoc owns in its vcm.  Caller holds vcm->lock. */
-static struct vcm_res *vcm_res_first_owned_locked(struct vcm_assoc *assoc)
-{
-	struct rb_node *node;
-
-	for (node = rb_first(&assoc->vcm->res_tree); node; node = rb_next(node))
-		if (rb_entry(node, struct vcm_res, node)->owner == assoc)
-			return rb_entry(node, struct vcm_res, node);
-	return NULL;
-}
-
-/* Does @assoc own a reservation in its vcm? */
-static bool vcm_res_owns_any(struct vcm_assoc *assoc)
-{
-	unsigned long irqflags;
-	bool found;
-
-	spin_lock_irqsave(&assoc->vcm->lock, irqflags);
-	found = vcm_res_first_owned_locked(assoc);
-	spin_unlock_irqrestore(&assoc->vcm->lock, irqflags);
-	return found;
-}
-
-/*
- * End @res's creator's hold, under @res's vcm's lock: true if it has no
- * user left, and is now out of the tree for the caller to destroy; false
- * if other devices of the vcm still map it, and it stays as a shared
- * reservation (*@view: the creator's CPU view, to unmap after the lock).
- */
-static bool vcm_res_end_creator(struct vcm_res *res, void **view)
-{
-	bool last;
-
-	lockdep_assert_held(&res->vcm->lock);
-	*view = NULL;
-	if (res->flags & VCM_RES_NATIVE) {
-		last = true;
-	} else {
-		spin_lock(&res->phys->lock);
-		last = vcm_res_end_creator_locked(res, view);
-		spin_unlock(&res->phys->lock);
-	}
-	if (last)
-		vcm_res_unlink_locked(res->vcm, res);
-	return last;
-}
-
-/* The CPU view a creator left on a reservation that stays. */
-static void vcm_res_drop_view(void *view)
-{
-	if (is_vmalloc_addr(view))
-		vunmap(view);
-}
-
-/*
- * The first reservation @assoc still owns: taken out of @vcm's tree (true),
- * or, if other devices still map it, turned into a shared one (false, and
- * *@view is the CPU view to drop).
- */
-static struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
-					void **view)
-{
-	struct vcm *vcm = assoc->vcm;
-	unsigned long irqflags;
-	struct vcm_res *res;
-
-	spin_lock_irqsave(&vcm->lock, irqflags);
-	res = vcm_res_first_owned_locked(assoc);
-	if (res)
-		*last = vcm_res_end_creator(res, view);
-	spin_unlock_irqrestore(&vcm->lock, irqflags);
-	return res;
-}
-
-/**
- * vcm_res_free_handle() - the creator of a buffer frees it
- * @assoc: the device
- * @handle: the address the allocation returned
- * @size: the size the driver gives
- * @cpu: the CPU address (or page) the driver gives
- * @flags: VCM_RES_COHERENT or VCM_RES_PAGES
- *
- * Checks that the driver describes the buffer the way it was allocated: a
- * wrong size is reported and the buffer freed as allocated; a wrong CPU
- * address means the handle and the pointer disagree about which buffer
- * is meant, so nothing is freed.  A buffer that other devices of the vcm
- * still map through this reservation stays mapped for them
- * (vcm_res_end_creator_locked()); everything is decided under the vcm's
- * lock, so that neither a racing double free nor a racing unmap sees the
- * reservation half gone.
- */
-void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
-			 size_t size, void *cpu, unsigned int flags)
-{
-	struct vcm *vcm = assoc->vcm;
-	struct vcm_res *res;
-	unsigned long irqflags;
-	void *view = NULL;
-	bool last = false;
-
-	spin_lock_irqsave(&vcm->lock, irqflags);
-	res = vcm_res_find_locked(assoc, handle, flags);
-	if (!res) {
-		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
-			   "free of %pad (%zu bytes), which is not allocated (double free?)\n",
-			   &handle, size);
-	} else if (cpu != res->cpu_addr) {
-		vcm_report(assoc, VCM_ERR_OWNER_MISMATCH,
-			   "free of %pad with CPU address %p, allocated at %p: not freed\n",
-			   &handle, cpu, res->cpu_addr);
-		res = NULL;
-	} else {
-		if (PAGE_ALIGN(size) != res->size)
-			vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
-				   "free of %pad with size %zu, allocated with %zu\n",
-				   &handle, size, res->size);
-		last = vcm_res_end_creator(res, &view);
-	}
-	spin_unlock_irqrestore(&vcm->lock, irqflags);
-	if (res && last)
-		vcm_res_destroy(res);
-	vcm_res_drop_view(view);
-}
-
-/*
- * Can @dev no longer start a DMA?  Only a PCI function with bus mastering
- * off says so (its driver's pci_disable_device() or pci_clear_master(); a
- * pcim_enable_device() driver gets that from devres before the unbind
- * notification).  Of any other device nothing is known.
- */
-static bool vcm_device_stopped(struct device *dev)
-{
-	return dev_is_pci(dev) && !to_pci_dev(dev)->is_busmaster;
-}
-
-/*
- * A coherent buffer left behind: unmapped and freed, unless the device may
- * still reach it.  Behind an IOMMU the unmap (strict) cuts the device off;
- * in a one-to-one vcm the device reaches the pages at their physical
- * address whatever VCM does, so unless the device is known to be stopped
- * the memory is quarantined, never freed.
- */
-static void vcm_teardown_buffer(struct vcm_assoc *assoc, struct vcm_res *res)
-{
-	if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
-	    !vcm_device_stopped(assoc->dev)) {
-		vcm_report(assoc, VCM_ERR_LEAKED,
-			   "buffer %pad (%zu bytes) still allocated at unbind: quarantined, the device may still write it\n",
-			   &res->start, res->size);
-		vcm_phys_quarantine(res->phys);
-	} else {
-		vcm_report(assoc, VCM_ERR_LEAKED,
-			   "buffer %pad (%zu bytes) still allocated at unbind, freeing\n",
-			   &res->start, res->size);
-	}
-	vcm_res_destroy(res);
-}
-
-/**
- * vcm_teardown_assoc() - release everything a device still holds in its vcm
- * @assoc: the device, whose driver is gone
- *
- * Streaming mappings, coherent buffers and native mappings left behind are
- * reported one by one and released: with the driver gone nobody can use
- * them, and keeping them would leak.  Memory the device may still write is
- * quarantined instead (vcm_teardown_buffer()).  Caller holds
- * vcm_graph_lock, which orders this against vcm_unmap().
- *
- * Return: how many objects were left behind.
- */
-unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
-{
-	unsigned long n;
-	struct vcm_res *res;
-	void *view;
-	bool last;
-
 	lockdep_assert_held(&vcm_graph_lock);
-	/* Recorded mappings first: they know whether they were shared. */
-	n = vcm_track_flush(assoc);
-	n += vcm_share_teardown(assoc);
-	while ((res = vcm_res_take_any(assoc, &last, &view))) {
-		n++;
-		if (!last) {
-			/* Other devices map it still: it stays, for them. */
-			vcm_report(assoc, VCM_ERR_LEAKED,
-				   "buffer %pad (%zu bytes) still allocated at unbind, left to the devices that map it\n",
-				   &res->start, res->size);
-			if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
-			    !vcm_device_stopped(assoc->dev))
-				vcm_phys_quarantine(res->phys);
-			vcm_res_drop_view(view);
-			continue;
-		}
-		if (!(res->flags & VCM_RES_NATIVE)) {
-			vcm_teardown_buffer(assoc, res);
-			continue;
-		}
-		/*
-		 * Its holder will still call vcm_unmap(): unmap it from the
-		 * device now, free it then.
-		 */
-		vcm_report(assoc, VCM_ERR_LEAKED,
-			   "%s %pad (%zu bytes) still live at unbind, unmapping\n",
-			   res->flags & VCM_RES_RESERVED ? "reserved range" :
-			   "native mapping", &res->start, res->size);
-		vcm_res_unbind(res);
-		/* vcm_sync_native() reads the flags without a lock. */
-		WRITE_ONCE(res->flags, res->flags | VCM_RES_DEAD);
-		if (res->gone)
-			res->gone(res, res->gone_data);
-	}
-	return n;
-}
-
-static void vcm_detach_locked(struct vcm_assoc *assoc)
-{
-	struct device *dev = assoc->dev;
-	unsigned long left;
-
-	lockdep_assert_held(&vcm_graph_lock);
-	if (assoc->state != VCM_ASSOC_ACTIVE)
-		return;
-	left = vcm_teardown_assoc(assoc);
-	if (left)
-		dev_warn(dev, VCM_PREFIX "driver left %lu DMA objects behind\n",
-			 left);
-	/* Nothing this device unmapped may stay reachable once it is gone. */
-	if (assoc->vcm->kind == VCM_KIND_IOMMU)
-		vcm_iommu_flush(assoc->vcm);
-	set_dma_ops(dev, assoc->orig_ops);
-	dev->dma_iommu = assoc->behind_iommu;
-	list_del(&assoc->vcm_node);
-	kref_put(&assoc->vcm->kref, vcm_release);
-	assoc->vcm = NULL;
-	assoc->state = VCM_ASSOC_IDLE;
+	list_del(&assoc->node);
+	free_percpu(assoc->cnt);
+	kfree(assoc->table);
+	kfree(assoc);
 }
 
 /**
- * vcm_detach_device() - give a device back its original DMA backend
- * @dev: the device, whose driver has unbound
+ * vcm_graph_set_ops() - the dma_map_ops tables VCM's devices get
+ * @direct: for a device of a one-to-one vcm
+ * @iommu: for a device behind a translating IOMMU
  *
- * The device's counters stay (debugfs shows them) until it is released.
+ * Handed down once by the entry points (vcm-ops.c), before any device is
+ * attached, so that the graph does not reach up for them.  Each device
+ * gets a copy of its table (vcm_assoc_alloc()); vcm_assoc_of() knows a
+ * device served by VCM by the copy's entry points.
  */
-void vcm_detach_device(struct device *dev)
+void __init vcm_graph_set_ops(const struct dma_map_ops *direct,
+			      const struct dma_map_ops *iommu)
 {
-	struct vcm_assoc *assoc;
-
-	mutex_lock(&vcm_graph_lock);
-	assoc = vcm_assoc_find(dev);
-	if (assoc)
-		vcm_detach_locked(assoc);
-	mutex_unlock(&vcm_graph_lock);
-}
-
-/**
- * vcm_detach_unused_device() - give a device its backend back if it is unused
- * @dev: the device, whose driver failed to probe
- *
- * The driver core tells the bus that a probe failed before it releases the
- * probe's managed resources, and those buffers must come back to VCM.  A
- * device that holds nothing of VCM's can go back to its original backend
- * right away; one that does stays attached (the next bind finds it so, and
- * its unbind or removal tears down whatever a buggy probe left).
- */
-void vcm_detach_unused_device(struct device *dev)
-{
-	struct vcm_assoc *assoc;
-
-	mutex_lock(&vcm_graph_lock);
-	assoc = vcm_assoc_find(dev);
-	if (assoc && assoc->state == VCM_ASSOC_ACTIVE &&
-	    !vcm_live_maps(assoc) && !vcm_res_owns_any(assoc))
-		vcm_detach_locked(assoc);
-	mutex_unlock(&vcm_graph_lock);
-}
-
-/**
- * vcm_release_device() - forget a device that is going away
- * @dev: the device
- */
-void vcm_release_device(struct device *dev)
-{
-	struct vcm_assoc *assoc;
-
-	mutex_lock(&vcm_graph_lock);
-	assoc = vcm_assoc_find(dev);
-	if (assoc) {
-		vcm_detach_locked(assoc);
-		list_del(&assoc->node);
-		free_percpu(assoc->cnt);
-		kfree(assoc->table);
-		kfree(assoc);
-	}
-	vcm_forget_declined(dev);
-	mutex_unlock(&vcm_graph_lock);
+	vcm_ops_direct = direct;
+	vcm_ops_iommu = iommu;
 }

@@ -1057,6 +1057,9 @@ const struct vcm_backend vcm_iommu_backend = {
 	.max_mapping_size	= vcm_iommu_max_mapping_size,
 	.opt_mapping_size	= vcm_iommu_opt_mapping_size,
 	.merge_boundary		= vcm_iommu_merge_boundary,
+	.init			= vcm_iommu_init,
+	.destroy		= vcm_iommu_destroy,
+	.flush			= vcm_iommu_flush,
 };
 
 /* ------------------------------------------------------------------------

@@ -212,17 +212,6 @@ struct vcm_phys *vcm_phys_from_dma(struct device *dev, dma_addr_t handle)
 EXPORT_SYMBOL_GPL(vcm_phys_from_dma);
 
 /**
- * vcm_phys_put() - drop a reference to a buffer
- * @phys: the buffer; freed when its last mapping and reference are gone
- */
-void vcm_phys_put(struct vcm_phys *phys)
-{
-	if (!IS_ERR_OR_NULL(phys))
-		kref_put(&phys->kref, vcm_phys_release);
-}
-EXPORT_SYMBOL_GPL(vcm_phys_put);
-
-/**
  * vcm_phys_size() - size of a buffer
  * @phys: the buffer
  *

@@ -712,10 +712,10 @@ static unsigned long vcm_get_merge_boundary(struct device *dev)
 	.get_merge_boundary	= vcm_get_merge_boundary,	\
 }
 
-const struct dma_map_ops vcm_dma_ops =
+static const struct dma_map_ops vcm_dma_ops =
 	VCM_DMA_OPS(vcm_direct_map_page, vcm_direct_unmap_page,
 		    vcm_direct_opt_mapping_size);
-const struct dma_map_ops vcm_iommu_dma_ops =
+static const struct dma_map_ops vcm_iommu_dma_ops =
 	VCM_DMA_OPS(vcm_map_page, vcm_unmap_page,
 		    vcm_iommu_opt_mapping_size);
 
@@ -832,6 +832,11 @@ static int __init vcm_ops_init(void)
 	unsigned int i;
 	int ret;
 
+	/*
+	 * The tables the graph puts on devices, handed down whether or not
+	 * VCM serves any (the KUnit suites attach devices of their own).
+	 */
+	vcm_graph_set_ops(&vcm_dma_ops, &vcm_iommu_dma_ops);
 	if (!vcm_enabled)
 		return 0;
 	ret = vcm_index_map_init();

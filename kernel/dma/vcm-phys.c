@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) "vcm: " fmt
 
 #include <linux/dma-direct.h>
+#include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -479,6 +480,17 @@ void vcm_phys_release(struct kref *kref)
 	}
 	vcm_phys_free(phys);
 }
+
+/**
+ * vcm_phys_put() - drop a reference to a buffer
+ * @phys: the buffer; freed when its last mapping and reference are gone
+ */
+void vcm_phys_put(struct vcm_phys *phys)
+{
+	if (!IS_ERR_OR_NULL(phys))
+		kref_put(&phys->kref, vcm_phys_release);
+}
+EXPORT_SYMBOL_GPL(vcm_phys_put);
 
 /**
  * vcm_phys_quarantine() - keep a buffer's memory from ever being reused

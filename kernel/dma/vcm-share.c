@@ -15,23 +15,8 @@
  * owner's dma_free_attrs() while another device still maps the buffer frees
  * nothing under that mapping (and is reported).
  *
- * The index.  Every chunk of every buffer is in a latched RB-tree keyed by
- * page frame (include/linux/rbtree_latch.h): lookups take no lock and never
- * wait for a writer, which is what the streaming hot path needs; writers
- * (buffer allocation and release) serialise on vcm_index_lock.  A lookup
- * holds rcu_read_lock() and pins the buffer it found with
- * kref_get_unless_zero(); a buffer's struct is freed after a grace period
- * (vcm_phys_release()), so a reader never touches freed memory.
- *
- * In front of the tree, a bitmap has one bit per page frame of the memory
- * the machine may have (32 KiB per GiB, only with VCM on): set while the
- * page is in a chunk of some buffer.  A streaming mapping of a page VCM did
- * not allocate (page cache, network buffers) costs one bit test and
- * nothing else; only the pages of buffers go on to the tree, for their
- * buffer.  Writers set a chunk's bits before the chunk enters the tree and
- * clear them after it has left, under vcm_index_lock; chunks never overlap,
- * so each bit has one owner.  A reader that sees a clear bit can only be
- * looking at a page in no chunk it may map.
+ * Which pages are a buffer's, the share code learns from the index of page
+ * frames to buffers (vcm-index.c).
  *
  * Unmap has only a device address.  A vcm counts its live shared mappings
  * (vcm->nr_shared); while the count is zero, as it is for a device that
@@ -55,212 +40,139 @@
 
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
-#include <linux/memblock.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 #include "vcm.h"
 
 /* ------------------------------------------------------------------------
- * The index from page frames to buffers
+ * A creator's end: its free, or its device's teardown
  */
 
-struct latch_tree_root vcm_index;
-static DEFINE_SPINLOCK(vcm_index_lock);	/* serialises writers of vcm_index */
-/* Chunks in the index: while zero, lookups return at once. */
-atomic_long_t vcm_index_chunks;
+/* The first reservation @assoc owns in its vcm.  Caller holds vcm->lock. */
+static struct vcm_res *vcm_res_first_owned_locked(struct vcm_assoc *assoc)
+{
+	struct rb_node *node;
+
+	for (node = rb_first(&assoc->vcm->res_tree); node; node = rb_next(node))
+		if (rb_entry(node, struct vcm_res, node)->owner == assoc)
+			return rb_entry(node, struct vcm_res, node);
+	return NULL;
+}
+
+/* Does @assoc own a reservation in its vcm? */
+bool vcm_res_owns_any(struct vcm_assoc *assoc)
+{
+	unsigned long irqflags;
+	bool found;
+
+	spin_lock_irqsave(&assoc->vcm->lock, irqflags);
+	found = vcm_res_first_owned_locked(assoc);
+	spin_unlock_irqrestore(&assoc->vcm->lock, irqflags);
+	return found;
+}
 
 /*
- * The bitmap and its length in bits (page frames).  Set once, by
- * vcm_index_map_init(), and published by storing the length last; never
- * freed.  Bits change under vcm_index_lock, a word at a time (WRITE_ONCE);
- * readers take no lock.
+ * End @res's creator's hold, under @res's vcm's lock: true if it has no
+ * user left, and is now out of the tree for the caller to destroy; false
+ * if other devices of the vcm still map it, and it stays as a shared
+ * reservation (*@view: the creator's CPU view, to unmap after the lock).
  */
-unsigned long *vcm_index_map __read_mostly;
-unsigned long vcm_index_map_len __read_mostly;
-
-/**
- * vcm_index_map_init() - set up the index's bitmap of page frames
- *
- * Sized for all memory the machine may have (max_possible_pfn); pages
- * hot-added beyond it are always looked up in the tree.  Called before the
- * first buffer exists: when VCM starts serving devices, or by a test.
- *
- * Context: process; may sleep.
- *
- * Return: 0 if the bitmap is in place, -EBUSY if buffers exist already
- * (and the bitmap is not), -ENOMEM.
- */
-int vcm_index_map_init(void)
+static bool vcm_res_end_creator(struct vcm_res *res, void **view)
 {
-	unsigned long len = max_t(unsigned long, max_possible_pfn, max_pfn);
-	unsigned long *map, flags;
-	int ret = 0;
+	bool last;
 
-	/* Pairs with the release below: a set length means a set map. */
-	if (smp_load_acquire(&vcm_index_map_len))
-		return 0;
-	map = kvcalloc(BITS_TO_LONGS(len), sizeof(*map), GFP_KERNEL);
-	if (!map)
-		return -ENOMEM;
-	spin_lock_irqsave(&vcm_index_lock, flags);
-	if (vcm_index_map_len || atomic_long_read(&vcm_index_chunks)) {
-		ret = vcm_index_map_len ? 0 : -EBUSY;
+	lockdep_assert_held(&res->vcm->lock);
+	*view = NULL;
+	if (res->flags & VCM_RES_NATIVE) {
+		last = true;
 	} else {
-		vcm_index_map = map;
-		/* Readers that see the length see the map (and its zeroes). */
-		smp_store_release(&vcm_index_map_len, len);
-		map = NULL;
+		spin_lock(&res->phys->lock);
+		last = vcm_res_end_creator_locked(res, view);
+		spin_unlock(&res->phys->lock);
 	}
-	spin_unlock_irqrestore(&vcm_index_lock, flags);
-	kvfree(map);
-	return ret;
+	if (last)
+		vcm_res_unlink_locked(res->vcm, res);
+	return last;
 }
 
-/* For debugfs: the bitmap's size and how many pages it has set. */
-void vcm_index_map_show(struct seq_file *m)
+/* The CPU view a creator left on a reservation that stays. */
+void vcm_res_drop_view(void *view)
 {
-	/* Pairs with vcm_index_map_init()'s release of the length. */
-	unsigned long len = smp_load_acquire(&vcm_index_map_len);
-
-	seq_printf(m, "index map: pages=%lu in_chunks=%u chunks=%ld\n", len,
-		   len ? bitmap_weight(vcm_index_map, len) : 0,
-		   atomic_long_read(&vcm_index_chunks));
-}
-
-/* Set (@on) or clear the bits of chunk @c's pages that the bitmap covers. */
-static void vcm_index_map_mark(const struct vcm_chunk *c, bool on)
-{
-	unsigned long pfn = c->pfn;
-	unsigned long end = min(c->pfn + c->nr_pages, vcm_index_map_len);
-
-	lockdep_assert_held(&vcm_index_lock);
-	while (pfn < end) {
-		unsigned long *word = &vcm_index_map[BIT_WORD(pfn)];
-		unsigned long next = min(ALIGN(pfn + 1, BITS_PER_LONG), end);
-		unsigned long mask = BITMAP_FIRST_WORD_MASK(pfn) &
-				     BITMAP_LAST_WORD_MASK(next);
-
-		WRITE_ONCE(*word, on ? *word | mask : *word & ~mask);
-		pfn = next;
-	}
-}
-
-/* Put @n chunks into the index: bits first, then the tree (see above). */
-static void vcm_index_insert_locked(struct vcm_chunk *c, unsigned int n)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&vcm_index_lock);
-	for (i = 0; i < n; i++) {
-		vcm_index_map_mark(&c[i], true);
-		latch_tree_insert(&c[i].index, &vcm_index, &vcm_index_ops);
-	}
-	atomic_long_add(n, &vcm_index_chunks);
-}
-
-/* Take @n chunks out of the index: the tree first, then the bits. */
-static void vcm_index_erase_locked(struct vcm_chunk *c, unsigned int n)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&vcm_index_lock);
-	for (i = 0; i < n; i++) {
-		latch_tree_erase(&c[i].index, &vcm_index, &vcm_index_ops);
-		vcm_index_map_mark(&c[i], false);
-	}
-	atomic_long_sub(n, &vcm_index_chunks);
+	if (is_vmalloc_addr(view))
+		vunmap(view);
 }
 
 /*
- * Chunks a writer inserts or erases per hold of vcm_index_lock, which
- * keeps interrupts off: a buffer of scattered pages has tens of thousands
- * of chunks, and a reader may see part of one, as it may see part of a
- * buffer being freed (whose count is zero: it cannot pin it) or being made
- * (which nobody maps yet).
+ * The first reservation @assoc still owns: taken out of @vcm's tree (true),
+ * or, if other devices still map it, turned into a shared one (false, and
+ * *@view is the CPU view to drop).
  */
-#define VCM_INDEX_BATCH		64U
-
-/**
- * vcm_index_add() - make a new buffer's pages findable
- * @phys: the buffer, with its chunks filled in
- *
- * Also numbers the chunks: each learns its buffer and its page offset.
- */
-void vcm_index_add(struct vcm_phys *phys)
+struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
+				 void **view)
 {
-	unsigned long flags, pgoff = 0;
-	unsigned int i, n;
+	struct vcm *vcm = assoc->vcm;
+	unsigned long irqflags;
+	struct vcm_res *res;
 
-	for (i = 0; i < phys->nr_chunks; i++) {
-		phys->chunks[i].phys = phys;
-		phys->chunks[i].pgoff = pgoff;
-		pgoff += phys->chunks[i].nr_pages;
-	}
-	for (i = 0; i < phys->nr_chunks; i += n) {
-		n = min(phys->nr_chunks - i, VCM_INDEX_BATCH);
-		spin_lock_irqsave(&vcm_index_lock, flags);
-		vcm_index_insert_locked(&phys->chunks[i], n);
-		spin_unlock_irqrestore(&vcm_index_lock, flags);
-	}
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	res = vcm_res_first_owned_locked(assoc);
+	if (res)
+		*last = vcm_res_end_creator(res, view);
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	return res;
 }
 
 /**
- * vcm_index_del() - forget a buffer's pages, before they are freed
- * @phys: the buffer
+ * vcm_res_free_handle() - the creator of a buffer frees it
+ * @assoc: the device
+ * @handle: the address the allocation returned
+ * @size: the size the driver gives
+ * @cpu: the CPU address (or page) the driver gives
+ * @flags: VCM_RES_COHERENT or VCM_RES_PAGES
  *
- * Readers may still look at the chunks until an RCU grace period has
- * passed; they cannot pin the buffer, whose reference count is zero.
+ * Checks that the driver describes the buffer the way it was allocated: a
+ * wrong size is reported and the buffer freed as allocated; a wrong CPU
+ * address means the handle and the pointer disagree about which buffer
+ * is meant, so nothing is freed.  A buffer that other devices of the vcm
+ * still map through this reservation stays mapped for them
+ * (vcm_res_end_creator_locked()); everything is decided under the vcm's
+ * lock, so that neither a racing double free nor a racing unmap sees the
+ * reservation half gone.
  */
-void vcm_index_del(struct vcm_phys *phys)
+void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
+			 size_t size, void *cpu, unsigned int flags)
 {
-	unsigned long flags;
-	unsigned int i, n;
+	struct vcm *vcm = assoc->vcm;
+	struct vcm_res *res;
+	unsigned long irqflags;
+	void *view = NULL;
+	bool last = false;
 
-	for (i = 0; i < phys->nr_chunks; i += n) {
-		n = min(phys->nr_chunks - i, VCM_INDEX_BATCH);
-		spin_lock_irqsave(&vcm_index_lock, flags);
-		vcm_index_erase_locked(&phys->chunks[i], n);
-		spin_unlock_irqrestore(&vcm_index_lock, flags);
+	spin_lock_irqsave(&vcm->lock, irqflags);
+	res = vcm_res_find_locked(assoc, handle, flags);
+	if (!res) {
+		vcm_report(assoc, VCM_ERR_UNKNOWN_HANDLE,
+			   "free of %pad (%zu bytes), which is not allocated (double free?)\n",
+			   &handle, size);
+	} else if (cpu != res->cpu_addr) {
+		vcm_report(assoc, VCM_ERR_OWNER_MISMATCH,
+			   "free of %pad with CPU address %p, allocated at %p: not freed\n",
+			   &handle, cpu, res->cpu_addr);
+		res = NULL;
+	} else {
+		if (PAGE_ALIGN(size) != res->size)
+			vcm_report(assoc, VCM_ERR_SIZE_MISMATCH,
+				   "free of %pad with size %zu, allocated with %zu\n",
+				   &handle, size, res->size);
+		last = vcm_res_end_creator(res, &view);
 	}
-}
-
-/* Offset in its buffer of @paddr, which lies in chunk @c. */
-static size_t vcm_chunk_offset(const struct vcm_chunk *c, phys_addr_t paddr)
-{
-	return ((c->pgoff + PHYS_PFN(paddr) - c->pfn) << PAGE_SHIFT) +
-	       offset_in_page(paddr);
-}
-
-/**
- * vcm_index_get() - the VCM buffer that holds a physical range
- * @paddr: start of the range
- * @size: its length, at least 1
- * @offset: set to the offset of @paddr in the buffer
- *
- * Context: any; takes no lock.
- *
- * Return: the buffer with a reference for the caller (vcm_phys_put()), or
- * NULL if the range is not wholly inside one chunk of a live buffer.
- */
-struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
-			       size_t *offset)
-{
-	struct vcm_phys *phys = NULL;
-	struct vcm_chunk *c;
-
-	if (!size || !vcm_index_may_hold(paddr) ||
-	    !atomic_long_read(&vcm_index_chunks))
-		return NULL;
-	rcu_read_lock();
-	c = vcm_index_find_rcu(paddr, size);
-	if (c && kref_get_unless_zero(&c->phys->kref)) {
-		phys = c->phys;
-		*offset = vcm_chunk_offset(c, paddr);
-	}
-	rcu_read_unlock();
-	return phys;
+	spin_unlock_irqrestore(&vcm->lock, irqflags);
+	if (res && last)
+		vcm_res_destroy(res);
+	vcm_res_drop_view(view);
 }
 
 /* ------------------------------------------------------------------------
@@ -932,7 +844,9 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
  * made it, with phys->lock held (irqsave into *@flags), or NULL.  Sets
  * *@foreign when @addr lies in a reservation of the vcm that this device
  * has no mapping through: behind an IOMMU that address must not be handed
- * to the backend, which would unmap someone else's range.
+ * to the backend, which would unmap someone else's range.  The lock goes
+ * to the caller (__release() here, __acquire() there: for sparse, which
+ * cannot follow a lock returned on one path only).
  */
 static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 					dma_addr_t addr, size_t size,
@@ -953,6 +867,7 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 			spin_lock(&res->phys->lock);
 			if (vcm_edge_of_locked(res, assoc)) {
 				spin_unlock(&vcm->lock);
+				__release(&res->phys->lock);
 				return res;
 			}
 			spin_unlock(&res->phys->lock);
@@ -977,7 +892,9 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 		if (!best || res->dir == dir)
 			best = res;
 	}
-	if (!best)
+	if (best)
+		__release(&phys->lock);
+	else
 		spin_unlock_irqrestore(&phys->lock, *flags);
 	/* The reservation, if any, holds the buffer. */
 	vcm_phys_put(phys);
@@ -1018,6 +935,7 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
 				   &addr);
 		return foreign;
 	}
+	__acquire(&res->phys->lock);
 	e = vcm_edge_of_locked(res, assoc);
 	last = vcm_edge_put_locked(res, e, 1, &freed);
 	spin_unlock_irqrestore(&res->phys->lock, flags);
@@ -1047,6 +965,7 @@ struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr)
 			       &foreign);
 	if (!res)
 		return NULL;
+	__acquire(&res->phys->lock);
 	phys = res->phys;
 	kref_get(&phys->kref);
 	spin_unlock_irqrestore(&phys->lock, flags);

@@ -26,7 +26,7 @@
  *   phys->lock (spinlock, irqsave): the list of reservations bound to phys,
  *       and the users and device edges of each of them.  Nests inside
  *       vcm->lock.
- *   vcm_index_lock (spinlock, irqsave, vcm-share.c): writers of the index
+ *   vcm_index_lock (spinlock, irqsave, vcm-index.c): writers of the index
  *       from page frames to buffers; its readers take no lock.
  *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
  *       vcm_phys, read by debugfs.
@@ -236,6 +236,8 @@ struct vcm_declined {
 };
 
 struct dentry;
+struct iommu_domain;
+struct vcm;
 struct vcm_assoc;
 struct vcm_res;
 
@@ -272,6 +274,10 @@ struct vcm_res;
  * @max_mapping_size: largest single mapping
  * @opt_mapping_size: mapping size above which mappings get slower
  * @merge_boundary: boundary at which the backend merges segments (0: none)
+ * @init: set up a new vcm of this kind for @dev's @domain (optional)
+ * @destroy: undo @init, with the vcm's last device gone (optional)
+ * @flush: complete every invalidation still pending, before a device
+ *	leaves (optional)
  */
 struct vcm_backend {
 	const char *name;
@@ -315,6 +321,10 @@ struct vcm_backend {
 	size_t (*max_mapping_size)(struct vcm_assoc *assoc);
 	size_t (*opt_mapping_size)(void);
 	unsigned long (*merge_boundary)(struct vcm_assoc *assoc);
+	int (*init)(struct vcm *vcm, struct device *dev,
+		    struct iommu_domain *domain, bool lazy);
+	void (*destroy)(struct vcm *vcm);
+	void (*flush)(struct vcm *vcm);
 };
 
 struct vcm_iommu;
@@ -370,7 +380,7 @@ struct vcm {
  * @nr_pages: length in pages
  * @pgoff: pages of the buffer before this chunk
  * @phys: the buffer
- * @index: entry in the index from page frames to buffers (vcm-share.c)
+ * @index: entry in the index from page frames to buffers (vcm-index.c)
  */
 struct vcm_chunk {
 	unsigned long pfn;
@@ -586,22 +596,22 @@ static inline long vcm_counter_read(struct vcm_assoc *assoc, size_t offset)
 				     ##__VA_ARGS__);			\
 	} while (0)
 
-/* vcm-core.c */
+/* vcm-core.c: the graph */
 extern struct mutex vcm_graph_lock;
 extern struct list_head vcm_list;
 extern struct list_head vcm_assoc_list;
-extern const struct dma_map_ops vcm_dma_ops;
-extern const struct dma_map_ops vcm_iommu_dma_ops;
+void vcm_graph_set_ops(const struct dma_map_ops *direct,
+		       const struct dma_map_ops *iommu);
+struct vcm *vcm_get(struct device *dev, const struct vcm_backend *backend,
+		    struct iommu_domain *domain, bool lazy);
+void vcm_put(struct vcm *vcm);
+struct vcm_assoc *vcm_assoc_alloc(struct device *dev, bool behind_iommu);
+void vcm_assoc_free(struct vcm_assoc *assoc);
 struct vcm_assoc *vcm_assoc_of(struct device *dev);
 struct vcm_assoc *vcm_assoc_find(struct device *dev);
-struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
-struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
-					   struct iommu_domain *domain,
-					   unsigned int flags);
-void vcm_detach_device(struct device *dev);
-void vcm_detach_unused_device(struct device *dev);
-void vcm_release_device(struct device *dev);
-unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
+void vcm_res_unlink_locked(struct vcm *vcm, struct vcm_res *res);
+struct vcm_res *vcm_res_find_locked(struct vcm_assoc *assoc, dma_addr_t addr,
+				    unsigned int flags);
 struct vcm_res *vcm_res_covering_locked(struct vcm *vcm, dma_addr_t addr);
 struct vcm_phys *vcm_phys_lookup(struct vcm_assoc *assoc, dma_addr_t addr,
 				 unsigned int flags);
@@ -623,8 +633,6 @@ struct vcm_res *vcm_res_create_shared(struct vcm_assoc *assoc,
 				      struct vcm_edge *edge);
 void vcm_res_unbind(struct vcm_res *res);
 void vcm_res_destroy(struct vcm_res *res);
-void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
-			 size_t size, void *cpu, unsigned int flags);
 
 /* vcm-sg.c: DMA segments of scatterlists */
 bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
@@ -641,15 +649,17 @@ void vcm_sg_end(struct scatterlist *out, int count, int nents);
 void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 		     dma_addr_t *end);
 
-/* vcm-attach.c */
+/* vcm-attach.c: devices on and off VCM */
 bool vcm_excluded(struct device *dev);
 extern struct list_head vcm_declined_list;
-const char *vcm_cannot_serve(struct device *dev, bool behind_iommu,
-			     struct iommu_domain *domain);
-bool vcm_exclusion_holds(struct device *dev);
-void vcm_decline(struct device *dev, struct vcm_assoc *assoc,
-		 const char *why);
-void vcm_forget_declined(struct device *dev);
+struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
+struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
+					   struct iommu_domain *domain,
+					   unsigned int flags);
+unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc);
+void vcm_detach_device(struct device *dev);
+void vcm_detach_unused_device(struct device *dev);
+void vcm_release_device(struct device *dev);
 
 /*
  * The bus address at which a one-to-one device reaches [phys, phys + size)
@@ -753,7 +763,7 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 }
 
 /*
- * vcm-share.c: the index from page frames to buffers.  Its read side is
+ * vcm-index.c: the index from page frames to buffers.  Its read side is
  * here, inline, because every streaming mapping asks it once.
  */
 extern struct latch_tree_root vcm_index;
@@ -808,7 +818,7 @@ static __always_inline struct vcm_chunk *vcm_index_find_rcu(phys_addr_t paddr,
 }
 
 /*
- * The index's first stage (vcm-share.c): one bit per page frame, set while
+ * The index's first stage (vcm-index.c): one bit per page frame, set while
  * the page is in a chunk.  Pages past the bitmap's end, or all of them if
  * there is no bitmap, may be.
  */
@@ -829,12 +839,22 @@ static __always_inline bool vcm_index_may_hold(phys_addr_t paddr)
 	       test_bit(pfn, vcm_index_map);
 }
 
+/* Offset in its buffer of @paddr, which lies in chunk @c. */
+static inline size_t vcm_chunk_offset(const struct vcm_chunk *c,
+				      phys_addr_t paddr)
+{
+	return ((c->pgoff + PHYS_PFN(paddr) - c->pfn) << PAGE_SHIFT) +
+	       offset_in_page(paddr);
+}
+
 int vcm_index_map_init(void);
 void vcm_index_map_show(struct seq_file *m);
 void vcm_index_add(struct vcm_phys *phys);
 void vcm_index_del(struct vcm_phys *phys);
 struct vcm_phys *vcm_index_get(phys_addr_t paddr, size_t size,
 			       size_t *offset);
+
+/* vcm-share.c */
 dma_addr_t vcm_share_map_page(struct vcm_assoc *assoc, phys_addr_t paddr,
 			      size_t size, enum dma_data_direction dir,
 			      unsigned long attrs, bool *shared);
@@ -847,6 +867,12 @@ bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			     int nents);
 struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
 bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
+void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
+			 size_t size, void *cpu, unsigned int flags);
+bool vcm_res_owns_any(struct vcm_assoc *assoc);
+struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
+				 void **view);
+void vcm_res_drop_view(void *view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
 void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents);
 void vcm_unpin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
