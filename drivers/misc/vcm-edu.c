@@ -296,9 +296,9 @@ out:
  *   shared-to-device <owner>  a write through a DMA_TO_DEVICE mapping of
  *                the page must fault and leave the buffer untouched
  *   shared-outside <owner>    a write one page past a DMA_FROM_DEVICE
- *                mapping of the page -- where the next page of the buffer
- *                would be if the mapping covered it -- must fault and leave
- *                the rest of the buffer untouched
+ *                mapping of the page (or before it) -- where the buffer's
+ *                next page would be if the mapping covered it -- must fault
+ *                and leave the rest of the buffer untouched
  *
  * One probe per write, so that the test can match each probe's IOVA with
  * the IOMMU's fault report in the kernel log.
@@ -400,6 +400,30 @@ static bool edu_untouched_but(const u8 *buf, size_t size, int skip)
 	return true;
 }
 
+/*
+ * Where shared-outside writes: the page after the mapping (or, if another
+ * mapping of the device holds that address, the page before it), where the
+ * buffer's next (previous) page would be if the mapping covered the whole
+ * buffer.  Sets *@side to +1 or -1; 0 if both neighbours hold other
+ * mappings (the probe cannot tell then).
+ */
+static dma_addr_t edu_outside_iova(struct device *dev, dma_addr_t addr,
+				   struct sg_table *cpu, int *side)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct page *next;
+	phys_addr_t pa;
+
+	for (*side = 1; domain && *side >= -1; *side -= 2) {
+		pa = iommu_iova_to_phys(domain, addr + *side * PAGE_SIZE);
+		next = edu_sgt_page(cpu, (2 + *side) * PAGE_SIZE);
+		if (!pa || pa == page_to_phys(next))
+			return addr + *side * PAGE_SIZE;
+	}
+	*side = 0;
+	return DMA_MAPPING_ERROR;
+}
+
 static int edu_probe_shared(struct edu *edu, const char *owner_name,
 			    bool outside)
 {
@@ -409,8 +433,8 @@ static int edu_probe_shared(struct edu *edu, const char *owner_name,
 	dma_addr_t obuf, addr, at;
 	struct sg_table cpu;
 	struct page *page;
+	int ret, side = 0;
 	u8 *buf, *target;
-	int ret;
 
 	if (!owner)
 		return -ENODEV;
@@ -427,16 +451,16 @@ static int edu_probe_shared(struct edu *edu, const char *owner_name,
 	if (ret)
 		goto free;
 	page = edu_sgt_page(&cpu, 2 * PAGE_SIZE);
-	sg_free_table(&cpu);
 	/* The owner's memory is coherent: nothing to sync, as for PRIME. */
 	addr = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
-		goto free;
-	at = outside ? addr + PAGE_SIZE : addr;
-	target = buf + (outside ? 3 : 2) * PAGE_SIZE;
-	ret = edu_dma(edu, at, EDU_PROBE_LEN, true);
+		goto free_sgt;
+	at = outside ? edu_outside_iova(dev, addr, &cpu, &side) : addr;
+	target = buf + (2 + side) * PAGE_SIZE;
+	ret = at == DMA_MAPPING_ERROR ? -EBUSY :
+	      edu_dma(edu, at, EDU_PROBE_LEN, true);
 	msleep(100);		/* as in edu_probe_streaming() */
 	dma_unmap_page_attrs(dev, addr, PAGE_SIZE, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	snprintf(edu->isolation, sizeof(edu->isolation),
@@ -444,6 +468,8 @@ static int edu_probe_shared(struct edu *edu, const char *owner_name,
 		 &at, outside ? 0 : PAGE_SIZE, EDU_PROBE_LEN,
 		 edu_landed(target, edu->coh, EDU_PROBE_LEN),
 		 edu_untouched_but(buf, EDU_PROBE_BUF, outside ? 2 : -1));
+free_sgt:
+	sg_free_table(&cpu);
 free:
 	dma_free_coherent(odev, EDU_PROBE_BUF, buf, obuf);
 put:
@@ -1580,16 +1606,22 @@ static const struct file_operations edu_heapbench_fops = {
  * second page of each freed again and the first kept, so that the free
  * memory is lone pages, no buddy of which is free.  One kept page in
  * eight goes back then, so that order-1 requests (which the kernel makes)
- * still find blocks.  Writing 0 gives the kept pages back.
+ * still find blocks, and so do EDU_FRAG_SPARE blocks of order 3, set aside
+ * before and freed after: the kernel stacks of new tasks are such blocks
+ * where KASAN rules out vmalloc'd stacks, and a fork that finds none
+ * calls the OOM killer.  (Order-0 requests take the lone pages first.)
+ * Writing 0 gives the kept pages back.
  */
+#define EDU_FRAG_SPARE	128
 static LIST_HEAD(edu_fragments);
 static DEFINE_MUTEX(edu_fragments_lock);	/* protects edu_fragments */
 
 static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
-	unsigned long i, n;
 	struct page *page, *tmp;
+	LIST_HEAD(spare);
+	unsigned long i, n;
 	unsigned int mib;
 	int ret;
 
@@ -1598,6 +1630,13 @@ static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
 		return ret;
 	n = (unsigned long)mib << (20 - PAGE_SHIFT);
 	mutex_lock(&edu_fragments_lock);
+	for (i = 0; mib && i < EDU_FRAG_SPARE; i++) {
+		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
+				   3);
+		if (!page)
+			break;
+		list_add(&page->lru, &spare);
+	}
 	while (mib && global_zone_page_state(NR_FREE_PAGES) > n) {
 		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
 				   1);
@@ -1614,6 +1653,10 @@ static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
 			continue;
 		list_del(&page->lru);
 		__free_page(page);
+	}
+	list_for_each_entry_safe(page, tmp, &spare, lru) {
+		list_del(&page->lru);
+		__free_pages(page, 3);
 	}
 	mutex_unlock(&edu_fragments_lock);
 	return count;

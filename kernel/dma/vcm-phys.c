@@ -222,15 +222,19 @@ struct vcm_run {
 };
 
 /*
- * The largest order in @orders that fits @pages, from the buddy allocator,
- * trying smaller orders of @orders when it fails.  Higher orders do not
- * retry hard: falling back to small pages beats stalling in compaction.
+ * The largest order in *@orders that fits @pages, from the buddy
+ * allocator, trying smaller orders of *@orders when it fails.  Higher
+ * orders do not retry hard: falling back to small pages beats stalling in
+ * compaction.  An order that failed leaves *@orders, so that the rest of
+ * the buffer does not ask for it again (as dma-iommu's allocator and the
+ * system heap do): under fragmentation every chunk would otherwise pay for
+ * a failed attempt at each higher order, compaction included.
  */
 static struct page *vcm_alloc_chunk(int node, unsigned long pages,
-				    unsigned long orders, gfp_t gfp,
+				    unsigned long *orders, gfp_t gfp,
 				    unsigned int *order)
 {
-	unsigned long fit = orders & GENMASK(__fls(pages), 0);
+	unsigned long fit = *orders & GENMASK(__fls(pages), 0);
 	struct page *page;
 
 	while (fit) {
@@ -243,6 +247,8 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
 			split_page(page, *order);
 			return page;
 		}
+		if (*order)
+			*orders &= ~BIT(*order);
 	}
 	return NULL;
 }
@@ -284,7 +290,7 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 		if (fatal_signal_pending(current))
 			goto fail;
 		page = vcm_alloc_chunk(dev ? dev_to_node(dev) : NUMA_NO_NODE,
-				       left, orders, gfp, &order);
+				       left, &orders, gfp, &order);
 		if (!page)
 			goto fail;
 		if (n && tmp[n - 1].pfn + tmp[n - 1].nr_pages == page_to_pfn(page)) {
