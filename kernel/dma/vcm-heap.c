@@ -240,7 +240,7 @@ static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
 	INIT_LIST_HEAD(&buf->attachments);
 	buf->phys = vcm_phys_alloc_chunks(NULL, PAGE_ALIGN(len),
 					  GFP_KERNEL | __GFP_ACCOUNT,
-					  VCM_HEAP_ORDERS);
+					  VCM_HEAP_ORDERS | VCM_ORDERS_IF_FREE);
 	if (!buf->phys) {
 		dmabuf = ERR_PTR(-ENOMEM);
 		goto free;

@@ -232,7 +232,7 @@ struct vcm_run {
  */
 static struct page *vcm_alloc_chunk(int node, unsigned long pages,
 				    unsigned long *orders, gfp_t gfp,
-				    unsigned int *order)
+				    gfp_t high_gfp, unsigned int *order)
 {
 	unsigned long fit = *orders & GENMASK(__fls(pages), 0);
 	struct page *page;
@@ -240,8 +240,7 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
 	while (fit) {
 		*order = __fls(fit);
 		fit &= ~BIT(*order);
-		page = alloc_pages_node(node, *order ? gfp | __GFP_NORETRY |
-					__GFP_NOWARN : gfp, *order);
+		page = alloc_pages_node(node, *order ? high_gfp : gfp, *order);
 		atomic_long_inc(&vcm_chunk_stats[*order][!page]);
 		if (page) {
 			split_page(page, *order);
@@ -259,7 +258,11 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
  * @size: bytes, a multiple of PAGE_SIZE
  * @gfp: allocation flags, blocking
  * @orders: bitmap of the chunk orders worth having (bit n: 2^n pages),
- *	typically the page sizes of the IOMMU that will map the buffer
+ *	typically the page sizes of the IOMMU that will map the buffer; with
+ *	VCM_ORDERS_IF_FREE, chunks above order 0 are taken only where they
+ *	are free, without reclaim or compaction (as the system heap takes
+ *	them: a buffer whose importers are unknown gains little from them);
+ *	without it they get light reclaim (__GFP_NORETRY, as in dma-iommu)
  *
  * Takes the largest chunks first, so that an IOMMU can map the buffer with
  * its large pages, and merges chunks that happen to be adjacent.  Orders
@@ -272,14 +275,18 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 				       gfp_t gfp, unsigned long orders)
 {
 	unsigned long left = size >> PAGE_SHIFT, n = 0, i;
-	struct vcm_run *tmp;
 	struct vcm_phys *phys = NULL;
+	struct vcm_run *tmp;
 	unsigned int order;
 	struct page *page;
+	gfp_t high_gfp;
 
 	if (WARN_ON_ONCE(!PAGE_ALIGNED(size) || !size))
 		return NULL;
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP);
+	high_gfp = gfp | __GFP_NORETRY | __GFP_NOWARN;
+	if (orders & VCM_ORDERS_IF_FREE)
+		high_gfp &= ~__GFP_RECLAIM;
 	orders = (orders & GENMASK(MAX_PAGE_ORDER, 0)) | 1;
 	tmp = kvmalloc_array(left, sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)
@@ -290,7 +297,7 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 		if (fatal_signal_pending(current))
 			goto fail;
 		page = vcm_alloc_chunk(dev ? dev_to_node(dev) : NUMA_NO_NODE,
-				       left, &orders, gfp, &order);
+				       left, &orders, gfp, high_gfp, &order);
 		if (!page)
 			goto fail;
 		if (n && tmp[n - 1].pfn + tmp[n - 1].nr_pages == page_to_pfn(page)) {

@@ -738,6 +738,8 @@ extern spinlock_t vcm_phys_list_lock;
 extern atomic_long_t vcm_chunk_stats[VCM_CHUNK_STAT_ORDERS][2];
 struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 				       gfp_t gfp, u64 limit);
+/* vcm_phys_alloc_chunks(): large chunks only where they are free */
+#define VCM_ORDERS_IF_FREE	BIT(BITS_PER_LONG - 1)
 struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 				       gfp_t gfp, unsigned long orders);
 bool vcm_phys_reachable(struct device *dev, phys_addr_t phys, size_t size,

@@ -51,7 +51,7 @@ DMA API on KUnit devices, and every report VCM gives for bad input; the
 IOMMU backend on a fake IOMMU, in a suite of its own." \
 	kernel/dma/vcm-test.h kernel/dma/vcm-test.c kernel/dma/vcm-iommu-test.c
 mkdir -p drivers/misc
-cp "$VCM_REPO/drivers/misc/vcm-edu.c" drivers/misc/
+cp "$VCM_REPO"/drivers/misc/vcm-edu*.[ch] drivers/misc/
 patch -p1 -s < "$VCM_REPO/patches/0002-misc-vcm-edu-DMA-test-driver-for-QEMU-edu.patch"
 git add -A
 git commit -qs -m "misc: vcm-edu: DMA test driver for QEMU's edu device" \
