@@ -19,22 +19,28 @@ function median(str,   n, i, j, t, a) {
 '
 
 # One boot per configuration; each boot measures the stock backend and VCM
-# on the same device, alternately.
+# on the same device, alternately.  DMA-API debug is off but in the
+# *-dmadebug boots, whose stock backend keeps the records VCM's tracked
+# mode keeps (the cross summary at the end compares the two).
 boots=(
-	"no-iommu|dma=vcm|"
-	"no-iommu-notrack|dma=vcm,notrack|"
-	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
-	"vtd-strict-notrack|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
-	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0|-device intel-iommu,intremap=off"
-	"no-iommu-notrack-icount|dma=vcm,notrack|-icount shift=0,sleep=off"
-	"vtd-strict-notrack-icount|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off -icount shift=0,sleep=off"
+	"no-iommu|dma=vcm dma_debug=off|"
+	"no-iommu-notrack|dma=vcm,notrack dma_debug=off|"
+	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off"
+	"vtd-strict-notrack|dma=vcm,notrack intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off"
+	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0 dma_debug=off|-device intel-iommu,intremap=off"
+	"no-iommu-notrack-icount|dma=vcm,notrack dma_debug=off|-icount shift=0,sleep=off"
+	"vtd-strict-notrack-icount|dma=vcm,notrack intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off -icount shift=0,sleep=off"
+	"no-iommu-dmadebug|dma=vcm,notrack|"
+	"vtd-strict-dmadebug|dma=vcm,notrack intel_iommu=on iommu.strict=1|-device intel-iommu,intremap=off"
 )
+ran=" "
 for boot in "${boots[@]}"; do
 	IFS='|' read -r name args devs <<< "$boot"
 	# VCM_BENCH_ONLY=<name>[,<name>...] runs only those boots;
 	# VCM_BENCH_PARTS=<part>[,<part>...] only those parts (bench.sh);
 	# VCM_BENCH_ARGS, more of the guest's command line (HOT_WORK=...).
 	case ",${VCM_BENCH_ONLY:-$name}," in *",$name,"*) ;; *) continue ;; esac
+	ran="$ran$name "
 	log=$VCM_OUT/bench-$name.log
 	echo
 	echo "=== $name ($args): dma_map_benchmark, stock backend vs VCM ==="
@@ -44,7 +50,7 @@ for boot in "${boots[@]}"; do
 		-m 1G -nodefaults -display none -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$VCM_BUILD/arch/x86/boot/bzImage" \
 		-initrd "$VCM_OUT/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0,0000:00:15.0 dma_debug=off cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS} ${VCM_BENCH_ARGS:-}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 vcmtest=bench $args vcm.exclude=0000:00:12.0,0000:00:15.0 cma=160M ${VCM_BENCH_PARTS:+VCM_BENCH_PARTS=$VCM_BENCH_PARTS} ${VCM_BENCH_ARGS:-}" \
 		$devs -device pci-testdev,addr=10.0 \
 		-device edu,addr=12.0 -device edu,addr=13.0 -device edu,addr=14.0 \
 		-device edu,addr=15.0 \
@@ -189,3 +195,36 @@ END {
 	print "(median of 3 runs each, microseconds, dma_map_benchmark under TCG)"
 }'
 done
+
+# VCM's tracked mode (the default where CONFIG_DMA_API_DEBUG=y: every
+# streaming mapping recorded, every unmap checked) against the stock
+# backend under DMA-API debug, which keeps the same records: boot <tracked>
+# (DMA-API debug off) against boot <debug> (on), which differ in nothing
+# else; only when both ran in this invocation.
+cross() {	# cross <tracked boot> <debug boot>
+	case "$ran" in *" $1 "*) ;; *) return 0 ;; esac
+	case "$ran" in *" $2 "*) ;; *) return 0 ;; esac
+	echo
+	echo "=== VCM tracked ($1, no DMA-API debug) vs the stock backend under DMA-API debug ($2) ==="
+	{ grep -a '^HOTBENCH' "$VCM_OUT/bench-$1.log" | sed 's/^/T /' || true
+	  grep -a '^HOTBENCH' "$VCM_OUT/bench-$2.log" | sed 's/^/D /' || true
+	} | tr -d '\r' | awk "$AWK_MEDIAN"'
+function v(str) { return str == "" ? "missing" : sprintf("%d", median(str)) }
+{
+	delete f
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	if (f["ok"] != 1 || f["mode"] == "ring") next
+	k = f["mode"] ", " f["live"]; keys[k] = 1
+	if ($1 == "T" && f["backend"] == "vcm") t[k] = t[k] " " f["best_ns"]
+	if ($1 == "D" && f["backend"] == "stock") d[k] = d[k] " " f["best_ns"]
+}
+END {
+	printf "  %-14s | %14s %14s %10s\n", "workload", "vcm tracked", "stock+debug", "ratio"
+	for (k in keys)
+		printf "  %-14s | %14s %14s %10s\n", k, v(t[k]), v(d[k]),
+		       t[k] == "" || d[k] == "" ? "missing" : sprintf("%.2f", median(t[k]) / median(d[k]))
+	print "  (ns per map+unmap pair, best batch, medians of the runs; different boots)"
+}'
+}
+cross no-iommu no-iommu-dmadebug
+cross vtd-strict vtd-strict-dmadebug

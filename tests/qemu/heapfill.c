@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * heapfill <heap> <bytes>
+ * heapfill <heap> <bytes> [<page offset>]
  *
  * Allocates a buffer of <bytes> from /dev/dma_heap/<heap>, fills it with
  * pseudo-random words through one mmap() of the dma-buf and checks every
  * word through a second mmap() (page tables built anew, from the heap's
  * own list of the buffer's pages): a page missing, or mapped twice, shows
- * as a wrong word.  CPU access is bracketed with DMA_BUF_IOCTL_SYNC, as
+ * as a wrong word.  With <page offset>, a third mmap() from that page of
+ * the buffer to its end (vm_pgoff: an offset inside a chunk, across the
+ * chunks after it) is checked too.  CPU access is bracketed with DMA_BUF_IOCTL_SYNC, as
  * the dma-buf rules want.  Prints one line; exit status 0 if every word
  * was right.
  */
@@ -38,35 +40,42 @@ static int cpu_access(int fd, unsigned long long flags)
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
-/* Map @len bytes of @fd and fill them (@check 0) or check them (1). */
-static long long pass(int fd, size_t len, int check)
+/*
+ * Map @fd from page @skip to its end (@len bytes in all) and fill it
+ * (@check 0) or check it (1); return the 4 KiB blocks that were wrong.
+ */
+static long long pass(int fd, size_t len, int check, size_t skip)
 {
 	uint64_t state = 0x9e3779b97f4a7c15ULL, w[512];
 	unsigned long long rw = check ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE;
+	size_t off, mlen = len - skip * 4096;
 	long long bad = 0;
 	uint64_t *p;
-	size_t off;
 
-	p = mmap(NULL, len, check ? PROT_READ : PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, mlen, check ? PROT_READ : PROT_WRITE, MAP_SHARED, fd,
+		 skip * 4096);
 	if (p == MAP_FAILED) {
 		printf("mmap: %s\n", strerror(errno));
 		return -1;
 	}
 	if (cpu_access(fd, DMA_BUF_SYNC_START | rw)) {
 		printf("sync start: %s\n", strerror(errno));
-		munmap(p, len);
+		munmap(p, mlen);
 		return -1;
 	}
+	/* The words of block i are the i-th 512 of the stream. */
 	for (off = 0; off < len / 8; off += 512) {
 		xorshift_fill(w, 512, &state);
+		if (off < skip * 512)
+			continue;
 		if (!check)
-			memcpy(p + off, w, sizeof(w));
-		else if (memcmp(p + off, w, sizeof(w)))
+			memcpy(p + off - skip * 512, w, sizeof(w));
+		else if (memcmp(p + off - skip * 512, w, sizeof(w)))
 			bad++;
 	}
 	if (cpu_access(fd, DMA_BUF_SYNC_END | rw))
 		bad = -1;
-	munmap(p, len);
+	munmap(p, mlen);
 	return bad;
 }
 
@@ -75,18 +84,22 @@ int main(int argc, char **argv)
 	struct dma_heap_allocation_data data = {
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
+	long long bad, bad_off = 0;
+	size_t skip = 0;
 	char path[64];
-	long long bad;
 	double t0, t1;
 	int heap;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s heap bytes\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s heap bytes [page offset]\n",
+			argv[0]);
 		return 2;
 	}
 	data.len = strtoull(argv[2], NULL, 0);
-	if (!data.len || data.len % 4096) {
-		fprintf(stderr, "bytes: a multiple of 4096\n");
+	if (argc == 4)
+		skip = strtoull(argv[3], NULL, 0);
+	if (!data.len || data.len % 4096 || skip >= data.len / 4096) {
+		fprintf(stderr, "bytes: a multiple of 4096, above the offset\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/dev/dma_heap/%s", argv[1]);
@@ -102,12 +115,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t1 = now_ms();
-	bad = pass(data.fd, data.len, 0);
+	bad = pass(data.fd, data.len, 0, 0);
 	if (!bad)
-		bad = pass(data.fd, data.len, 1);
-	printf("heap=%s bytes=%llu alloc_ms=%.1f bad_blocks=%lld ok=%d\n",
-	       argv[1], (unsigned long long)data.len, t1 - t0, bad, !bad);
+		bad = pass(data.fd, data.len, 1, 0);
+	if (!bad && skip)
+		bad_off = pass(data.fd, data.len, 1, skip);
+	printf("heap=%s bytes=%llu alloc_ms=%.1f bad_blocks=%lld",
+	       argv[1], (unsigned long long)data.len, t1 - t0, bad);
+	if (skip)
+		printf(" from_page=%zu bad_blocks=%lld", skip, bad_off);
+	printf(" ok=%d\n", !bad && !bad_off);
 	close(data.fd);
 	close(heap);
-	return bad ? 1 : 0;
+	return bad || bad_off ? 1 : 0;
 }

@@ -526,6 +526,11 @@ fragmented_heap_test() {
 	# The debug kernel has less to spare (KASAN's shadow, kmemleak):
 	# 128 MiB out of 256 MiB of lone pages there.
 	if [ -n "$debug" ]; then fill_mb=128 left=256; else fill_mb=256 left=320; fi
+	# First, while 2 MiB blocks are free: a buffer of 2 MiB chunks and
+	# pages, mapped to user space again from a page inside its first
+	# chunk (vm_pgoff) to its end, across every chunk after it.
+	out=$(/bin/heapfill vcm $(((8 << 20) + (3 << 12))) 3 2>&1)
+	check heap-mmap-offset-inside-chunk $? "$out"
 	free0=$(awk '/^MemFree/ {print int($2 / 1024)}' /proc/meminfo)
 	echo $left > $f
 	free1=$(awk '/^MemFree/ {print int($2 / 1024)}' /proc/meminfo)
