@@ -676,7 +676,7 @@ isolation_test() {
 	out=$(probe to-device)
 	case "$out" in *"untouched=1 fault_logged=1 vcm_says=mapped_to_"*"without_this_permission") r=0 ;; *) r=1 ;; esac
 	check isolation-to-device-write-faults $r "$out"
-	isolation_shared
+	isolation_shared faults
 	for p in "after-unmap streaming_mapping" "after-free coherent_buffer"; do
 		set -- $p
 		out=$(probe $1)
@@ -706,16 +706,17 @@ isolation_shared_probe() {	# isolation_shared_probe <probe>
 	nums "$s0" "$s1" && [ "$s1" -gt "$s0" ]
 }
 
-isolation_shared() {
+isolation_shared() {	# isolation_shared faults|blocked: what the IOMMU shows
 	[ "$mode" = vtd-lazy ] && return
-	share_pair isolation-shared-to-device-faults || return
+	share_pair "isolation-shared-to-device-$1" || return
 	e=$DEBUG/vcm-edu/$peer
-	isolation_shared_probe shared-to-device; r=$?
-	case "$shared_out" in *" landed=0 untouched=1 fault_logged=1 "*) ;; *) r=1 ;; esac
-	check isolation-shared-to-device-faults $r "$shared_out"
-	isolation_shared_probe shared-outside; r=$?
-	case "$shared_out" in *" landed=0 untouched=1 fault_logged=1 "*) ;; *) r=1 ;; esac
-	check isolation-shared-outside-faults $r "$shared_out"
+	want=" landed=0 untouched=1 "
+	[ "$1" = faults ] && want="${want}fault_logged=1 "
+	for p in to-device outside; do
+		isolation_shared_probe "shared-$p"; r=$?
+		case "$shared_out" in *"$want"*) ;; *) r=1 ;; esac
+		check "isolation-shared-$p-$1" $r "$shared_out"
+	done
 }
 
 # QEMU 7.2's AMD-Vi blocks the DMA but delivers no IO_PAGE_FAULT event to
@@ -727,14 +728,7 @@ isolation_blocked() {
 		case "$out" in *"landed=0 untouched=1 "*) r=0 ;; *) r=1 ;; esac
 		check "isolation-$p-blocked" $r "$out"
 	done
-	share_pair isolation-shared-to-device-blocked || return
-	e=$DEBUG/vcm-edu/$peer
-	isolation_shared_probe shared-to-device; r=$?
-	case "$shared_out" in *" landed=0 untouched=1 "*) ;; *) r=1 ;; esac
-	check isolation-shared-to-device-blocked $r "$shared_out"
-	isolation_shared_probe shared-outside; r=$?
-	case "$shared_out" in *" landed=0 untouched=1 "*) ;; *) r=1 ;; esac
-	check isolation-shared-outside-blocked $r "$shared_out"
+	isolation_shared blocked
 	echo "amdvi: AMD-Vi lines in the kernel log:"
 	dmesg | grep -i "amd-vi" | head -5
 }
