@@ -333,6 +333,9 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 	unsigned long before = vcm_test_nr_phys();
 	struct page *pages[4];
 	struct scatterlist sgl[4];
+	struct page *held[64];
+	struct vcm_phys *phys;
+	struct vcm_res *res;
 	dma_addr_t handle, again;
 	void *cpu;
 	int i;
@@ -353,6 +356,35 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, cpu);
 	KUNIT_EXPECT_EQ(test, f->live, SZ_4M);
 	dma_free_coherent(t->dev, SZ_4M, cpu, again);
+
+	/*
+	 * A native mapping of more chunks than one batch of iommu_map_sg()
+	 * (lone pages: the second page of each order-1 block is freed, the
+	 * first kept, so no two of them are adjacent): the first batch maps
+	 * and is accounted, the second fails half way.  Page tables and
+	 * page-size counters both go back to nothing.
+	 */
+	for (i = 0; i < ARRAY_SIZE(held); i++) {
+		held[i] = alloc_pages(GFP_KERNEL, 1);
+		KUNIT_ASSERT_NOT_NULL(test, held[i]);
+		split_page(held[i], 1);
+		__free_page(held[i] + 1);
+	}
+	phys = vcm_phys_alloc_chunks(NULL, 16 * PAGE_SIZE, GFP_KERNEL, BIT(0));
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		__free_page(held[i]);
+	KUNIT_ASSERT_NOT_NULL(test, phys);
+	KUNIT_ASSERT_GT(test, phys->nr_chunks, 12);
+	f->budget = 12 * PAGE_SIZE;
+	res = vcm_map_phys(t->dev, phys, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
+	KUNIT_EXPECT_EQ(test, f->budget, 0);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->assoc->vcm->iommu->mapped[PAGE_SHIFT]),
+			0);
+	vcm_phys_put(phys);
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), before);
+	f->budget = -1;
 
 	vcm_test_sg_pages(test, sgl, pages, 4);
 	/* The third entry of an sg list fails to map. */

@@ -198,10 +198,28 @@ static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
  * reservations (coherent buffers, native mappings) each page size maps.
  * Streaming mappings are counted per device instead.
  */
-static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
+/*
+ * The bytes of one page size counted so far and not yet added to the
+ * vcm's counter: a buffer of thousands of lone pages costs one atomic add,
+ * not one per page.
+ */
+struct vcm_iommu_tally {
+	struct vcm *vcm;
+	unsigned int idx;	/* log2 of the page size counted */
+	long bytes;
+};
+
+static void vcm_iommu_tally_flush(struct vcm_iommu_tally *t)
+{
+	if (t->bytes)
+		atomic_long_add(t->bytes, &t->vcm->iommu->mapped[t->idx]);
+	t->bytes = 0;
+}
+
+static void vcm_iommu_account(struct vcm_iommu_tally *t, dma_addr_t iova,
 			      phys_addr_t phys, size_t size, long sign)
 {
-	unsigned long pgsizes = vcm->domain->pgsize_bitmap;
+	unsigned long pgsizes = t->vcm->domain->pgsize_bitmap;
 
 	while (size) {
 		unsigned long addr_merge = iova | phys, fit;
@@ -213,7 +231,10 @@ static void vcm_iommu_account(struct vcm *vcm, dma_addr_t iova,
 		if (WARN_ON_ONCE(!fit))
 			return;
 		idx = __fls(fit);
-		atomic_long_add(sign << idx, &vcm->iommu->mapped[idx]);
+		if (idx != t->idx)
+			vcm_iommu_tally_flush(t);
+		t->idx = idx;
+		t->bytes += sign << idx;
 		iova += 1UL << idx;
 		phys += 1UL << idx;
 		size -= 1UL << idx;
@@ -841,15 +862,57 @@ static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
  * Reservations: a buffer of chunks at one IOVA range
  */
 
+/*
+ * Pieces are mapped in batches of VCM_IOMMU_BATCH through iommu_map_sg(),
+ * which merges physically adjacent ones and syncs the IOTLB once per
+ * batch where iommu_map() would once per piece: thousands of times for a
+ * buffer of scattered pages.
+ */
+#define VCM_IOMMU_BATCH	8
+
 /* What binding walks over the pieces of a reservation's buffer range. */
 struct vcm_iommu_walk {
 	struct vcm *vcm;
 	dma_addr_t iova;	/* where the range starts */
 	int prot;
 	gfp_t gfp;
-	long sign;		/* accounting: +1 mapped, -1 unmapped */
 	size_t mapped;		/* bytes mapped so far */
+	struct scatterlist batch[VCM_IOMMU_BATCH];
+	unsigned int nr;	/* pieces in @batch */
+	size_t batch_done;	/* bytes of the range before @batch */
+	size_t batch_len;	/* bytes in @batch */
+	struct vcm_iommu_tally tally;	/* page sizes of what is mapped */
 };
+
+/* Map the pieces gathered in @w->batch, all or none of them. */
+static int vcm_iommu_map_batch(struct vcm_iommu_walk *w)
+{
+	dma_addr_t iova = w->iova + w->batch_done;
+	unsigned int i, nr = w->nr;
+	struct scatterlist *s;
+	ssize_t ret;
+
+	if (!nr)
+		return 0;
+	if (should_fail(&vcm_fail_iommu_map, w->batch_len))
+		ret = -ENOMEM;
+	else
+		ret = iommu_map_sg(w->vcm->domain, iova, w->batch, nr,
+				   w->prot, w->gfp);
+	w->nr = 0;
+	if (ret < 0)
+		return ret;
+	if (WARN_ON_ONCE(ret != w->batch_len)) {
+		iommu_unmap(w->vcm->domain, iova, ret);
+		return -EIO;
+	}
+	w->mapped = w->batch_done + w->batch_len;
+	for_each_sg(w->batch, s, nr, i) {
+		vcm_iommu_account(&w->tally, iova, sg_phys(s), s->length, 1);
+		iova += s->length;
+	}
+	return 0;
+}
 
 static int vcm_iommu_map_piece(phys_addr_t paddr, size_t len, size_t done,
 			       void *arg)
@@ -857,6 +920,28 @@ static int vcm_iommu_map_piece(phys_addr_t paddr, size_t len, size_t done,
 	struct vcm_iommu_walk *w = arg;
 	int ret;
 
+	if (w->nr == VCM_IOMMU_BATCH) {
+		ret = vcm_iommu_map_batch(w);
+		if (ret)
+			return ret;
+	}
+	/*
+	 * A scatterlist carries only memory with a struct page, in pieces
+	 * shorter than 4 GiB; anything else is mapped on its own.
+	 */
+	if (len <= UINT_MAX && pfn_valid(PHYS_PFN(paddr))) {
+		if (!w->nr) {
+			w->batch_done = done;
+			w->batch_len = 0;
+		}
+		sg_set_page(&w->batch[w->nr++], pfn_to_page(PHYS_PFN(paddr)),
+			    len, offset_in_page(paddr));
+		w->batch_len += len;
+		return 0;
+	}
+	ret = vcm_iommu_map_batch(w);
+	if (ret)
+		return ret;
 	/*
 	 * The caller's gfp reaches the page tables: a GFP_ATOMIC
 	 * dma_alloc_coherent() (dma_pool_alloc() in an interrupt handler)
@@ -864,29 +949,43 @@ static int vcm_iommu_map_piece(phys_addr_t paddr, size_t len, size_t done,
 	 */
 	ret = vcm_iommu_map_range(w->vcm, w->iova + done, paddr, len, w->prot,
 				  w->gfp);
-	if (!ret)
-		w->mapped = done + len;
-	return ret;
+	if (ret)
+		return ret;
+	w->mapped = done + len;
+	vcm_iommu_account(&w->tally, w->iova + done, paddr, len, 1);
+	return 0;
 }
+
+/* What accounting walks over: the range's start and the running tally. */
+struct vcm_iommu_account_walk {
+	dma_addr_t iova;
+	long sign;		/* +1 mapped, -1 unmapped */
+	struct vcm_iommu_tally tally;
+};
 
 static int vcm_iommu_account_piece(phys_addr_t paddr, size_t len,
 				   size_t done, void *arg)
 {
-	struct vcm_iommu_walk *w = arg;
+	struct vcm_iommu_account_walk *w = arg;
 
-	vcm_iommu_account(w->vcm, w->iova + done, paddr, len, w->sign);
+	vcm_iommu_account(&w->tally, w->iova + done, paddr, len, w->sign);
 	return 0;
 }
 
-/* Account the pieces of @res, mapped one after the other from its start. */
-static void vcm_iommu_account_res(struct vcm_res *res, long sign)
+/*
+ * Account the first @size bytes of @res, mapped one after the other from
+ * its start.
+ */
+static void vcm_iommu_account_res(struct vcm_res *res, size_t size,
+				  long sign)
 {
-	struct vcm_iommu_walk w = {
-		.vcm = res->vcm, .iova = res->start, .sign = sign,
+	struct vcm_iommu_account_walk w = {
+		.iova = res->start, .sign = sign, .tally.vcm = res->vcm,
 	};
 
-	vcm_phys_walk(res->phys, res->offset, res->size,
+	vcm_phys_walk(res->phys, res->offset, size,
 		      vcm_iommu_account_piece, &w);
+	vcm_iommu_tally_flush(&w.tally);
 }
 
 /*
@@ -915,19 +1014,23 @@ static int vcm_iommu_fill(struct vcm_assoc *assoc, struct vcm_res *res,
 	struct vcm_iommu_walk w = {
 		.vcm = to_vcm(assoc), .iova = res->start, .gfp = gfp,
 		.prot = vcm_iommu_prot(assoc->dev, res->dir, res->attrs),
+		.tally.vcm = to_vcm(assoc),
 	};
 	int ret;
 
+	/* The pieces are accounted as they are mapped: no second walk. */
+	sg_init_table(w.batch, VCM_IOMMU_BATCH);
 	ret = vcm_phys_walk(res->phys, res->offset, res->size,
 			    vcm_iommu_map_piece, &w);
-	if (ret) {
+	if (!ret)
+		ret = vcm_iommu_map_batch(&w);
+	vcm_iommu_tally_flush(&w.tally);
+	if (ret && w.mapped) {
 		/* The pieces before the one that failed are mapped. */
-		if (w.mapped)
-			vcm_iommu_unmap_range(w.vcm, w.iova, w.mapped);
-		return ret;
+		vcm_iommu_unmap_range(w.vcm, w.iova, w.mapped);
+		vcm_iommu_account_res(res, w.mapped, -1);
 	}
-	vcm_iommu_account_res(res, 1);
-	return 0;
+	return ret;
 }
 
 static int vcm_iommu_bind(struct vcm_assoc *assoc, struct vcm_res *res,
@@ -968,7 +1071,7 @@ static void vcm_iommu_empty(struct vcm_res *res)
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
 	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
-	vcm_iommu_account_res(res, -1);
+	vcm_iommu_account_res(res, res->size, -1);
 }
 
 static void vcm_iommu_unbind(struct vcm_res *res)

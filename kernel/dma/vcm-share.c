@@ -813,8 +813,8 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	if (IS_ERR(res))
 		return iommu ? 0 : PTR_ERR(res);
 	/* Behind an IOMMU an entry's parked offset becomes its address. */
-	for_each_sg(sgl, s, nents, i) {
-		if (iommu && vcm_crosses_boundary(dev, res->start - res->offset +
+	for_each_sg(sgl, s, iommu ? nents : 0, i) {
+		if (vcm_crosses_boundary(dev, res->start - res->offset +
 						  sg_dma_address(s),
 						  s->length)) {
 			vcm_share_unmap(assoc, res->start, 1, dir, true);

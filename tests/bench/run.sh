@@ -84,12 +84,15 @@ END {
 	# The dma-buf way: medians over the runs; a way whose runs failed is
 	# shown as failed, never as 0.
 	{ grep -a '^HEAPBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
+BEGIN { nsteps = split("attach map cpu unmap detach", steps) }
 /failed/ { fails[$2 " " $3] = fails[$2 " " $3] + 1; print; next }
 {
 	delete f
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	w = "heap=" f["heap"] " importer=" f["importer"]
 	ns[w] = ns[w] " " f["ns"]
+	for (k = 1; k <= nsteps; k++)
+		st[w, steps[k]] = st[w, steps[k]] " " f[steps[k] "_ns"]
 	meta[w] = f["sg_bytes"] + 4096 * f["pt_pages"]
 	line[w] = sprintf("nents=%d sg_bytes=%d pt_pages=%d", f["nents"], f["sg_bytes"], f["pt_pages"])
 	iommu = f["iommu"]; seen = 1
@@ -104,6 +107,10 @@ END {
 		if (ns[w] == "") { printf "  %-30s failed\n", p[5]; continue }
 		m[i] = median(ns[w]); md[i] = meta[w]
 		printf "  %-30s %10d ns %9d metadata bytes (%s)\n", p[5], m[i], md[i], line[w]
+		printf "  %-30s", ""
+		for (k = 1; k <= nsteps; k++)
+			printf " %s=%s", steps[k], st[w, steps[k]] ~ /[0-9]/ ? sprintf("%d", median(st[w, steps[k]])) : "missing"
+		printf " (ns, medians)\n"
 	}
 	if (m[1] && m[3] && md[1])
 		printf "  VCM heap vs the system heap on the stock backend: %.1fx faster, %.1fx less metadata (iommu=%s; goals behind an IOMMU: 5x, 20x)\n", m[3] / m[1], md[3] / md[1], iommu
