@@ -772,6 +772,14 @@ static bool vcm_crosses_boundary(struct device *dev, dma_addr_t addr,
 	return (addr ^ (addr + len - 1)) & ~(dma_addr_t)dma_get_seg_boundary(dev);
 }
 
+/* Does the reservation @res cross the device's segment boundary? */
+static bool vcm_res_crosses_boundary(struct device *dev,
+				     const struct vcm_res *res)
+{
+	return (res->start ^ (res->start + res->size - 1)) &
+	       ~(dma_addr_t)dma_get_seg_boundary(dev);
+}
+
 /**
  * vcm_share_map_sg() - map a list that lies in one VCM buffer through it
  * @assoc: the device
@@ -799,7 +807,7 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 {
 	struct device *dev = assoc->dev;
 	struct scatterlist *s, *out = NULL;
-	bool iommu = assoc->vcm->kind == VCM_KIND_IOMMU;
+	bool iommu = assoc->vcm->kind == VCM_KIND_IOMMU, cross;
 	struct vcm_share_span span;
 	struct vcm_phys *phys;
 	struct vcm_res *res;
@@ -812,8 +820,13 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	vcm_phys_put(phys);
 	if (IS_ERR(res))
 		return iommu ? 0 : PTR_ERR(res);
-	/* Behind an IOMMU an entry's parked offset becomes its address. */
-	for_each_sg(sgl, s, iommu ? nents : 0, i) {
+	/*
+	 * Behind an IOMMU an entry's parked offset becomes its address.  No
+	 * entry can cross a segment boundary that the whole reservation
+	 * does not cross.
+	 */
+	cross = iommu && vcm_res_crosses_boundary(dev, res);
+	for_each_sg(sgl, s, cross ? nents : 0, i) {
 		if (vcm_crosses_boundary(dev, res->start - res->offset +
 						  sg_dma_address(s),
 						  s->length)) {
