@@ -342,14 +342,23 @@ static int edu_heap_round(struct device *dev, struct dma_buf *dmabuf,
 	return ret;
 }
 
-static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds)
+/*
+ * @first, if not NULL, imports the buffer before this device does and
+ * keeps it mapped while the rounds run: this device is then a second
+ * importer, in the same address space as @first where the two share an
+ * IOMMU group (or both are one-to-one), and what is counted and timed is
+ * what the second import adds.
+ */
+static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds,
+			  struct edu *first)
 {
 	struct device *dev = &edu->pdev->dev;
+	struct device *fdev = first ? &first->pdev->dev : NULL;
+	struct dma_buf_attachment *att, *fatt = NULL;
 	u64 step_ns[EDU_HEAP_STEPS] = {};
-	struct dma_buf_attachment *att;
+	struct sg_table *sgt, *fsgt;
 	struct dma_buf *dmabuf;
 	unsigned int i, nents, segs;
-	struct sg_table *sgt;
 	long pt0, pt1;
 	u64 t0, ns;
 	int ret;
@@ -359,9 +368,15 @@ static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds)
 		return PTR_ERR(dmabuf);
 	/* No engine DMA happens: the buffer may lie above the 28 bits. */
 	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (fdev) {
+		dma_set_mask_and_coherent(fdev, DMA_BIT_MASK(32));
+		ret = edu_heap_import(fdev, dmabuf, &fatt, &fsgt);
+		if (ret)
+			goto put;
+	}
 	ret = edu_heap_import(dev, dmabuf, &att, &sgt);
 	if (ret)
-		goto put;
+		goto release_first;
 	nents = sgt->orig_nents;
 	segs = sgt->nents;
 	/*
@@ -379,15 +394,21 @@ static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds)
 	ns = div_u64(ktime_get_ns() - t0, rounds);
 	if (!ret)
 		scnprintf(edu->share_result, sizeof(edu->share_result),
-			  "size=%zu rounds=%u iommu=%d ns=%llu attach_ns=%llu map_ns=%llu cpu_ns=%llu unmap_ns=%llu detach_ns=%llu nents=%u segs=%u sg_bytes=%zu pt_pages=%ld",
-			  dmabuf->size, rounds, device_iommu_mapped(dev), ns,
+			  "size=%zu rounds=%u iommu=%d first=%s ns=%llu attach_ns=%llu map_ns=%llu cpu_ns=%llu unmap_ns=%llu detach_ns=%llu nents=%u segs=%u sg_bytes=%zu pt_pages=%ld",
+			  dmabuf->size, rounds, device_iommu_mapped(dev),
+			  fdev ? dev_name(fdev) : "none", ns,
 			  div_u64(step_ns[EDU_HEAP_ATTACH], rounds),
 			  div_u64(step_ns[EDU_HEAP_MAP], rounds),
 			  div_u64(step_ns[EDU_HEAP_CPU], rounds),
 			  div_u64(step_ns[EDU_HEAP_UNMAP], rounds),
 			  div_u64(step_ns[EDU_HEAP_DETACH], rounds),
 			  nents, segs, edu_sg_bytes(nents), pt0 - pt1);
+release_first:
+	if (fatt)
+		edu_heap_release(dmabuf, fatt, fsgt);
 put:
+	if (fdev)
+		dma_set_mask_and_coherent(fdev, DMA_BIT_MASK(EDU_DMA_BITS));
 	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
 	dma_buf_put(dmabuf);
 	return ret;
@@ -396,22 +417,45 @@ put:
 static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	struct edu *edu = file->private_data;
+	struct edu *edu = file->private_data, *first = NULL;
+	char cmd[64], name[32];
 	unsigned int rounds;
-	char cmd[32];
-	int fd, ret;
+	int fd, n, ret;
 
 	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
 	if (ret)
 		return ret;
-	if (sscanf(cmd, "%d %u", &fd, &rounds) != 2 || !rounds)
+	n = sscanf(cmd, "%d %u %31s", &fd, &rounds, name);
+	if (n < 2 || !rounds)
 		return -EINVAL;
+	if (n == 3) {
+		first = edu_find(name);
+		if (!first || first == edu) {
+			ret = -ENODEV;
+			goto out;
+		}
+	}
 	mutex_lock(&edu->lock);
+	/*
+	 * The first importer's mask changes for the run: hold its lock too,
+	 * taken second and only tried, so that two devices naming each other
+	 * cannot deadlock.
+	 */
+	if (first && !mutex_trylock(&first->lock)) {
+		ret = -EBUSY;
+		goto unlock;
+	}
 	edu->share_result[0] = 0;
-	ret = edu_heap_bench(edu, fd, rounds);
+	ret = edu_heap_bench(edu, fd, rounds, first);
 	if (ret)
 		edu_fail(edu, "heap benchmark", ret);
+	if (first)
+		mutex_unlock(&first->lock);
+unlock:
 	mutex_unlock(&edu->lock);
+out:
+	if (first)
+		put_device(&first->pdev->dev);
 	return ret ?: count;
 }
 

@@ -51,7 +51,8 @@
  *                                                 of this device three
  *                                                 ways (edu_share_bench());
  *                                                 read: the result line
- *   /sys/kernel/debug/vcm-edu/<device>/heapbench  write "<fd> <rounds>":
+ *   /sys/kernel/debug/vcm-edu/<device>/heapbench  write "<fd> <rounds>
+ *                                                 [<first importer>]":
  *                                                 time importing a dma-buf
  *                                                 (edu_heap_bench()); read:
  *                                                 the result line

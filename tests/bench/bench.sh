@@ -49,18 +49,27 @@ done
 # access bracket, unmap, detach, HEAP_ROUNDS times per run.  Memory is
 # fragmented first, so that the buffers are of many chunks (both heaps
 # fall back to single pages), and the runs alternate, HEAP_REPS of each:
-# "HEAPBENCH heap=.. importer=.. rep=.. <field>=<value>...".
+# "HEAPBENCH heap=.. importer=.. first=.. rep=.. <field>=<value>...".
+# The same three ways again with a second importer in the same address
+# space (first=<device>, which holds its import meanwhile): two edu devices
+# behind one PCIe-to-PCI bridge, one IOMMU group, on VCM (VPAIR) and on the
+# stock backend (SPAIR, excluded at boot), as <first>+<second>.
+VPAIR=0000:01:01.0+0000:01:02.0
+SPAIR=0000:02:01.0+0000:02:02.0
 frag=/sys/kernel/debug/vcm-edu/fragment
 part heap && [ -e /dev/dma_heap/system ] && {
 	echo "${HEAP_FRAGMENT_MIB:-64}" > $frag ||
 		echo "HEAPBENCH fragmentation failed"
 	for rep in $(seq "${HEAP_REPS:-5}"); do
-		for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0; do
-			h=${w%%:*}; d=${w#*:}
+		for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0 \
+			 vcm:$VPAIR system:$VPAIR system:$SPAIR; do
+			h=${w%%:*}; d=${w#*:}; first=none
+			arg=${HEAP_ROUNDS:-10}
+			case $d in *+*) first=${d%+*}; d=${d#*+}; arg="$arg $first" ;; esac
 			out=$(heapshare -b "$h" $((64 << 20)) \
-				/sys/kernel/debug/vcm-edu/$d/heapbench \
-				"${HEAP_ROUNDS:-10}" 2>&1) || out="failed: $out"
-			echo "HEAPBENCH heap=$h importer=$d rep=$rep $(echo $out)"
+				/sys/kernel/debug/vcm-edu/$d/heapbench "$arg" 2>&1) ||
+				out="failed: $out"
+			echo "HEAPBENCH heap=$h importer=$d first=$first rep=$rep $(echo $out)"
 		done
 	done
 	echo 0 > $frag
