@@ -98,7 +98,10 @@ static struct vcm *vcm_domain_owner(struct device *dev)
 	return NULL;
 }
 
-/*
+/**
+ * vcm_group_blocker() - does @dev's IOMMU group keep it off VCM?
+ * @dev: a device behind a translating IOMMU, not on VCM now
+ *
  * One IOVA allocator per domain, decided per IOMMU group.  The devices of
  * a group share one domain, whose IOVAs either dma-iommu or VCM hands out,
  * never both:
@@ -114,8 +117,13 @@ static struct vcm *vcm_domain_owner(struct device *dev)
  *
  * Every bind goes through vcm_graph_lock, so the answer holds until the
  * next attach.
+ *
+ * Context: caller holds vcm_graph_lock.
+ *
+ * Return: the reason, a string constant, or NULL if the group lets VCM
+ * serve @dev.
  */
-static const char *vcm_group_blocker(struct device *dev)
+const char *vcm_group_blocker(struct device *dev)
 {
 	struct iommu_group *group;
 	int ret = 0;

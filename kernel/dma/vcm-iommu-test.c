@@ -755,6 +755,81 @@ static void vcm_test_iommu_hand_back(struct kunit *test)
 		__free_page(pages[i]);
 }
 
+static void vcm_test_group_leave(void *dev)
+{
+	iommu_group_remove_device(dev);
+}
+
+/* @dev in @group, leaving it before it is unregistered. */
+static void vcm_test_group_add(struct kunit *test, struct iommu_group *group,
+			       struct device *dev)
+{
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, 0, iommu_group_add_device(group, dev));
+	ret = kunit_add_action_or_reset(test, vcm_test_group_leave, dev);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+}
+
+static const char *vcm_test_blocker(struct device *dev)
+{
+	const char *why;
+
+	mutex_lock(&vcm_graph_lock);
+	why = vcm_group_blocker(dev);
+	mutex_unlock(&vcm_graph_lock);
+	return why;
+}
+
+/*
+ * One IOVA allocator per domain: a device may go on VCM only if no partner
+ * in its IOMMU group is bound outside VCM.  An unbound partner, or one
+ * bound and served by VCM, lets the device in; one bound with no
+ * association, or still bound after VCM let it go (idle), keeps it out.
+ * KUnit devices are bound to a driver of the kunit bus when registered;
+ * device_release_driver() and device_attach() unbind and bind them.  (A
+ * partner that vcm.exclude= names: the vtd-lazy scenario's check
+ * iommu-group-excluded-as-a-whole.)
+ */
+static void vcm_test_iommu_group_states(struct kunit *test)
+{
+	static const char outside[] =
+		"IOMMU group has a device bound to a driver outside VCM";
+	struct device *dev = kunit_device_register(test, "vcm-grp-dev");
+	struct device *plain = kunit_device_register(test, "vcm-grp-plain");
+	struct vcm_test_dev *served = vcm_test_device(test, "vcm-grp-vcm");
+	struct iommu_group *group;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, plain);
+	KUNIT_ASSERT_NOT_NULL(test, READ_ONCE(plain->driver));
+	group = iommu_group_alloc();
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, group);
+	vcm_test_group_add(test, group, dev);
+	/* Each device holds the group from here on. */
+	iommu_group_put(group);
+	/* Alone, and bound itself: the device never blocks itself. */
+	KUNIT_EXPECT_NULL(test, vcm_test_blocker(dev));
+
+	/* A partner bound outside VCM, unbound, bound again. */
+	vcm_test_group_add(test, group, plain);
+	KUNIT_EXPECT_STREQ(test, vcm_test_blocker(dev), outside);
+	device_release_driver(plain);
+	KUNIT_EXPECT_NULL(test, vcm_test_blocker(dev));
+	KUNIT_EXPECT_EQ(test, device_attach(plain), 1);
+	KUNIT_EXPECT_STREQ(test, vcm_test_blocker(dev), outside);
+	device_release_driver(plain);
+
+	/* A bound partner on VCM lets the device in ... */
+	vcm_test_group_add(test, group, served->dev);
+	KUNIT_EXPECT_NULL(test, vcm_test_blocker(dev));
+	/* ... until VCM lets it go while it stays bound. */
+	vcm_detach_device(served->dev);
+	KUNIT_EXPECT_STREQ(test, vcm_test_blocker(dev), outside);
+	device_release_driver(served->dev);
+	KUNIT_EXPECT_NULL(test, vcm_test_blocker(dev));
+}
+
 /*
  * dma-iommu's per-device latch for PCI devices: 32-bit IOVAs first, until
  * that space is full once; from then on (and with iommu.forcedac=1 from
@@ -1853,6 +1928,7 @@ static struct kunit_case vcm_iommu_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_native_dir),
 	KUNIT_CASE(vcm_test_iommu_unknown_unmap),
 	KUNIT_CASE(vcm_test_iommu_hand_back),
+	KUNIT_CASE(vcm_test_iommu_group_states),
 	KUNIT_CASE(vcm_test_iommu_pci_32bit_latch),
 	KUNIT_CASE(vcm_test_iommu_iova_stack),
 	KUNIT_CASE(vcm_test_iommu_iova_stack_limit),

@@ -651,6 +651,7 @@ void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 
 /* vcm-attach.c: devices on and off VCM */
 bool vcm_excluded(struct device *dev);
+const char *vcm_group_blocker(struct device *dev);
 extern struct list_head vcm_declined_list;
 struct vcm_assoc *vcm_attach_device(struct device *dev, unsigned int flags);
 struct vcm_assoc *vcm_attach_device_domain(struct device *dev,
