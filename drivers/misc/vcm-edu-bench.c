@@ -220,31 +220,24 @@ free:
 	return ret;
 }
 
-static ssize_t edu_sharebench_write(struct file *file,
-				    const char __user *ubuf, size_t count,
-				    loff_t *ppos)
+/* "<MiB> <VCM peer> <stock owner> <stock peer> <rounds>" */
+static int edu_sharebench_cmd(struct edu *edu, char *cmd)
 {
-	struct edu *edu = file->private_data, *vpeer, *speer, *speer2;
-	char cmd[128], vname[32], sname[32], sname2[32];
+	char vname[32], sname[32], sname2[32];
+	struct edu *vpeer, *speer, *speer2;
 	unsigned int mib, rounds;
-	int ret;
+	int ret = -ENODEV;
 
-	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
-	if (ret)
-		return ret;
 	if (sscanf(cmd, "%u %31s %31s %31s %u", &mib, vname, sname, sname2,
 		   &rounds) != 5 || !mib || mib > 1024 || !rounds)
 		return -EINVAL;
 	vpeer = edu_find(vname);
 	speer = edu_find(sname);
 	speer2 = edu_find(sname2);
-	ret = -ENODEV;
 	if (vpeer && speer && speer2 && vpeer != edu && speer != edu &&
 	    speer2 != edu && speer2 != speer) {
-		mutex_lock(&edu->lock);
 		edu->share_result[0] = 0;
 		ret = edu_share_bench(edu, mib, vpeer, speer, speer2, rounds);
-		mutex_unlock(&edu->lock);
 	}
 	if (vpeer)
 		put_device(&vpeer->pdev->dev);
@@ -252,7 +245,14 @@ static ssize_t edu_sharebench_write(struct file *file,
 		put_device(&speer->pdev->dev);
 	if (speer2)
 		put_device(&speer2->pdev->dev);
-	return ret ?: count;
+	return ret;
+}
+
+static ssize_t edu_sharebench_write(struct file *file,
+				    const char __user *ubuf, size_t count,
+				    loff_t *ppos)
+{
+	return edu_write_cmd(file, ubuf, count, edu_sharebench_cmd);
 }
 
 const struct file_operations edu_sharebench_fops = {
@@ -414,17 +414,14 @@ put:
 	return ret;
 }
 
-static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
-				   size_t count, loff_t *ppos)
+/* "<dma-buf fd> <rounds> [<first importer>]" */
+static int edu_heapbench_cmd(struct edu *edu, char *cmd)
 {
-	struct edu *edu = file->private_data, *first = NULL;
-	char cmd[64], name[32];
+	struct edu *first = NULL;
 	unsigned int rounds;
+	char name[32];
 	int fd, n, ret;
 
-	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
-	if (ret)
-		return ret;
 	n = sscanf(cmd, "%d %u %31s", &fd, &rounds, name);
 	if (n < 2 || !rounds)
 		return -EINVAL;
@@ -434,16 +431,15 @@ static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
 			ret = -ENODEV;
 			goto out;
 		}
-	}
-	mutex_lock(&edu->lock);
-	/*
-	 * The first importer's mask changes for the run: hold its lock too,
-	 * taken second and only tried, so that two devices naming each other
-	 * cannot deadlock.
-	 */
-	if (first && !mutex_trylock(&first->lock)) {
-		ret = -EBUSY;
-		goto unlock;
+		/*
+		 * The first importer's mask changes for the run: hold its
+		 * lock too, taken after this device's and only tried, so
+		 * that two devices naming each other cannot deadlock.
+		 */
+		if (!mutex_trylock(&first->lock)) {
+			ret = -EBUSY;
+			goto out;
+		}
 	}
 	edu->share_result[0] = 0;
 	ret = edu_heap_bench(edu, fd, rounds, first);
@@ -451,12 +447,16 @@ static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
 		edu_fail(edu, "heap benchmark", ret);
 	if (first)
 		mutex_unlock(&first->lock);
-unlock:
-	mutex_unlock(&edu->lock);
 out:
 	if (first)
 		put_device(&first->pdev->dev);
-	return ret ?: count;
+	return ret;
+}
+
+static ssize_t edu_heapbench_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	return edu_write_cmd(file, ubuf, count, edu_heapbench_cmd);
 }
 
 const struct file_operations edu_heapbench_fops = {
@@ -890,32 +890,31 @@ out:
 	return ret;
 }
 
-static ssize_t edu_hotbench_write(struct file *file, const char __user *ubuf,
-				  size_t count, loff_t *ppos)
+/* "<pairs> <live> [one|random|ring]" */
+static int edu_hotbench_cmd(struct edu *edu, char *cmd)
 {
 	static const char * const modes[] = {
 		[EDU_HOT_ONE] = "one", [EDU_HOT_RANDOM] = "random",
 		[EDU_HOT_RING] = "ring",
 	};
-	struct edu *edu = file->private_data;
 	unsigned int pairs, live;
-	char cmd[40], mode[8] = "one";
-	int ret, m;
+	char mode[8] = "one";
+	int m;
 
-	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
-	if (ret)
-		return ret;
 	if (sscanf(cmd, "%u %u %7s", &pairs, &live, mode) < 2 || !pairs ||
 	    live > 65536)
 		return -EINVAL;
 	m = match_string(modes, ARRAY_SIZE(modes), mode);
 	if (m < 0 || (m != EDU_HOT_ONE && !live))
 		return -EINVAL;
-	mutex_lock(&edu->lock);
 	edu->share_result[0] = 0;
-	ret = edu_hot_bench(edu, pairs, live, m);
-	mutex_unlock(&edu->lock);
-	return ret ?: count;
+	return edu_hot_bench(edu, pairs, live, m);
+}
+
+static ssize_t edu_hotbench_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	return edu_write_cmd(file, ubuf, count, edu_hotbench_cmd);
 }
 
 const struct file_operations edu_hotbench_fops = {

@@ -731,17 +731,7 @@ static int edu_share(struct edu *edu, char *cmd)
 static ssize_t edu_share_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	struct edu *edu = file->private_data;
-	char cmd[64];
-	int ret;
-
-	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
-	if (ret)
-		return ret;
-	mutex_lock(&edu->lock);
-	ret = edu_share(edu, strim(cmd));
-	mutex_unlock(&edu->lock);
-	return ret ?: count;
+	return edu_write_cmd(file, ubuf, count, edu_share);
 }
 
 ssize_t edu_share_read(struct file *file, char __user *ubuf, size_t count,

@@ -202,11 +202,33 @@ static int edu_round_coherent(struct edu *edu, u8 *ref, size_t len)
 	return edu_compare(edu, "coherent", edu->coh, ref, len);
 }
 
+/*
+ * One streaming DMA of @len bytes between @buf and the device's buffer:
+ * to the device, or back to RAM (@to_ram), mapped for just that.
+ */
+static int edu_stream(struct edu *edu, void *buf, size_t len, bool to_ram)
+{
+	enum dma_data_direction dir = to_ram ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+	struct device *dev = &edu->pdev->dev;
+	dma_addr_t addr;
+	int ret;
+
+	addr = dma_map_single(dev, buf, len, dir);
+	ret = dma_mapping_error(dev, addr);
+	if (ret)
+		return edu_fail(edu, to_ram ? "map from device" :
+				"map to device", ret);
+	ret = edu_dma(edu, addr, len, to_ram);
+	dma_unmap_single(dev, addr, len, dir);
+	if (ret)
+		return edu_fail(edu, to_ram ? "streaming to RAM" :
+				"streaming to device", ret);
+	return 0;
+}
+
 static int edu_round_streaming(struct edu *edu, u8 *ref, size_t len)
 {
-	struct device *dev = &edu->pdev->dev;
 	u8 *src, *dst;
-	dma_addr_t addr;
 	int ret = -ENOMEM;
 
 	/*
@@ -222,32 +244,9 @@ static int edu_round_streaming(struct edu *edu, u8 *ref, size_t len)
 	memcpy(src, ref, len);
 	memset(dst, 0, len);
 
-	addr = dma_map_single(dev, src, len, DMA_TO_DEVICE);
-	ret = dma_mapping_error(dev, addr);
-	if (ret) {
-		edu_fail(edu, "map to device", ret);
-		goto out;
-	}
-	ret = edu_dma(edu, addr, len, false);
-	dma_unmap_single(dev, addr, len, DMA_TO_DEVICE);
-	if (ret) {
-		edu_fail(edu, "streaming to device", ret);
-		goto out;
-	}
-
-	addr = dma_map_single(dev, dst, len, DMA_FROM_DEVICE);
-	ret = dma_mapping_error(dev, addr);
-	if (ret) {
-		edu_fail(edu, "map from device", ret);
-		goto out;
-	}
-	ret = edu_dma(edu, addr, len, true);
-	dma_unmap_single(dev, addr, len, DMA_FROM_DEVICE);
-	if (ret) {
-		edu_fail(edu, "streaming to RAM", ret);
-		goto out;
-	}
-	ret = edu_compare(edu, "streaming", dst, ref, len);
+	ret = edu_stream(edu, src, len, false) ?:
+	      edu_stream(edu, dst, len, true) ?:
+	      edu_compare(edu, "streaming", dst, ref, len);
 out:
 	kfree(dst);
 	kfree(src);
@@ -462,6 +461,7 @@ static int edu_isolation(struct edu *edu, char *probe)
 	struct page *page;
 	int ret;
 
+	edu->isolation[0] = 0;
 	/* The pattern goes into the device's buffer first. */
 	get_random_bytes(edu->coh, EDU_PROBE_LEN);
 	ret = edu_dma(edu, edu->coh_dma, EDU_PROBE_LEN, false);
@@ -509,22 +509,37 @@ int edu_get_cmd(char *buf, size_t size, const char __user *ubuf,
 	return 0;
 }
 
+/**
+ * edu_write_cmd() - what every command file of the device does on a write
+ * @file: the debugfs file, whose private data is the device
+ * @ubuf: the command, from user space
+ * @count: its length
+ * @fn: what the command does, called under the device's lock with the
+ *	command NUL-terminated and trimmed
+ *
+ * Return: @count, or the error of reading the command or of @fn.
+ */
+ssize_t edu_write_cmd(struct file *file, const char __user *ubuf,
+		      size_t count, int (*fn)(struct edu *edu, char *cmd))
+{
+	struct edu *edu = file->private_data;
+	char cmd[64];
+	int ret;
+
+	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
+	if (ret)
+		return ret;
+	mutex_lock(&edu->lock);
+	ret = fn(edu, strim(cmd));
+	mutex_unlock(&edu->lock);
+	return ret ?: count;
+}
+
 static ssize_t edu_isolation_write(struct file *file,
 				   const char __user *ubuf, size_t count,
 				   loff_t *ppos)
 {
-	struct edu *edu = file->private_data;
-	char probe[48];
-	int ret;
-
-	ret = edu_get_cmd(probe, sizeof(probe), ubuf, count);
-	if (ret)
-		return ret;
-	mutex_lock(&edu->lock);
-	edu->isolation[0] = 0;
-	ret = edu_isolation(edu, strim(probe));
-	mutex_unlock(&edu->lock);
-	return ret ?: count;
+	return edu_write_cmd(file, ubuf, count, edu_isolation);
 }
 
 /* Read one of the result strings of @edu, under its lock. */
@@ -724,20 +739,15 @@ static int edu_leak(struct edu *edu, bool sg_only)
 	return 0;
 }
 
+static int edu_leak_cmd(struct edu *edu, char *cmd)
+{
+	return edu_leak(edu, !strcmp(cmd, "sg"));
+}
+
 static ssize_t edu_leak_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
-	struct edu *edu = file->private_data;
-	char cmd[8];
-	int ret;
-
-	ret = edu_get_cmd(cmd, sizeof(cmd), ubuf, count);
-	if (ret)
-		return ret;
-	mutex_lock(&edu->lock);
-	ret = edu_leak(edu, sysfs_streq(cmd, "sg"));
-	mutex_unlock(&edu->lock);
-	return ret ?: count;
+	return edu_write_cmd(file, ubuf, count, edu_leak_cmd);
 }
 
 static const struct file_operations edu_leak_fops = {

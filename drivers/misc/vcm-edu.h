@@ -79,6 +79,8 @@ int edu_compare(struct edu *edu, const char *what, const u8 *got,
 struct edu *edu_find(const char *name);
 int edu_get_cmd(char *buf, size_t size, const char __user *ubuf,
 		size_t count);
+ssize_t edu_write_cmd(struct file *file, const char __user *ubuf,
+		      size_t count, int (*fn)(struct edu *edu, char *cmd));
 struct page *edu_sgt_page(struct sg_table *sgt, size_t off);
 
 /* vcm-edu-share.c */
