@@ -223,9 +223,20 @@ static const struct dma_buf_ops vcm_heap_buf_ops = {
 	.release		= vcm_heap_release,
 };
 
-static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
-					 unsigned long len, u32 fd_flags,
-					 u64 heap_flags)
+/**
+ * vcm_heap_export() - allocate a buffer of the heap and export it
+ * @name: the exporter's name, the heap's
+ * @len: bytes, rounded up to pages
+ * @fd_flags: flags of the dma-buf's file
+ *
+ * What an allocation from /dev/dma_heap/vcm does, without the heap (the
+ * KUnit suite allocates so).
+ *
+ * Return: the dma-buf, or an ERR_PTR(): -EINVAL for a length of 0 or of
+ * more than all memory, -ENOMEM, or the error of dma_buf_export().
+ */
+struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
+				u32 fd_flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct vcm_heap_buffer *buf;
@@ -246,7 +257,7 @@ static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
 		goto free;
 	}
 
-	exp_info.exp_name = dma_heap_get_name(heap);
+	exp_info.exp_name = name;
 	exp_info.ops = &vcm_heap_buf_ops;
 	exp_info.size = buf->phys->size;
 	exp_info.flags = fd_flags;
@@ -259,6 +270,13 @@ free:
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 	return dmabuf;
+}
+
+static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
+					 unsigned long len, u32 fd_flags,
+					 u64 heap_flags)
+{
+	return vcm_heap_export(dma_heap_get_name(heap), len, fd_flags);
 }
 
 static const struct dma_heap_ops vcm_heap_ops = {

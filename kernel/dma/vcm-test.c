@@ -8,11 +8,14 @@
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
+#include <linux/iosys-map.h>
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
@@ -546,6 +549,135 @@ static void vcm_test_sync_bounced(struct kunit *test)
 	vcm_test_no_errors(test, t);
 	vcm_test_put_cma_pages(dev, pages, 2);
 }
+
+#ifdef CONFIG_DMA_VCM_HEAP
+/* Every byte of @len at @p is @c. */
+static bool vcm_test_all(const u8 *p, size_t len, u8 c)
+{
+	return !memchr_inv(p, c, len);
+}
+
+/* @c into, or (@check) checked in, every bounce slot of @sgt. */
+static bool vcm_test_slots(struct device *dev, struct sg_table *sgt, u8 c,
+			   bool check)
+{
+	struct scatterlist *s;
+	bool ok = true;
+	int i;
+
+	for_each_sgtable_dma_sg(sgt, s, i) {
+		u8 *slot = vcm_test_bounce_view(dev, sg_dma_address(s));
+
+		if (check)
+			ok &= vcm_test_all(slot, sg_dma_len(s), c);
+		else
+			memset(slot, c, sg_dma_len(s));
+	}
+	return ok;
+}
+
+/* A device's own io_tlb_mem over its pool, bouncing every mapping. */
+struct vcm_test_forced_swiotlb {
+	struct io_tlb_mem mem;
+	struct io_tlb_mem *orig;
+	struct device *dev;
+};
+
+static void vcm_test_unforce_swiotlb(void *data)
+{
+	struct vcm_test_forced_swiotlb *f = data;
+
+	f->dev->dma_io_tlb_mem = f->orig;
+}
+
+static void vcm_test_force_swiotlb(struct kunit *test, struct device *dev)
+{
+	struct vcm_test_forced_swiotlb *f = kunit_kzalloc(test, sizeof(*f),
+							  GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_TRUE_MSG(test, is_swiotlb_active(dev),
+			      "swiotlb is off: boot with iommu=soft");
+	/* A copy of the pool's io_tlb_mem cannot follow growing pools. */
+	KUNIT_ASSERT_FALSE(test, IS_ENABLED(CONFIG_SWIOTLB_DYNAMIC));
+	f->orig = dev->dma_io_tlb_mem;
+	f->dev = dev;
+	f->mem = *f->orig;
+	f->mem.force_bounce = true;
+	dev->dma_io_tlb_mem = &f->mem;
+	ret = kunit_add_action_or_reset(test, vcm_test_unforce_swiotlb, f);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+}
+
+/*
+ * The heap's CPU access bracket syncs every mapped importer, each way as
+ * the bracket says.  An importer whose swiotlb forces bouncing -- its own
+ * io_tlb_mem over the default pool, as a restricted DMA pool gives a
+ * device -- makes the syncs visible: begin_cpu_access(FROM_DEVICE) brings
+ * the device's bytes in, end_cpu_access(TO_DEVICE) sends the CPU's out,
+ * and a bracket in the other direction moves nothing.  Every chunk of a
+ * buffer of several (a 64 KiB chunk and single pages) is checked.
+ */
+static void vcm_test_heap_cpu_access(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-heap");
+	unsigned long phys_before = vcm_test_nr_phys();
+	size_t len = SZ_64K + 3 * PAGE_SIZE;
+	struct dma_buf_attachment *att;
+	struct device *dev = t->dev;
+	struct iosys_map map;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	u8 *cpu;
+
+	vcm_test_force_swiotlb(test, dev);
+
+	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	att = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att);
+	sgt = dma_buf_map_attachment_unlocked(att, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+	cpu = map.vaddr;
+	/* Bounced, not mapped through the buffer; the map copied zeroes. */
+	KUNIT_EXPECT_GT(test, sgt->orig_nents, 1);
+	KUNIT_EXPECT_GT(test, vcm_test_stat(t, VCM_STAT_BOUNCED), 0);
+	KUNIT_EXPECT_EQ(test, vcm_test_stat(t, VCM_STAT_SHARED), 0);
+	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0, true));
+
+	/* The device writes; a bracket for writing only brings nothing. */
+	vcm_test_slots(dev, sgt, 0x22, false);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
+							  DMA_TO_DEVICE));
+	KUNIT_EXPECT_TRUE(test, vcm_test_all(cpu, len, 0));
+	memset(cpu, 0x33, len);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
+							DMA_TO_DEVICE));
+	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0x33, true));
+
+	/* The device writes again; a bracket for reading brings it in ... */
+	vcm_test_slots(dev, sgt, 0x44, false);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
+							  DMA_FROM_DEVICE));
+	KUNIT_EXPECT_TRUE(test, vcm_test_all(cpu, len, 0x44));
+	/* ... and, ended, sends nothing back. */
+	memset(cpu, 0x55, len);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
+							DMA_FROM_DEVICE));
+	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0x44, true));
+
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+	dma_buf_unmap_attachment_unlocked(att, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, att);
+	/* The release runs from the file's last fput(), deferred here. */
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), phys_before);
+	vcm_test_no_errors(test, t);
+}
+#endif
 
 /* Slots of @dev's swiotlb pool in use, or -1 where nothing counts them. */
 static long vcm_test_swiotlb_used(struct device *dev)
@@ -1657,6 +1789,9 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_map_beyond_mask),
 	KUNIT_CASE(vcm_test_leaked_bounced_sg),
 	KUNIT_CASE(vcm_test_sync_bounced),
+#ifdef CONFIG_DMA_VCM_HEAP
+	KUNIT_CASE(vcm_test_heap_cpu_access),
+#endif
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),
 	KUNIT_CASE(vcm_test_sg_max_segment_wrap),

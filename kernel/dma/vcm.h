@@ -890,8 +890,11 @@ void vcm_share_show(struct seq_file *m, struct vcm_res *res);
 void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res);
 
 /* vcm-heap.c */
+struct dma_buf;
 #ifdef CONFIG_DMA_VCM_HEAP
 int vcm_heap_init(void);
+struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
+				u32 fd_flags);
 #else
 static inline int vcm_heap_init(void)
 {
