@@ -409,8 +409,12 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	}
 	mapped = vcm_share_map_sg(assoc, sgl, nents, dir, attrs);
 	shared = mapped > 0;
-	if (!mapped) {
-		vcm_pin_sg(assoc, sgl, nents);
+	if (shared) {
+		for_each_sg(sgl, s, mapped, i)
+			bytes += sg_dma_len(s);
+	} else if (!mapped) {
+		/* A DMA segment holds what its entries held. */
+		bytes = vcm_pin_sg(assoc, sgl, nents);
 		mapped = be->map_sg(assoc, sgl, nents, dir, attrs);
 		if (mapped < 0)
 			vcm_unpin_sg(assoc, sgl, nents);
@@ -419,8 +423,6 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		vcm_stat_inc(assoc, VCM_STAT_MAP_FAILED);
 		return mapped;
 	}
-	for_each_sg(sgl, s, mapped, i)
-		bytes += sg_dma_len(s);
 	if (unlikely(vcm_track_add(assoc, VCM_MAP_SG, (unsigned long)sgl,
 				   bytes, nents | mapped << 16, dir, shared))) {
 		vcm_unmap_sg_lists(assoc, sgl, nents, mapped, dir,

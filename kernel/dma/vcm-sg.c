@@ -149,17 +149,21 @@ bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
 		       dma_addr_t addr, unsigned int len)
 {
 	dma_addr_t start = sg_dma_address(out);
-	unsigned long boundary = dma_get_seg_boundary(dev);
-	unsigned int max = dma_get_max_seg_size(dev);
+	unsigned long boundary;
+	unsigned int max;
 
+	/* Scattered pages, the common case, fail here: read no limits. */
+	if (addr != start + sg_dma_len(out) || sg_dma_is_bus_address(out))
+		return false;
+	boundary = dma_get_seg_boundary(dev);
+	max = dma_get_max_seg_size(dev);
 	/*
 	 * The length test is a subtraction, as in dma-iommu: with a
 	 * max_segment_size of UINT_MAX (NVMe, mlx5, GPUs) the sum would wrap
 	 * in unsigned int and let a segment of wrapped length through, which
 	 * the unmap would then cover only in part.
 	 */
-	return !sg_dma_is_bus_address(out) && addr == start + sg_dma_len(out) &&
-	       sg_dma_len(out) <= max && len <= max - sg_dma_len(out) &&
+	return sg_dma_len(out) <= max && len <= max - sg_dma_len(out) &&
 	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
 }
 

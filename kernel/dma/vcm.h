@@ -877,7 +877,8 @@ struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
 				 void **view);
 void vcm_res_drop_view(void *view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
-void vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl, int nents);
+size_t vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
+		  int nents);
 void vcm_unpin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		  int nents);
 unsigned long vcm_pin_range(phys_addr_t paddr, size_t size);
