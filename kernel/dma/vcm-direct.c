@@ -45,38 +45,51 @@ static struct vcm_phys *vcm_direct_alloc_phys(struct vcm_assoc *assoc,
 				     assoc->dev->coherent_dma_mask);
 }
 
-static dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
-				      phys_addr_t phys, size_t size,
-				      enum dma_data_direction dir,
-				      unsigned long attrs, bool *bounced)
+/* What the window cannot reach directly is bounced, or refused. */
+static noinline dma_addr_t vcm_direct_bounce(struct vcm_assoc *assoc,
+					     phys_addr_t phys, size_t size,
+					     enum dma_data_direction dir,
+					     unsigned long attrs, bool *bounced)
+{
+	struct device *dev = assoc->dev;
+
+	/* Another device's BAR is not bounced, as by dma-direct. */
+	if (pfn_valid(PHYS_PFN(phys)) &&
+	    is_pci_p2pdma_page(pfn_to_page(PHYS_PFN(phys)))) {
+		vcm_report(assoc, VCM_ERR_MASK,
+			   "peer-to-peer memory %pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and is never bounced\n",
+			   &phys, size, *dev->dma_mask, dev->bus_dma_limit);
+		return DMA_MAPPING_ERROR;
+	}
+	if (!is_swiotlb_active(dev)) {
+		vcm_report(assoc, VCM_ERR_MASK,
+			   "%pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and swiotlb is off\n",
+			   &phys, size, *dev->dma_mask, dev->bus_dma_limit);
+		return DMA_MAPPING_ERROR;
+	}
+	*bounced = true;
+	/* Before the address reaches the driver (vcm_sync_needed()). */
+	WRITE_ONCE(assoc->bounced, true);
+	return swiotlb_map(dev, phys, size, dir, attrs);
+}
+
+/*
+ * Inline, as dma-direct's dma_direct_map_page() is in its map_sg loop: a
+ * list of thousands of pages pays no call per entry for the common case.
+ */
+static __always_inline dma_addr_t vcm_direct_map_phys(struct vcm_assoc *assoc,
+						      phys_addr_t phys,
+						      size_t size,
+						      enum dma_data_direction dir,
+						      unsigned long attrs,
+						      bool *bounced)
 {
 	struct device *dev = assoc->dev;
 	dma_addr_t addr = vcm_direct_addr(dev, phys, size, dir);
 
 	*bounced = false;
-	if (addr == DMA_MAPPING_ERROR) {
-		/* Another device's BAR is not bounced, as by dma-direct. */
-		if (pfn_valid(PHYS_PFN(phys)) &&
-		    is_pci_p2pdma_page(pfn_to_page(PHYS_PFN(phys)))) {
-			vcm_report(assoc, VCM_ERR_MASK,
-				   "peer-to-peer memory %pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and is never bounced\n",
-				   &phys, size, *dev->dma_mask,
-				   dev->bus_dma_limit);
-			return DMA_MAPPING_ERROR;
-		}
-		if (!is_swiotlb_active(dev)) {
-			vcm_report(assoc, VCM_ERR_MASK,
-				   "%pa+%zu is beyond the DMA mask %#llx (bus limit %#llx) and swiotlb is off\n",
-				   &phys, size, *dev->dma_mask,
-				   dev->bus_dma_limit);
-			return DMA_MAPPING_ERROR;
-		}
-		*bounced = true;
-		/* Before the address reaches the driver (vcm_sync_needed()). */
-		WRITE_ONCE(assoc->bounced, true);
-		return swiotlb_map(dev, phys, size, dir, attrs);
-	}
-
+	if (unlikely(addr == DMA_MAPPING_ERROR))
+		return vcm_direct_bounce(assoc, phys, size, dir, attrs, bounced);
 	if (!dev_is_dma_coherent(dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		arch_sync_dma_for_device(phys, size, dir);
 	return addr;

@@ -635,17 +635,78 @@ void vcm_res_unbind(struct vcm_res *res);
 void vcm_res_destroy(struct vcm_res *res);
 
 /* vcm-sg.c: DMA segments of scatterlists */
-bool vcm_sg_can_extend(struct device *dev, struct scatterlist *out,
-		       dma_addr_t addr, unsigned int len);
 int vcm_sg_p2pdma(struct pci_p2pdma_map_state *state, struct device *dev,
 		  struct scatterlist *s);
 int vcm_sg_emit_bus(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		    struct scatterlist **out, struct scatterlist *s);
 void vcm_sg_unmark_bus(struct scatterlist *sgl, int nents);
-int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
-		struct scatterlist **out, dma_addr_t addr, unsigned int len,
-		bool merge);
 void vcm_sg_end(struct scatterlist *out, int count, int nents);
+
+/*
+ * Inline: the map loops of every backend call these once per entry of
+ * lists of up to thousands of entries.
+ */
+/**
+ * vcm_sg_can_extend() - may DMA segment @out grow by an entry?
+ * @dev: the device, whose segment limits apply
+ * @out: the last DMA segment so far
+ * @addr: device address of the entry
+ * @len: its length
+ *
+ * Return: true if @out is not at a PCI bus address (peer-to-peer memory),
+ * the entry starts where @out ends and the grown segment stays within
+ * max_segment_size and does not cross the segment boundary.
+ */
+static inline bool vcm_sg_can_extend(struct device *dev,
+				     struct scatterlist *out,
+				     dma_addr_t addr, unsigned int len)
+{
+	dma_addr_t start = sg_dma_address(out);
+	unsigned long boundary;
+	unsigned int max;
+
+	/* Scattered pages, the common case, fail here: read no limits. */
+	if (addr != start + sg_dma_len(out) || sg_dma_is_bus_address(out))
+		return false;
+	boundary = dma_get_seg_boundary(dev);
+	max = dma_get_max_seg_size(dev);
+	/*
+	 * The length test is a subtraction, as in dma-iommu: with a
+	 * max_segment_size of UINT_MAX (NVMe, mlx5, GPUs) the sum would wrap
+	 * in unsigned int and let a segment of wrapped length through, which
+	 * the unmap would then cover only in part.
+	 */
+	return sg_dma_len(out) <= max && len <= max - sg_dma_len(out) &&
+	       !((start ^ (addr + len - 1)) & ~(dma_addr_t)boundary);
+}
+
+/**
+ * vcm_sg_emit() - add a mapped entry to the DMA segments of a list
+ * @assoc: the device, for its merge counter
+ * @sgl: the list, whose DMA fields are written in place: segment n goes
+ *	into entry n, which is never ahead of the entry being mapped
+ * @out: the last DMA segment so far, NULL before the first; updated
+ * @addr: device address of the entry
+ * @len: its length
+ * @merge: the entry continues *@out (the backend's verdict)
+ *
+ * Return: 1 if the entry started a new DMA segment, 0 if it was merged.
+ */
+static inline int vcm_sg_emit(struct vcm_assoc *assoc, struct scatterlist *sgl,
+			      struct scatterlist **out, dma_addr_t addr,
+			      unsigned int len, bool merge)
+{
+	if (merge) {
+		sg_dma_len(*out) += len;
+		vcm_stat_inc(assoc, VCM_STAT_SG_MERGED);
+		return 0;
+	}
+	*out = *out ? sg_next(*out) : sgl;
+	sg_dma_address(*out) = addr;
+	sg_dma_len(*out) = len;
+	return 1;
+}
+
 void vcm_sg_dma_span(struct scatterlist *sgl, int count, dma_addr_t *first,
 		     dma_addr_t *end);
 
