@@ -632,10 +632,13 @@ static void vcm_iommu_unmap_phys(struct vcm_assoc *assoc, dma_addr_t addr,
 
 /*
  * Unmap the DMA segments of a list.  They cover every mapped granule, but
- * there may be padding between them, so they are unmapped one by one,
- * with one IOTLB sync for all.  Lists are always unmapped strictly, even
- * in lazy mode.  Segments of peer-to-peer memory at its PCI bus address
- * hold no IOVA: they lose their mark and nothing else.
+ * there may be padding between them, which some IOMMU drivers' unmap
+ * stops at: each run of segments whose granules follow each other is
+ * unmapped with one call (a list of scattered pages, merged into
+ * segments of max_segment_size, is usually one run), never a gap, with
+ * one IOTLB sync for all.  Lists are always unmapped strictly, even in
+ * lazy mode.  Segments of peer-to-peer memory at its PCI bus address hold
+ * no IOVA: they lose their mark and nothing else.
  *
  * Return: true if there were IOVA segments, which then lie in
  * [*@first, *@end).
@@ -646,6 +649,7 @@ static bool vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
 {
 	struct iova_domain *iovad = to_iovad(vcm);
 	struct iommu_iotlb_gather gather;
+	dma_addr_t run = 0, run_end = 0;
 	struct scatterlist *s;
 	bool seen = false;
 	int i;
@@ -661,13 +665,20 @@ static bool vcm_iommu_unmap_segments(struct vcm *vcm, struct scatterlist *sgl,
 		}
 		if (!seen)
 			*first = sg_dma_address(s);
-		seen = true;
 		*end = sg_dma_address(s) + sg_dma_len(s);
-		vcm_iommu_unmap_fast(vcm, a, iova_align(iovad, *end) - a,
-				     &gather);
+		if (!seen || a != run_end) {
+			if (seen)
+				vcm_iommu_unmap_fast(vcm, run, run_end - run,
+						     &gather);
+			run = a;
+		}
+		seen = true;
+		run_end = iova_align(iovad, *end);
 	}
-	if (seen)
+	if (seen) {
+		vcm_iommu_unmap_fast(vcm, run, run_end - run, &gather);
 		iommu_iotlb_sync(vcm->domain, &gather);
+	}
 	return seen;
 }
 
