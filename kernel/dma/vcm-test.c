@@ -611,6 +611,30 @@ static void vcm_test_force_swiotlb(struct kunit *test, struct device *dev)
 }
 
 /*
+ * One CPU access bracket of @dir on @dmabuf, whose vmap @cpu holds @was in
+ * every byte: the device writes 0x44 into its bounce slots first, and the
+ * CPU writes 0x55 inside the bracket.  What each side then holds shows
+ * which way each end of the bracket synced.
+ */
+static void vcm_test_bracket(struct kunit *test, struct dma_buf *dmabuf,
+			     struct device *dev, struct sg_table *sgt,
+			     u8 *cpu, size_t len, enum dma_data_direction dir,
+			     u8 was)
+{
+	bool in = dir == DMA_FROM_DEVICE, out = dir == DMA_TO_DEVICE;
+
+	vcm_test_slots(dev, sgt, 0x44, false);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf, dir));
+	KUNIT_EXPECT_TRUE_MSG(test, vcm_test_all(cpu, len, in ? 0x44 : was),
+			      "begin_cpu_access(%d)", dir);
+	memset(cpu, 0x55, len);
+	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf, dir));
+	KUNIT_EXPECT_TRUE_MSG(test, vcm_test_slots(dev, sgt, out ? 0x55 : 0x44,
+						   true),
+			      "end_cpu_access(%d)", dir);
+}
+
+/*
  * The heap's CPU access bracket syncs every mapped importer, each way as
  * the bracket says.  An importer whose swiotlb forces bouncing -- its own
  * io_tlb_mem over the default pool, as a restricted DMA pool gives a
@@ -647,26 +671,11 @@ static void vcm_test_heap_cpu_access(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_stat(t, VCM_STAT_SHARED), 0);
 	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0, true));
 
-	/* The device writes; a bracket for writing only brings nothing. */
-	vcm_test_slots(dev, sgt, 0x22, false);
-	KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
-							  DMA_TO_DEVICE));
-	KUNIT_EXPECT_TRUE(test, vcm_test_all(cpu, len, 0));
-	memset(cpu, 0x33, len);
-	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
-							DMA_TO_DEVICE));
-	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0x33, true));
-
-	/* The device writes again; a bracket for reading brings it in ... */
-	vcm_test_slots(dev, sgt, 0x44, false);
-	KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
-							  DMA_FROM_DEVICE));
-	KUNIT_EXPECT_TRUE(test, vcm_test_all(cpu, len, 0x44));
-	/* ... and, ended, sends nothing back. */
-	memset(cpu, 0x55, len);
-	KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
-							DMA_FROM_DEVICE));
-	KUNIT_EXPECT_TRUE(test, vcm_test_slots(dev, sgt, 0x44, true));
+	/* A bracket for writing brings nothing in and sends the CPU's out. */
+	vcm_test_bracket(test, dmabuf, dev, sgt, cpu, len, DMA_TO_DEVICE, 0);
+	/* A bracket for reading brings the device's in and sends nothing. */
+	vcm_test_bracket(test, dmabuf, dev, sgt, cpu, len, DMA_FROM_DEVICE,
+			 0x55);
 
 	dma_buf_vunmap_unlocked(dmabuf, &map);
 	dma_buf_unmap_attachment_unlocked(att, sgt, DMA_BIDIRECTIONAL);
