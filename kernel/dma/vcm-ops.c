@@ -387,6 +387,24 @@ static void vcm_unmap_sg_lists(struct vcm_assoc *assoc,
 	vcm_unpin_sg(assoc, sgl, nents);
 }
 
+/* DMA segments of a mapped list: up to the zero length map_sg left. */
+static u32 vcm_sg_dma_segments(struct scatterlist *sgl, int nents,
+			       size_t *bytes)
+{
+	struct scatterlist *s;
+	u32 n = 0;
+	int i;
+
+	*bytes = 0;
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		*bytes += sg_dma_len(s);
+		n++;
+	}
+	return n;
+}
+
 /*
  * The record of an sg mapping keeps the entry count the driver passed (low
  * 16 bits) and the DMA segment count (high 16 bits): unmap_sg is called
@@ -397,9 +415,8 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 {
 	struct vcm_assoc *assoc = to_assoc(dev);
 	const struct vcm_backend *be = to_backend(assoc);
-	struct scatterlist *s;
-	size_t bytes = 0;
-	int i, mapped;
+	size_t bytes;
+	int mapped;
 	bool shared;
 
 	vcm_stat_inc(assoc, VCM_STAT_MAP_SG);
@@ -410,8 +427,7 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	mapped = vcm_share_map_sg(assoc, sgl, nents, dir, attrs);
 	shared = mapped > 0;
 	if (shared) {
-		for_each_sg(sgl, s, mapped, i)
-			bytes += sg_dma_len(s);
+		vcm_sg_dma_segments(sgl, mapped, &bytes);
 	} else if (!mapped) {
 		/* A DMA segment holds what its entries held. */
 		bytes = vcm_pin_sg(assoc, sgl, nents);
@@ -432,24 +448,6 @@ static int vcm_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		return -ENOMEM;
 	}
 	return mapped;
-}
-
-/* DMA segments of a mapped list: up to the zero length map_sg left. */
-static u32 vcm_sg_dma_segments(struct scatterlist *sgl, int nents,
-			       size_t *bytes)
-{
-	struct scatterlist *s;
-	u32 n = 0;
-	int i;
-
-	*bytes = 0;
-	for_each_sg(sgl, s, nents, i) {
-		if (!sg_dma_len(s))
-			break;
-		*bytes += sg_dma_len(s);
-		n++;
-	}
-	return n;
 }
 
 static void vcm_unmap_sg(struct device *dev, struct scatterlist *sgl,

@@ -777,17 +777,9 @@ bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 
 /* Does [addr, addr + len) cross the device's segment boundary? */
 static bool vcm_crosses_boundary(struct device *dev, dma_addr_t addr,
-				 unsigned int len)
+				 size_t len)
 {
 	return (addr ^ (addr + len - 1)) & ~(dma_addr_t)dma_get_seg_boundary(dev);
-}
-
-/* Does the reservation @res cross the device's segment boundary? */
-static bool vcm_res_crosses_boundary(struct device *dev,
-				     const struct vcm_res *res)
-{
-	return (res->start ^ (res->start + res->size - 1)) &
-	       ~(dma_addr_t)dma_get_seg_boundary(dev);
 }
 
 /**
@@ -835,7 +827,7 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	 * entry can cross a segment boundary that the whole reservation
 	 * does not cross.
 	 */
-	cross = iommu && vcm_res_crosses_boundary(dev, res);
+	cross = iommu && vcm_crosses_boundary(dev, res->start, res->size);
 	for_each_sg(sgl, s, cross ? nents : 0, i) {
 		if (vcm_crosses_boundary(dev, res->start - res->offset +
 						  sg_dma_address(s),
