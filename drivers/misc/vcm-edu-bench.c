@@ -269,10 +269,37 @@ const struct file_operations edu_sharebench_fops = {
  * dma_buf_map_attachment(), the CPU access bracket, unmap, detach -- timed
  * as one batch, one clock read at each end.  One more import is held
  * while its metadata is counted: the importer's scatterlist (entries, and
- * the bytes sg_alloc_table() takes for them) and the IOMMU page-table
+ * the bytes sg_alloc_table() takes for them), the IOMMU page-table
  * pages its mapping added (NR_SECONDARY_PAGETABLE, where 6.12 accounts
- * them).  The exporter's own attachment struct is left out for both.
+ * them) and, where an importer on VCM maps a VCM buffer, VCM's
+ * reservation: the slab size of one, which overstates what a second
+ * importer adds (an edge).  The exporter's own attachment struct is left
+ * out for both.
  */
+static int edu_vcm_res_bytes(struct device *dev, struct sg_table *sgt,
+			     size_t *bytes)
+{
+	struct vcm_phys *phys;
+	struct vcm_res *res;
+
+	*bytes = 0;
+	if (!dev_is_vcm(dev))
+		return 0;
+	phys = vcm_phys_from_dma(dev, sg_dma_address(sgt->sgl));
+	/* Not a VCM buffer: VCM keeps nothing for the mapping. */
+	if (PTR_ERR(phys) == -ENOENT)
+		return 0;
+	if (IS_ERR(phys))
+		return PTR_ERR(phys);
+	res = vcm_map_phys_range(dev, phys, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	vcm_phys_put(phys);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	*bytes = ksize(res);
+	vcm_unmap(res);
+	return 0;
+}
+
 static size_t edu_sg_bytes(unsigned int nents)
 {
 	if (nents <= SG_MAX_SINGLE_ALLOC)
@@ -347,18 +374,24 @@ static int edu_heap_round(struct device *dev, struct dma_buf *dmabuf,
  * keeps it mapped while the rounds run: this device is then a second
  * importer, in the same address space as @first where the two share an
  * IOMMU group (or both are one-to-one), and what is counted and timed is
- * what the second import adds.
+ * what the second import adds.  @max_seg, if not 0, is the importers'
+ * maximum DMA segment for the run: a PCI device has 64 KiB unless its
+ * driver says more, as the importers of dma-bufs that want contiguous
+ * device addresses do (videobuf2-dma-contig's users, GPU drivers:
+ * UINT_MAX).
  */
 static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds,
-			  struct edu *first)
+			  unsigned int max_seg, struct edu *first)
 {
 	struct device *dev = &edu->pdev->dev;
 	struct device *fdev = first ? &first->pdev->dev : NULL;
 	struct dma_buf_attachment *att, *fatt = NULL;
 	u64 step_ns[EDU_HEAP_STEPS] = {};
 	struct sg_table *sgt, *fsgt;
+	unsigned int seg0 = dma_get_max_seg_size(dev), fseg0 = 0;
 	struct dma_buf *dmabuf;
 	unsigned int i, nents, segs;
+	size_t vcm_bytes;
 	long pt0, pt1;
 	u64 t0, ns;
 	int ret;
@@ -368,8 +401,13 @@ static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds,
 		return PTR_ERR(dmabuf);
 	/* No engine DMA happens: the buffer may lie above the 28 bits. */
 	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (max_seg)
+		dma_set_max_seg_size(dev, max_seg);
 	if (fdev) {
+		fseg0 = dma_get_max_seg_size(fdev);
 		dma_set_mask_and_coherent(fdev, DMA_BIT_MASK(32));
+		if (max_seg)
+			dma_set_max_seg_size(fdev, max_seg);
 		ret = edu_heap_import(fdev, dmabuf, &fatt, &fsgt);
 		if (ret)
 			goto put;
@@ -379,6 +417,7 @@ static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds,
 		goto release_first;
 	nents = sgt->orig_nents;
 	segs = sgt->nents;
+	ret = edu_vcm_res_bytes(dev, sgt, &vcm_bytes);
 	/*
 	 * The page-table pages of the mapping: what its (strict) unmap gives
 	 * back.  A count taken around the map would also see pages that
@@ -394,38 +433,43 @@ static int edu_heap_bench(struct edu *edu, int fd, unsigned int rounds,
 	ns = div_u64(ktime_get_ns() - t0, rounds);
 	if (!ret)
 		scnprintf(edu->share_result, sizeof(edu->share_result),
-			  "size=%zu rounds=%u iommu=%d first=%s ns=%llu attach_ns=%llu map_ns=%llu cpu_ns=%llu unmap_ns=%llu detach_ns=%llu nents=%u segs=%u sg_bytes=%zu pt_pages=%ld",
-			  dmabuf->size, rounds, device_iommu_mapped(dev),
+			  "size=%zu rounds=%u max_seg=%u iommu=%d first=%s ns=%llu attach_ns=%llu map_ns=%llu cpu_ns=%llu unmap_ns=%llu detach_ns=%llu nents=%u segs=%u sg_bytes=%zu pt_pages=%ld vcm_bytes=%zu",
+			  dmabuf->size, rounds, dma_get_max_seg_size(dev),
+			  device_iommu_mapped(dev),
 			  fdev ? dev_name(fdev) : "none", ns,
 			  div_u64(step_ns[EDU_HEAP_ATTACH], rounds),
 			  div_u64(step_ns[EDU_HEAP_MAP], rounds),
 			  div_u64(step_ns[EDU_HEAP_CPU], rounds),
 			  div_u64(step_ns[EDU_HEAP_UNMAP], rounds),
 			  div_u64(step_ns[EDU_HEAP_DETACH], rounds),
-			  nents, segs, edu_sg_bytes(nents), pt0 - pt1);
+			  nents, segs, edu_sg_bytes(nents), pt0 - pt1,
+			  vcm_bytes);
 release_first:
 	if (fatt)
 		edu_heap_release(dmabuf, fatt, fsgt);
 put:
-	if (fdev)
+	if (fdev) {
+		dma_set_max_seg_size(fdev, fseg0);
 		dma_set_mask_and_coherent(fdev, DMA_BIT_MASK(EDU_DMA_BITS));
+	}
+	dma_set_max_seg_size(dev, seg0);
 	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
 	dma_buf_put(dmabuf);
 	return ret;
 }
 
-/* "<dma-buf fd> <rounds> [<first importer>]" */
+/* "<dma-buf fd> <rounds> <max segment, 0: the device's> [<first importer>]" */
 static int edu_heapbench_cmd(struct edu *edu, char *cmd)
 {
+	unsigned int rounds, max_seg;
 	struct edu *first = NULL;
-	unsigned int rounds;
 	char name[32];
 	int fd, n, ret;
 
-	n = sscanf(cmd, "%d %u %31s", &fd, &rounds, name);
-	if (n < 2 || !rounds)
+	n = sscanf(cmd, "%d %u %u %31s", &fd, &rounds, &max_seg, name);
+	if (n < 3 || !rounds)
 		return -EINVAL;
-	if (n == 3) {
+	if (n == 4) {
 		first = edu_find(name);
 		if (!first || first == edu) {
 			ret = -ENODEV;
@@ -442,7 +486,7 @@ static int edu_heapbench_cmd(struct edu *edu, char *cmd)
 		}
 	}
 	edu->share_result[0] = 0;
-	ret = edu_heap_bench(edu, fd, rounds, first);
+	ret = edu_heap_bench(edu, fd, rounds, max_seg, first);
 	if (ret)
 		edu_fail(edu, "heap benchmark", ret);
 	if (first)

@@ -133,15 +133,47 @@ static int edu_view_dma(struct edu *edu, const struct edu_view *v,
 }
 
 /*
- * Lay the windows out over the chunks of @cpu (its CPU entries), and make
- * a random pattern of the buffer's size for them.
+ * The next chunk, @len bytes at *@start, of a buffer of sh->size bytes:
+ * a window astride its end, unless the last window still reaches into it
+ * (up to *@end).
+ */
+static void edu_share_layout_chunk(struct edu_share *sh, size_t *start,
+				   size_t *end, size_t len)
+{
+	struct edu_window *w;
+	size_t a;
+
+	sh->chunks++;
+	if (*start < *end) {		/* touched by the last window */
+		sh->crossed++;
+	} else if (sh->nr_win < EDU_SHARE_WINDOWS) {
+		if (*start + len < sh->size)	/* astride the next boundary */
+			a = max_t(size_t, *start, *start + len -
+				  EDU_WINDOW_LEN / 2);
+		else				/* the last chunk, alone */
+			a = *start + min_t(size_t, EDU_SHARE_OFFSET,
+					   len - min_t(size_t, len,
+						       EDU_WINDOW_LEN));
+		w = &sh->win[sh->nr_win++];
+		w->off = a;
+		w->len = min_t(size_t, EDU_WINDOW_LEN, sh->size - a);
+		*end = a + w->len;
+		sh->crossed++;
+	}
+	*start += len;
+}
+
+/*
+ * Lay the windows out over the chunks of @phys, a VCM buffer, or else of
+ * @cpu (its CPU entries), and make a random pattern of the buffer's size
+ * for them.
  */
 static int edu_share_layout(struct edu_share *sh, struct sg_table *cpu,
-			    size_t size)
+			    struct vcm_phys *phys, size_t size)
 {
-	size_t start = 0, end = 0, a, len;
-	struct edu_window *w;
+	size_t start = 0, end = 0, len;
 	struct scatterlist *s;
+	phys_addr_t addr;
 	unsigned int i;
 
 	sh->size = size;
@@ -149,26 +181,12 @@ static int edu_share_layout(struct edu_share *sh, struct sg_table *cpu,
 	if (!sh->pattern)
 		return -ENOMEM;
 	get_random_bytes(sh->pattern, size);
-	for_each_sgtable_sg(cpu, s, i) {
-		len = s->length;
-		sh->chunks++;
-		if (start < end) {		/* touched by the last window */
-			sh->crossed++;
-		} else if (sh->nr_win < EDU_SHARE_WINDOWS) {
-			if (start + len < size)	/* astride the next boundary */
-				a = max_t(size_t, start, start + len -
-					  EDU_WINDOW_LEN / 2);
-			else			/* the last chunk, alone */
-				a = start + min_t(size_t, EDU_SHARE_OFFSET,
-						  len - min_t(size_t, len,
-							      EDU_WINDOW_LEN));
-			w = &sh->win[sh->nr_win++];
-			w->off = a;
-			w->len = min_t(size_t, EDU_WINDOW_LEN, size - a);
-			end = a + w->len;
-			sh->crossed++;
-		}
-		start += len;
+	if (phys) {
+		for (i = 0; !vcm_phys_chunk(phys, i, &addr, &len); i++)
+			edu_share_layout_chunk(sh, &start, &end, len);
+	} else {
+		for_each_sgtable_sg(cpu, s, i)
+			edu_share_layout_chunk(sh, &start, &end, s->length);
 	}
 	return sh->nr_win ? 0 : -EINVAL;
 }
@@ -388,7 +406,7 @@ static int edu_share_coherent_layout(struct edu *edu, struct edu_share *sh)
 			      EDU_SHARE_SIZE);
 	if (ret)
 		return edu_fail(edu, "dma_get_sgtable", ret);
-	ret = edu_share_layout(sh, &cpu, EDU_SHARE_SIZE);
+	ret = edu_share_layout(sh, &cpu, NULL, EDU_SHARE_SIZE);
 	sg_free_table(&cpu);
 	return ret ? edu_fail(edu, "share layout", ret) : 0;
 }
@@ -491,6 +509,7 @@ static void edu_heap_unmap(struct edu_share *sh, int i)
 static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 {
 	struct device *devs[2] = { &edu->pdev->dev };
+	struct vcm_phys *phys;
 	struct iosys_map map;
 	struct edu_share *sh;
 	int i, ret;
@@ -523,14 +542,19 @@ static int edu_heap_start(struct edu *edu, int fd, const char *peer_name)
 	}
 
 	/*
-	 * The owner writes, through windows over the chunks of its table
-	 * (their lengths: the pages of an imported table are not the
-	 * importer's to look at).
+	 * The owner writes, through windows over the chunks of the buffer:
+	 * VCM's, if the owner maps a VCM buffer (an importer on VCM gets
+	 * DMA segments only), else of its table (their lengths: the pages of
+	 * an imported table are not the importer's to look at).
 	 */
 	ret = edu_heap_map(sh, 0, DMA_FROM_DEVICE);
 	if (ret)
 		return edu_fail(edu, "owner's dma_buf_map_attachment", ret);
-	ret = edu_share_layout(sh, sh->att_sgt[0], sh->dmabuf->size);
+	phys = vcm_phys_from_dma(devs[0], sg_dma_address(sh->att_sgt[0]->sgl));
+	ret = edu_share_layout(sh, sh->att_sgt[0], IS_ERR(phys) ? NULL : phys,
+			       sh->dmabuf->size);
+	if (!IS_ERR(phys))
+		vcm_phys_put(phys);
 	if (ret) {
 		edu_heap_unmap(sh, 0);
 		return edu_fail(edu, "share layout", ret);

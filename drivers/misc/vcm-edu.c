@@ -52,7 +52,9 @@
  *                                                 ways (edu_share_bench());
  *                                                 read: the result line
  *   /sys/kernel/debug/vcm-edu/<device>/heapbench  write "<fd> <rounds>
- *                                                 [<first importer>]":
+ *                                                 <max segment, 0: the
+ *                                                 device's> [<first
+ *                                                 importer>]":
  *                                                 time importing a dma-buf
  *                                                 (edu_heap_bench()); read:
  *                                                 the result line

@@ -3,13 +3,16 @@
  * Virtual Contiguous Memory: the dma-buf heap /dev/dma_heap/vcm.
  *
  * Every buffer is a vcm_phys of large chunks (2 MiB, 1 MiB, 64 KiB, then
- * 4 KiB, largest first), zeroed.  An attachment describes it with one
- * scatterlist entry per chunk, or per maximum segment of the importer --
- * a few entries where the system heap has one per page -- and maps it
- * with the importer's DMA operations: an importer served by VCM finds the
- * pages in VCM's index and maps the buffer once per address space
- * (vcm-share.c), any other importer maps the entries as it would the
- * system heap's.  CPU access, mmap and vmap behave as the system heap's
+ * 4 KiB, largest first), zeroed.  An importer that VCM serves, and that
+ * reaches the buffer without bouncing, gets the buffer's shared
+ * reservation in its address space -- mapped once per address space and
+ * direction, the next importers only take a use of it -- described by its
+ * DMA segments alone (vcm_share_map_phys_sgt()): behind an IOMMU a few
+ * entries however fragmented the buffer is, and no table of the buffer's
+ * pages is built or walked.  Any other importer gets a table of the
+ * buffer's chunks (one entry per chunk, or per maximum segment of the
+ * importer), mapped with its own DMA operations, as the system heap's
+ * table would be.  CPU access, mmap and vmap behave as the system heap's
  * do.
  *
  * The heap exists only with dma=vcm.
@@ -38,7 +41,8 @@
 /**
  * struct vcm_heap_buffer - what a dma-buf of the heap holds
  * @phys: the memory (holds a reference)
- * @lock: protects @attachments, @vmap_cnt and @vaddr
+ * @lock: protects @attachments (and each one's table and state), @vmap_cnt
+ *	and @vaddr
  * @attachments: struct vcm_heap_attachment, one per importer
  * @vmap_cnt: users of @vaddr
  * @vaddr: the kernel mapping, while @vmap_cnt
@@ -54,15 +58,21 @@ struct vcm_heap_buffer {
 /**
  * struct vcm_heap_attachment - one importer of a buffer
  * @dev: the importing device
- * @sgt: the buffer, one entry per chunk
+ * @sgt: while @mapped, the table handed to the importer: DMA segments only
+ *	(@segments_only), or the buffer's chunks mapped with @dev's DMA
+ *	operations
  * @node: entry in the buffer's list
+ * @dir: the direction @sgt is mapped in
  * @mapped: @sgt is mapped for @dev
+ * @segments_only: @sgt came from vcm_share_map_phys_sgt()
  */
 struct vcm_heap_attachment {
 	struct device *dev;
 	struct sg_table sgt;
 	struct list_head node;
+	enum dma_data_direction dir;
 	bool mapped;
+	bool segments_only;
 };
 
 static int vcm_heap_attach(struct dma_buf *dmabuf,
@@ -70,24 +80,30 @@ static int vcm_heap_attach(struct dma_buf *dmabuf,
 {
 	struct vcm_heap_buffer *buf = dmabuf->priv;
 	struct vcm_heap_attachment *a;
-	int ret;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = vcm_phys_to_sgtable_max(buf->phys, &a->sgt,
-				      dma_get_max_seg_size(attach->dev),
-				      GFP_KERNEL);
-	if (ret) {
-		kfree(a);
-		return ret;
-	}
 	a->dev = attach->dev;
 	attach->priv = a;
 	mutex_lock(&buf->lock);
 	list_add(&a->node, &buf->attachments);
 	mutex_unlock(&buf->lock);
 	return 0;
+}
+
+/* Undo the mapping of @a's table and free it.  Caller holds buf->lock. */
+static void vcm_heap_unmap_locked(struct vcm_heap_buffer *buf,
+				  struct vcm_heap_attachment *a)
+{
+	lockdep_assert_held(&buf->lock);
+	a->mapped = false;
+	if (a->segments_only) {
+		vcm_share_unmap_phys_sgt(a->dev, buf->phys, a->dir, &a->sgt);
+		return;
+	}
+	dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
+	sg_free_table(&a->sgt);
 }
 
 static void vcm_heap_detach(struct dma_buf *dmabuf,
@@ -97,32 +113,65 @@ static void vcm_heap_detach(struct dma_buf *dmabuf,
 	struct vcm_heap_attachment *a = attach->priv;
 
 	mutex_lock(&buf->lock);
+	if (a->mapped) {
+		dev_warn(a->dev, "vcm heap: detached with its buffer mapped: unmapped\n");
+		vcm_heap_unmap_locked(buf, a);
+	}
 	list_del(&a->node);
 	mutex_unlock(&buf->lock);
-	sg_free_table(&a->sgt);
 	kfree(a);
 }
 
+/*
+ * The buffer lock orders a map against the CPU access bracket, which reads
+ * @mapped and the table.
+ */
 static struct sg_table *vcm_heap_map(struct dma_buf_attachment *attach,
 				     enum dma_data_direction dir)
 {
+	struct vcm_heap_buffer *buf = attach->dmabuf->priv;
 	struct vcm_heap_attachment *a = attach->priv;
-	int ret;
+	struct device *dev = attach->dev;
+	int ret = 0;
 
-	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, 0);
-	if (ret)
-		return ERR_PTR(ret);
+	mutex_lock(&buf->lock);
+	if (a->mapped) {
+		ret = -EBUSY;
+		goto out;
+	}
+	a->segments_only = !vcm_share_map_phys_sgt(dev, buf->phys, dir,
+						   &a->sgt);
+	if (!a->segments_only) {
+		ret = vcm_phys_to_sgtable_max(buf->phys, &a->sgt,
+					      dma_get_max_seg_size(dev),
+					      GFP_KERNEL);
+		if (ret)
+			goto out;
+		ret = dma_map_sgtable(dev, &a->sgt, dir, 0);
+		if (ret) {
+			sg_free_table(&a->sgt);
+			goto out;
+		}
+	}
+	a->dir = dir;
 	a->mapped = true;
-	return &a->sgt;
+out:
+	mutex_unlock(&buf->lock);
+	return ret ? ERR_PTR(ret) : &a->sgt;
 }
 
 static void vcm_heap_unmap(struct dma_buf_attachment *attach,
 			   struct sg_table *sgt, enum dma_data_direction dir)
 {
+	struct vcm_heap_buffer *buf = attach->dmabuf->priv;
 	struct vcm_heap_attachment *a = attach->priv;
 
-	a->mapped = false;
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	mutex_lock(&buf->lock);
+	if (a->mapped && sgt == &a->sgt)
+		vcm_heap_unmap_locked(buf, a);
+	else
+		dev_warn(a->dev, "vcm heap: unmap of a table it was not given: ignored\n");
+	mutex_unlock(&buf->lock);
 }
 
 /* Hand the buffer to the CPU (@for_cpu) or back to every mapped importer. */
@@ -140,7 +189,9 @@ static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
 	list_for_each_entry(a, &buf->attachments, node) {
 		if (!a->mapped)
 			continue;
-		if (for_cpu)
+		if (a->segments_only)
+			vcm_share_sync_phys(a->dev, buf->phys, dir, !for_cpu);
+		else if (for_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
 		else
 			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);

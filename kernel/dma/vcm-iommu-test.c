@@ -10,8 +10,10 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
@@ -26,11 +28,14 @@
  * device would find it.  It also counts: bytes mapped, bytes mapped per page
  * size, IOTLB syncs and full flushes, and mappings made with a gfp that may
  * sleep.  With a budget, mapping fails (after mapping what fits, as
- * hardware drivers may) once the budget is used up.
+ * hardware drivers may) once the budget is used up.  The counters are
+ * updated under @lock, as two CPUs may map and unmap at once (tests read
+ * them when nothing else runs).
  */
 struct vcm_fake_iommu {
 	struct iommu_domain domain;
 	struct xarray pt;
+	spinlock_t lock;	/* the counters below, and @budget */
 	long live;
 	unsigned long by_size[BITS_PER_LONG];
 	long budget;
@@ -85,9 +90,11 @@ static int vcm_fake_map_pages(struct iommu_domain *d, unsigned long iova,
 			      int prot, gfp_t gfp, size_t *mapped)
 {
 	struct vcm_fake_iommu *f = to_fake(d);
+	unsigned long flags;
 	size_t i;
 	int ret = 0;
 
+	spin_lock_irqsave(&f->lock, flags);
 	if (gfpflags_allow_blocking(gfp))
 		f->blocking_maps++;
 	if (f->budget >= 0) {
@@ -97,6 +104,7 @@ static int vcm_fake_map_pages(struct iommu_domain *d, unsigned long iova,
 		}
 		f->budget -= pgsize * pgcount;
 	}
+	spin_unlock_irqrestore(&f->lock, flags);
 	for (i = 0; i < pgcount; i++) {
 		unsigned long index = (iova + i * pgsize) >> PAGE_SHIFT;
 
@@ -109,8 +117,10 @@ static int vcm_fake_map_pages(struct iommu_domain *d, unsigned long iova,
 			break;
 		}
 	}
+	spin_lock_irqsave(&f->lock, flags);
 	f->live += pgsize * i;
 	f->by_size[__ffs(pgsize)] += pgsize * i;
+	spin_unlock_irqrestore(&f->lock, flags);
 	*mapped = pgsize * i;
 	return ret;
 }
@@ -121,24 +131,36 @@ static size_t vcm_fake_unmap_pages(struct iommu_domain *d, unsigned long iova,
 				   struct iommu_iotlb_gather *gather)
 {
 	struct vcm_fake_iommu *f = to_fake(d);
+	unsigned long flags;
 	size_t i;
 
 	for (i = 0; i < pgcount; i++)
 		if (!xa_erase(&f->pt, (iova + i * pgsize) >> PAGE_SHIFT))
 			break;
+	spin_lock_irqsave(&f->lock, flags);
 	f->live -= pgsize * i;
+	spin_unlock_irqrestore(&f->lock, flags);
 	return pgsize * i;
+}
+
+static void vcm_fake_count(struct vcm_fake_iommu *f, int *counter)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	++*counter;
+	spin_unlock_irqrestore(&f->lock, flags);
 }
 
 static void vcm_fake_iotlb_sync(struct iommu_domain *d,
 				struct iommu_iotlb_gather *gather)
 {
-	to_fake(d)->syncs++;
+	vcm_fake_count(to_fake(d), &to_fake(d)->syncs);
 }
 
 static void vcm_fake_flush_iotlb_all(struct iommu_domain *d)
 {
-	to_fake(d)->flushes++;
+	vcm_fake_count(to_fake(d), &to_fake(d)->flushes);
 }
 
 static phys_addr_t vcm_fake_iova_to_phys(struct iommu_domain *d,
@@ -198,6 +220,7 @@ static struct vcm_test_dev *vcm_test_iommu_device(struct kunit *test,
 	f->domain.geometry.force_aperture = true;
 	f->budget = -1;
 	xa_init(&f->pt);
+	spin_lock_init(&f->lock);
 	ret = kunit_add_action_or_reset(test, vcm_fake_destroy, &f->pt);
 	KUNIT_ASSERT_EQ(test, 0, ret);
 	t->dev = kunit_device_register(test, name);
@@ -1913,6 +1936,94 @@ static void vcm_test_iommu_lazy_full(struct kunit *test)
 	__free_page(page);
 }
 
+#ifdef CONFIG_DMA_VCM_HEAP
+/*
+ * Behind an IOMMU a heap buffer of several chunks is one IOVA range, which
+ * importers get as DMA segments only: the first importer of the domain
+ * maps it, the second in the same direction takes a use of the same
+ * range (same address, no page mapped anew), an importer in the other
+ * direction gets its own, read-only for a to-device map; an importer in
+ * another domain maps it there.  The ranges go with their last importer.
+ */
+static void vcm_test_iommu_heap_segments_only(struct kunit *test)
+{
+	size_t len = SZ_64K + 3 * PAGE_SIZE;
+	struct vcm_fake_iommu *f, *fc;
+	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-ihsa", 0,
+						       &f);
+	struct vcm_test_dev *c = vcm_test_iommu_device(test, "vcm-ihsc", 0,
+						       &fc);
+	struct device *b = kunit_device_register(test, "vcm-ihsb");
+	static const enum dma_data_direction dirs[4] = {
+		DMA_BIDIRECTIONAL, DMA_BIDIRECTIONAL, DMA_TO_DEVICE,
+		DMA_BIDIRECTIONAL,
+	};
+	unsigned long phys_before = vcm_test_nr_phys();
+	struct dma_buf_attachment *att[4];
+	struct device *devs[4];
+	struct vcm_assoc *bassoc;
+	struct sg_table *sgt[4];
+	struct dma_buf *dmabuf;
+	struct vcm_phys *phys;
+	unsigned int nres;
+	int i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	bassoc = vcm_attach_device_domain(b, &f->domain, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bassoc);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   vcm_test_release, b));
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(b, DMA_BIT_MASK(64)));
+	devs[0] = a->dev;
+	devs[1] = b;
+	devs[2] = b;
+	devs[3] = c->dev;
+	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	for (i = 0; i < 4; i++) {
+		att[i] = dma_buf_attach(dmabuf, devs[i]);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att[i]);
+		sgt[i] = dma_buf_map_attachment_unlocked(att[i], dirs[i]);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt[i]);
+	}
+	phys = vcm_phys_from_dma(a->dev, sg_dma_address(sgt[0]->sgl));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_GT(test, vcm_phys_nr_chunks(phys), 1);
+	for (i = 0; i < 4; i++)
+		vcm_test_check_segments(test, devs[i],
+					i == 3 ? &fc->domain : &f->domain,
+					sgt[i], phys);
+	/* 64 KiB segments at most: two for the buffer's 76 KiB. */
+	KUNIT_EXPECT_EQ(test, sgt[0]->nents, 2);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(sgt[1]->sgl),
+			sg_dma_address(sgt[0]->sgl));
+	KUNIT_EXPECT_NE(test, sg_dma_address(sgt[2]->sgl),
+			sg_dma_address(sgt[0]->sgl));
+	KUNIT_EXPECT_EQ(test, f->live, 2 * len);
+	KUNIT_EXPECT_EQ(test, fc->live, len);
+	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(f, sg_dma_address(sgt[0]->sgl)) &
+				IOMMU_WRITE);
+	KUNIT_EXPECT_FALSE(test, vcm_fake_prot(f, sg_dma_address(sgt[2]->sgl)) &
+				 IOMMU_WRITE);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, a->assoc->vcm, &nres),
+			3);
+	KUNIT_EXPECT_EQ(test, nres, 2);
+
+	dma_buf_unmap_attachment_unlocked(att[0], sgt[0], dirs[0]);
+	KUNIT_EXPECT_EQ(test, f->live, 2 * len);
+	dma_buf_unmap_attachment_unlocked(att[1], sgt[1], dirs[1]);
+	KUNIT_EXPECT_EQ(test, f->live, len);
+	dma_buf_unmap_attachment_unlocked(att[2], sgt[2], dirs[2]);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	dma_buf_unmap_attachment_unlocked(att[3], sgt[3], dirs[3]);
+	KUNIT_EXPECT_EQ(test, fc->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->assoc->vcm->nr_shared), 0);
+	vcm_test_heap_release(test, dmabuf, att, 4, phys, phys_before);
+	vcm_test_no_errors(test, a);
+	vcm_test_no_errors(test, c);
+}
+#endif
+
 static struct kunit_case vcm_iommu_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_map_page),
 	KUNIT_CASE(vcm_test_iommu_reserved),
@@ -1935,6 +2046,9 @@ static struct kunit_case vcm_iommu_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_share),
 	KUNIT_CASE(vcm_test_iommu_share_grants),
 	KUNIT_CASE(vcm_test_iommu_share_boundary),
+#ifdef CONFIG_DMA_VCM_HEAP
+	KUNIT_CASE(vcm_test_iommu_heap_segments_only),
+#endif
 	KUNIT_CASE(vcm_test_pin_unshared),
 	KUNIT_CASE(vcm_test_iommu_share_teardown),
 	KUNIT_CASE(vcm_test_iommu_native_range),

@@ -538,6 +538,33 @@ static bool vcm_edge_put_locked(struct vcm_res *res, struct vcm_edge *e,
 }
 
 /*
+ * Drop one of @assoc's uses of @res, under phys->lock (taken irqsave into
+ * @flags, released here); the last use takes the reservation down.
+ */
+static void vcm_share_put_locked(struct vcm_assoc *assoc, struct vcm_res *res,
+				 unsigned long flags)
+	__releases(&res->phys->lock)
+{
+	struct vcm_edge *freed;
+	bool last;
+
+	last = vcm_edge_put_locked(res, vcm_edge_of_locked(res, assoc), 1,
+				   &freed);
+	spin_unlock_irqrestore(&res->phys->lock, flags);
+	kfree(freed);
+	if (last)
+		vcm_res_destroy(res);
+}
+
+static void vcm_share_put(struct vcm_assoc *assoc, struct vcm_res *res)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&res->phys->lock, flags);
+	vcm_share_put_locked(assoc, res, flags);
+}
+
+/*
  * One more streaming mapping of @span of @phys by @assoc: an existing
  * reservation of it in the device's vcm if one fits, else a new one, bound
  * with GFP_ATOMIC (the streaming calls may come from any context).  Two
@@ -854,6 +881,206 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 	return count;
 }
 
+/* ------------------------------------------------------------------------
+ * A whole buffer as DMA segments only: the heap's importers on VCM
+ */
+
+/*
+ * Builds a table of DMA segments from device address ranges, merging what
+ * follows on and splitting at the device's segment limits (the rules of
+ * vcm_sg_can_extend(), for ranges instead of entries).  With @s NULL it
+ * only counts the segments; a second pass fills a table of that size.
+ */
+struct vcm_seg_builder {
+	struct scatterlist *s;		/* the next entry to fill, or NULL */
+	unsigned long boundary;		/* dma_get_seg_boundary() */
+	unsigned int max_seg;		/* dma_get_max_seg_size() */
+	unsigned int count;		/* segments closed */
+	dma_addr_t addr;		/* the open segment, while @len */
+	unsigned int len;
+};
+
+static void vcm_seg_close(struct vcm_seg_builder *b)
+{
+	if (!b->len)
+		return;
+	if (b->s) {
+		/* No page: the dma-buf rules keep importers off the pages. */
+		sg_set_page(b->s, NULL, b->len, 0);
+		sg_dma_address(b->s) = b->addr;
+		sg_dma_len(b->s) = b->len;
+		b->s = sg_next(b->s);
+	}
+	b->count++;
+	b->len = 0;
+}
+
+static void vcm_seg_add(struct vcm_seg_builder *b, dma_addr_t addr,
+			size_t len)
+{
+	while (len) {
+		size_t n, room;
+
+		if (b->len && (addr != b->addr + b->len ||
+			       b->len == b->max_seg ||
+			       (b->addr ^ addr) & ~(dma_addr_t)b->boundary))
+			vcm_seg_close(b);
+		if (!b->len)
+			b->addr = addr;
+		/* Up to the boundary, written so that nothing overflows. */
+		n = min_t(size_t, len, b->max_seg - b->len);
+		room = b->boundary - (addr & b->boundary);
+		if (n - 1 > room)
+			n = room + 1;
+		b->len += n;
+		addr += n;
+		len -= n;
+	}
+}
+
+/* Feed @b the device addresses at which @res maps all of @phys for @dev. */
+static void vcm_seg_add_res(struct vcm_seg_builder *b, struct device *dev,
+			    struct vcm_res *res, struct vcm_phys *phys)
+{
+	unsigned long i;
+
+	if (res->vcm->kind == VCM_KIND_IOMMU) {
+		vcm_seg_add(b, res->start, res->size);
+	} else {
+		for (i = 0; i < phys->nr_chunks; i++)
+			vcm_seg_add(b, phys_to_dma(dev,
+						   PFN_PHYS(phys->chunks[i].pfn)),
+				    phys->chunks[i].nr_pages << PAGE_SHIFT);
+	}
+	vcm_seg_close(b);
+}
+
+/* Can a one-to-one device reach every chunk of @phys without bouncing? */
+static bool vcm_share_direct_ok_all(struct device *dev, struct vcm_phys *phys)
+{
+	unsigned long i;
+
+	for (i = 0; i < phys->nr_chunks; i++)
+		if (!vcm_share_direct_ok(dev, PFN_PHYS(phys->chunks[i].pfn),
+					 phys->chunks[i].nr_pages << PAGE_SHIFT))
+			return false;
+	return true;
+}
+
+/**
+ * vcm_share_sync_phys() - cache maintenance of a whole buffer for a device
+ * @dev: a device that maps the buffer through vcm_share_map_phys_sgt()
+ * @phys: the buffer
+ * @dir: DMA direction
+ * @for_device: hand the buffer to the device (else to the CPU)
+ *
+ * Nothing for a coherent device.  Otherwise every chunk, by its physical
+ * address: the cache lines are the memory's, not the device's.
+ */
+void vcm_share_sync_phys(struct device *dev, struct vcm_phys *phys,
+			 enum dma_data_direction dir, bool for_device)
+{
+	unsigned long i;
+
+	if (dev_is_dma_coherent(dev))
+		return;
+	for (i = 0; i < phys->nr_chunks; i++) {
+		phys_addr_t paddr = PFN_PHYS(phys->chunks[i].pfn);
+		size_t len = phys->chunks[i].nr_pages << PAGE_SHIFT;
+
+		if (for_device)
+			arch_sync_dma_for_device(paddr, len, dir);
+		else if (dir != DMA_TO_DEVICE)
+			arch_sync_dma_for_cpu(paddr, len, dir);
+	}
+}
+
+/**
+ * vcm_share_map_phys_sgt() - map a whole buffer for a device, as DMA segments
+ * @dev: the importing device
+ * @phys: the buffer
+ * @dir: DMA direction
+ * @sgt: set to the table of @dev's DMA segments of the buffer
+ *
+ * What the heap hands an importer that VCM serves and that reaches the
+ * buffer without bouncing: the buffer's shared reservation in the device's
+ * vcm, the same one for every importer of the address space that maps it
+ * in the same direction (the first makes it, the next only take a use of
+ * it), described by its DMA segments alone, split at the device's segment
+ * limits.  Behind an IOMMU that is one range however many chunks the
+ * buffer has; in a one-to-one window a segment per run of adjacent chunks.
+ * No scatterlist of the buffer's pages is built or walked.
+ *
+ * The entries have no pages (sg_page() is NULL, their length is the
+ * segment's): an importer may use only the DMA side of an imported table,
+ * which CONFIG_DMABUF_DEBUG enforces by scrambling the page links, and
+ * exporters of memory without struct pages hand out tables of this kind.
+ * The importer's syncs of such a table, which the dma-buf rules leave to
+ * the exporter, still work: VCM's sync_sg goes by DMA address.
+ *
+ * Context: process context.
+ *
+ * Return: 0; -EOPNOTSUPP if @dev is not served by VCM or, in a one-to-one
+ * window, cannot reach every chunk directly (map a table of the pages the
+ * ordinary way instead); -ENOMEM or -ENOSPC if the reservation or the table
+ * could not be made.
+ */
+int vcm_share_map_phys_sgt(struct device *dev, struct vcm_phys *phys,
+			   enum dma_data_direction dir, struct sg_table *sgt)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+	struct vcm_seg_builder b = {};
+	struct vcm_res *res;
+	int ret;
+
+	if (!assoc || (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
+		       !vcm_share_direct_ok_all(dev, phys)))
+		return -EOPNOTSUPP;
+	res = vcm_share_get(assoc, phys,
+			    vcm_share_span(assoc, phys, 0, phys->size), dir, 0);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	b.boundary = dma_get_seg_boundary(dev);
+	b.max_seg = dma_get_max_seg_size(dev);
+	vcm_seg_add_res(&b, dev, res, phys);
+	ret = sg_alloc_table(sgt, b.count, GFP_KERNEL);
+	if (ret) {
+		vcm_share_put(assoc, res);
+		return ret;
+	}
+	b.s = sgt->sgl;
+	b.count = 0;
+	vcm_seg_add_res(&b, dev, res, phys);
+	sgt->nents = b.count;
+	vcm_share_sync_phys(dev, phys, dir, true);
+	vcm_stat_inc(assoc, VCM_STAT_SHARED);
+	return 0;
+}
+
+/**
+ * vcm_share_unmap_phys_sgt() - undo vcm_share_map_phys_sgt()
+ * @dev: the importing device
+ * @phys: the buffer
+ * @dir: the direction it was mapped in
+ * @sgt: the table it made, freed here
+ *
+ * The use is found by the table's first address, as an unmap of the DMA
+ * API finds it: if the device's driver unbound meanwhile, VCM's teardown
+ * took the device's uses of the buffer already (and reported them), and
+ * there is nothing left to undo.
+ */
+void vcm_share_unmap_phys_sgt(struct device *dev, struct vcm_phys *phys,
+			      enum dma_data_direction dir,
+			      struct sg_table *sgt)
+{
+	struct vcm_assoc *assoc = vcm_assoc_of(dev);
+
+	vcm_share_sync_phys(dev, phys, dir, false);
+	if (assoc)
+		vcm_share_unmap(assoc, sg_dma_address(sgt->sgl), 1, dir, true);
+	sg_free_table(sgt);
+}
+
 /*
  * The reservation through which @assoc mapped @addr, found as the mapping
  * made it, with phys->lock held (irqsave into *@flags), or NULL.  Sets
@@ -934,10 +1161,9 @@ static struct vcm_res *vcm_share_lookup(struct vcm_assoc *assoc,
 bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir, bool recorded)
 {
-	struct vcm_edge *e, *freed;
 	struct vcm_res *res;
 	unsigned long flags;
-	bool foreign, last;
+	bool foreign;
 
 	if (!atomic_long_read(&assoc->vcm->nr_shared))
 		return false;
@@ -951,12 +1177,7 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
 		return foreign;
 	}
 	__acquire(&res->phys->lock);
-	e = vcm_edge_of_locked(res, assoc);
-	last = vcm_edge_put_locked(res, e, 1, &freed);
-	spin_unlock_irqrestore(&res->phys->lock, flags);
-	kfree(freed);
-	if (last)
-		vcm_res_destroy(res);
+	vcm_share_put_locked(assoc, res, flags);
 	return true;
 }
 

@@ -686,7 +686,187 @@ static void vcm_test_heap_cpu_access(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), phys_before);
 	vcm_test_no_errors(test, t);
 }
+
+/**
+ * vcm_test_heap_release() - detach a heap buffer's importers and drop it
+ * @test: the test
+ * @dmabuf: the buffer, from vcm_heap_export()
+ * @att: its attachments, all unmapped
+ * @n: how many
+ * @phys: the test's reference to the VCM buffer behind it, dropped
+ * @phys_before: vcm_test_nr_phys() before the buffer was made
+ *
+ * Every VCM buffer made meanwhile must be gone after.
+ */
+void vcm_test_heap_release(struct kunit *test, struct dma_buf *dmabuf,
+			   struct dma_buf_attachment **att, int n,
+			   struct vcm_phys *phys, unsigned long phys_before)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		dma_buf_detach(dmabuf, att[i]);
+	vcm_phys_put(phys);
+	/* The release runs from the file's last fput(), deferred here. */
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), phys_before);
+}
+
+/*
+ * One-to-one importers of a heap buffer get its DMA segments only: its
+ * chunks' bus addresses in order, split where the device's limits say
+ * (b: three pages at most, nothing across 16 KiB), and one reservation of
+ * the buffer for the window, used by both.  An importer that bounces gets
+ * a table of the buffer's pages, mapped the ordinary way.  A second map of
+ * a mapped attachment is refused; the buffer lives until the last unmap.
+ */
+static void vcm_test_heap_segments_only(struct kunit *test)
+{
+	struct vcm_test_dev *t[3] = {
+		vcm_test_device(test, "vcm-hsa"),
+		vcm_test_device(test, "vcm-hsb"),
+		vcm_test_device(test, "vcm-hsc"),
+	};
+	unsigned long phys_before = vcm_test_nr_phys();
+	struct dma_buf_attachment *att[3];
+	struct sg_table *sgt[3], *again;
+	struct dma_buf *dmabuf;
+	struct vcm_phys *phys;
+	unsigned int nres;
+	int i;
+
+	t[1]->parms.max_segment_size = 3 * PAGE_SIZE;
+	t[1]->parms.segment_boundary_mask = SZ_16K - 1;
+	vcm_test_force_swiotlb(test, t[2]->dev);
+	dmabuf = vcm_heap_export("vcm-test", SZ_64K + 3 * PAGE_SIZE, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	for (i = 0; i < 3; i++) {
+		att[i] = dma_buf_attach(dmabuf, t[i]->dev);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att[i]);
+		sgt[i] = dma_buf_map_attachment_unlocked(att[i],
+							 DMA_BIDIRECTIONAL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt[i]);
+	}
+	phys = vcm_phys_from_dma(t[0]->dev, sg_dma_address(sgt[0]->sgl));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, phys);
+	KUNIT_EXPECT_GT(test, vcm_phys_nr_chunks(phys), 1);
+	vcm_test_check_segments(test, t[0]->dev, NULL, sgt[0], phys);
+	vcm_test_check_segments(test, t[1]->dev, NULL, sgt[1], phys);
+	/* The 64 KiB chunk alone takes eight of b's segments. */
+	KUNIT_EXPECT_GE(test, sgt[1]->nents, 8);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, t[0]->assoc->vcm,
+						   &nres), 2);
+	KUNIT_EXPECT_EQ(test, nres, 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_stat(t[0], VCM_STAT_SHARED), 1);
+	KUNIT_EXPECT_EQ(test, vcm_test_stat(t[1], VCM_STAT_SHARED), 1);
+	KUNIT_EXPECT_NOT_NULL(test, vcm_test_sg_page(sgt[2]->sgl));
+	KUNIT_EXPECT_EQ(test, vcm_test_stat(t[2], VCM_STAT_SHARED), 0);
+	KUNIT_EXPECT_GT(test, vcm_test_stat(t[2], VCM_STAT_BOUNCED), 0);
+	/* The exporter's sync, done by an importer: by DMA address. */
+	dma_sync_sgtable_for_cpu(t[1]->dev, sgt[1], DMA_BIDIRECTIONAL);
+	dma_sync_sgtable_for_device(t[1]->dev, sgt[1], DMA_BIDIRECTIONAL);
+	again = dma_buf_map_attachment_unlocked(att[0], DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EBUSY);
+
+	/* The importers unmap one by one: the reservation goes last. */
+	dma_buf_unmap_attachment_unlocked(att[0], sgt[0], DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, t[0]->assoc->vcm,
+						   &nres), 1);
+	dma_buf_unmap_attachment_unlocked(att[1], sgt[1], DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, vcm_test_shared_maps(phys, t[0]->assoc->vcm,
+						   &nres), 0);
+	KUNIT_EXPECT_EQ(test, nres, 0);
+	dma_buf_unmap_attachment_unlocked(att[2], sgt[2], DMA_BIDIRECTIONAL);
+	vcm_test_heap_release(test, dmabuf, att, 3, phys, phys_before);
+	for (i = 0; i < 3; i++)
+		vcm_test_no_errors(test, t[i]);
+}
 #endif
+
+/**
+ * vcm_test_sg_page() - the page of an entry of an imported table
+ * @s: the entry, as the importer has it
+ *
+ * Return: the page the exporter put there, the scrambling of
+ * CONFIG_DMABUF_DEBUG undone (see mangle_sg_table()).
+ */
+struct page *vcm_test_sg_page(struct scatterlist *s)
+{
+	unsigned long link = s->page_link;
+
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		link ^= ~0xffUL;
+	return (struct page *)(link & ~SG_PAGE_LINK_MASK);
+}
+
+/**
+ * vcm_test_check_segments() - check a table of DMA segments of a buffer
+ * @test: the test
+ * @dev: the device the table was made for
+ * @domain: its IOMMU domain, or NULL for a one-to-one device
+ * @sgt: the table, from the heap's map of all of @phys
+ * @phys: the buffer
+ *
+ * The segments must give the buffer's bytes in order (one-to-one: at
+ * their bus addresses; behind @domain: translating to them), with no page
+ * behind any entry, none longer than the device's maximum segment or
+ * across its boundary, and as few as those limits allow: two segments
+ * that follow each other in device space only where a limit parted them.
+ */
+void vcm_test_check_segments(struct kunit *test, struct device *dev,
+			     struct iommu_domain *domain, struct sg_table *sgt,
+			     struct vcm_phys *phys)
+{
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	unsigned int max = dma_get_max_seg_size(dev), chunk = 0;
+	size_t in_chunk = 0, total = 0, prev_len = 0;
+	dma_addr_t prev_end = 0;
+	struct scatterlist *s;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, sgt->nents, sgt->orig_nents);
+	for_each_sgtable_dma_sg(sgt, s, i) {
+		dma_addr_t addr = sg_dma_address(s);
+		size_t len = sg_dma_len(s);
+
+		KUNIT_EXPECT_NULL(test, vcm_test_sg_page(s));
+		KUNIT_EXPECT_EQ(test, s->length, len);
+		KUNIT_EXPECT_LE(test, len, max);
+		KUNIT_EXPECT_EQ(test, addr & ~(dma_addr_t)boundary,
+				(addr + len - 1) & ~(dma_addr_t)boundary);
+		if (i && addr == prev_end)
+			KUNIT_EXPECT_TRUE_MSG(test, prev_len == max ||
+					      !(addr & boundary),
+					      "segment %u could have merged", i);
+		prev_end = addr + len;
+		prev_len = len;
+		total += len;
+		while (len) {
+			phys_addr_t cpa;
+			size_t clen, n;
+
+			KUNIT_ASSERT_EQ(test, 0, vcm_phys_chunk(phys, chunk,
+								&cpa, &clen));
+			if (domain)
+				KUNIT_EXPECT_EQ(test,
+						iommu_iova_to_phys(domain, addr),
+						cpa + in_chunk);
+			else
+				KUNIT_EXPECT_EQ(test, addr,
+						phys_to_dma(dev, cpa + in_chunk));
+			n = min(len, clen - in_chunk);
+			addr += n;
+			len -= n;
+			in_chunk += n;
+			if (in_chunk == clen) {
+				chunk++;
+				in_chunk = 0;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, total, vcm_phys_size(phys));
+}
 
 /* Slots of @dev's swiotlb pool in use, or -1 where nothing counts them. */
 static long vcm_test_swiotlb_used(struct device *dev)
@@ -1800,6 +1980,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_sync_bounced),
 #ifdef CONFIG_DMA_VCM_HEAP
 	KUNIT_CASE(vcm_test_heap_cpu_access),
+	KUNIT_CASE(vcm_test_heap_segments_only),
 #endif
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),

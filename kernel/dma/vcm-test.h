@@ -10,6 +10,8 @@
 #include <kunit/test.h>
 #include "vcm.h"
 
+struct iommu_domain;
+
 /**
  * struct vcm_test_dev - a KUnit device on VCM
  * @dev: the device, released (and torn down) when its test ends
@@ -32,5 +34,14 @@ struct page *vcm_test_block(struct kunit *test);
 struct page *vcm_test_cpu_page(const void *cpu);
 unsigned long vcm_test_shared_maps(struct vcm_phys *phys, struct vcm *vcm,
 				   unsigned int *nres);
+struct dma_buf;
+struct dma_buf_attachment;
+void vcm_test_heap_release(struct kunit *test, struct dma_buf *dmabuf,
+			   struct dma_buf_attachment **att, int n,
+			   struct vcm_phys *phys, unsigned long phys_before);
+struct page *vcm_test_sg_page(struct scatterlist *s);
+void vcm_test_check_segments(struct kunit *test, struct device *dev,
+			     struct iommu_domain *domain, struct sg_table *sgt,
+			     struct vcm_phys *phys);
 
 #endif /* _KERNEL_DMA_VCM_TEST_H */

@@ -930,6 +930,13 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
 bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			     int nents);
 struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
+int vcm_share_map_phys_sgt(struct device *dev, struct vcm_phys *phys,
+			   enum dma_data_direction dir, struct sg_table *sgt);
+void vcm_share_unmap_phys_sgt(struct device *dev, struct vcm_phys *phys,
+			      enum dma_data_direction dir,
+			      struct sg_table *sgt);
+void vcm_share_sync_phys(struct device *dev, struct vcm_phys *phys,
+			 enum dma_data_direction dir, bool for_device);
 bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
 void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 			 size_t size, void *cpu, unsigned int flags);

@@ -54,6 +54,10 @@ done
 # space (first=<device>, which holds its import meanwhile): two edu devices
 # behind one PCIe-to-PCI bridge, one IOMMU group, on VCM (VPAIR) and on the
 # stock backend (SPAIR, excluded at boot), as <first>+<second>.
+# Each way twice: with the 64 KiB maximum DMA segment a PCI device has by
+# default (seg=dev), and with the UINT_MAX that importers wanting
+# contiguous device addresses set (seg=max: videobuf2-dma-contig's users,
+# GPU drivers).
 VPAIR=0000:01:01.0+0000:01:02.0
 SPAIR=0000:02:01.0+0000:02:02.0
 frag=/sys/kernel/debug/vcm-edu/fragment
@@ -61,15 +65,17 @@ part heap && [ -e /dev/dma_heap/system ] && {
 	echo "${HEAP_FRAGMENT_MIB:-64}" > $frag ||
 		echo "HEAPBENCH fragmentation failed"
 	for rep in $(seq "${HEAP_REPS:-5}"); do
+		for seg in dev:0 max:4294967295; do
 		for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0 \
 			 vcm:$VPAIR system:$VPAIR system:$SPAIR; do
 			h=${w%%:*}; d=${w#*:}; first=none
-			arg=${HEAP_ROUNDS:-10}
+			arg="${HEAP_ROUNDS:-10} ${seg#*:}"
 			case $d in *+*) first=${d%+*}; d=${d#*+}; arg="$arg $first" ;; esac
 			out=$(heapshare -b "$h" $((64 << 20)) \
 				/sys/kernel/debug/vcm-edu/$d/heapbench "$arg" 2>&1) ||
 				out="failed: $out"
-			echo "HEAPBENCH heap=$h importer=$d first=$first rep=$rep $(echo $out)"
+			echo "HEAPBENCH heap=$h importer=$d first=$first seg=${seg%:*} rep=$rep $(echo $out)"
+		done
 		done
 	done
 	echo 0 > $frag

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * heapshare <heap> <bytes> <share file> <peer>
- * heapshare -b <heap> <bytes> <heapbench file> "<rounds> [<first importer>]"
+ * heapshare -b <heap> <bytes> <heapbench file> "<rounds> <max seg> [<first>]"
  *
  * Allocates a buffer from /dev/dma_heap/<heap> -- or, with <heap> "vgem",
  * a dumb buffer of the vgem DRM driver exported through PRIME -- writes
  * "heap <fd> <peer>" into an edu device's debugfs share file (the driver
  * takes its own reference to the dma-buf behind the fd), or with -b
- * "<fd> <rounds> [<first importer>]" into its heapbench file, and prints
+ * "<fd> <rounds> <max segment> [<first importer>]" into its heapbench
+ * file, and prints
  * what the file then reads.  Exit status 0 if every step worked.
  */
 #include <errno.h>
