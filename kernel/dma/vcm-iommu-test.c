@@ -345,6 +345,18 @@ static void vcm_test_iommu_large_pages(struct kunit *test)
 	dma_free_coherent(t->dev, SZ_4M, cpu, handle);
 	KUNIT_EXPECT_EQ(test, f->live, 0);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[21]), 0);
+
+	/* A 2 MiB page and two small ones: both sizes counted, both back. */
+	cpu = dma_alloc_coherent(t->dev, SZ_2M + 2 * PAGE_SIZE, &handle,
+				 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[21]), SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[PAGE_SHIFT]),
+			2 * PAGE_SIZE);
+	dma_free_coherent(t->dev, SZ_2M + 2 * PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, f->live, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[21]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vi->mapped[PAGE_SHIFT]), 0);
 	vcm_test_no_errors(test, t);
 }
 
@@ -354,12 +366,14 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-if",
 						       VCM_ATTACH_TRACK, &f);
 	unsigned long before = vcm_test_nr_phys();
-	struct page *pages[4];
+	unsigned int batch = PAGE_SIZE / sizeof(struct scatterlist);
+	unsigned int nr_held = 2 * batch + 64;
+	struct page *pages[4], **held;
 	struct scatterlist sgl[4];
-	struct page *held[64];
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 	dma_addr_t handle, again;
+	long first_batch = 0;
 	void *cpu;
 	int i;
 
@@ -382,23 +396,28 @@ static void vcm_test_iommu_map_fails_halfway(struct kunit *test)
 
 	/*
 	 * A native mapping of more chunks than one batch of iommu_map_sg()
-	 * (lone pages: the second page of each order-1 block is freed, the
-	 * first kept, so no two of them are adjacent): the first batch maps
-	 * and is accounted, the second fails half way.  Page tables and
-	 * page-size counters both go back to nothing.
+	 * (a page of entries; lone pages: the second page of each order-1
+	 * block is freed, the first kept, so no two of them are adjacent):
+	 * the first batch maps and is accounted, the second fails two pages
+	 * in.  Page tables and page-size counters both go back to nothing.
 	 */
-	for (i = 0; i < ARRAY_SIZE(held); i++) {
+	held = kunit_kcalloc(test, nr_held, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	for (i = 0; i < nr_held; i++) {
 		held[i] = alloc_pages(GFP_KERNEL, 1);
 		KUNIT_ASSERT_NOT_NULL(test, held[i]);
 		split_page(held[i], 1);
 		__free_page(held[i] + 1);
 	}
-	phys = vcm_phys_alloc_chunks(NULL, 16 * PAGE_SIZE, GFP_KERNEL, BIT(0));
-	for (i = 0; i < ARRAY_SIZE(held); i++)
+	phys = vcm_phys_alloc_chunks(NULL, (batch + 32) * PAGE_SIZE, GFP_KERNEL,
+				     BIT(0));
+	for (i = 0; i < nr_held; i++)
 		__free_page(held[i]);
 	KUNIT_ASSERT_NOT_NULL(test, phys);
-	KUNIT_ASSERT_GT(test, phys->nr_chunks, 12);
-	f->budget = 12 * PAGE_SIZE;
+	KUNIT_ASSERT_GT(test, phys->nr_chunks, batch + 8);
+	for (i = 0; i < batch; i++)
+		first_batch += phys->chunks[i].nr_pages << PAGE_SHIFT;
+	f->budget = first_batch + 2 * PAGE_SIZE;
 	res = vcm_map_phys(t->dev, phys, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
 	KUNIT_EXPECT_EQ(test, f->budget, 0);

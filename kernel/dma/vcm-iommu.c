@@ -201,18 +201,43 @@ static void vcm_iova_free(struct vcm *vcm, dma_addr_t iova, size_t size)
 /*
  * The bytes of one page size counted so far and not yet added to the
  * vcm's counter: a buffer of thousands of lone pages costs one atomic add,
- * not one per page.
+ * not one per page.  With @res, what is added is also noted in its record
+ * (struct vcm_res_acct).
  */
 struct vcm_iommu_tally {
 	struct vcm *vcm;
+	struct vcm_res *res;
 	unsigned int idx;	/* log2 of the page size counted */
 	long bytes;
 };
 
+#define VCM_ACCT_MANY	0xff	/* struct vcm_res_acct holds too few sizes */
+
+static void vcm_iommu_acct_note(struct vcm_res_acct *a, unsigned int idx,
+				long bytes)
+{
+	int k;
+
+	if (a->shift[1] == VCM_ACCT_MANY)
+		return;
+	for (k = 0; k < ARRAY_SIZE(a->shift); k++) {
+		if (!a->shift[k])
+			a->shift[k] = idx;
+		if (a->shift[k] == idx) {
+			a->bytes[k] += bytes;
+			return;
+		}
+	}
+	a->shift[1] = VCM_ACCT_MANY;
+}
+
 static void vcm_iommu_tally_flush(struct vcm_iommu_tally *t)
 {
-	if (t->bytes)
-		atomic_long_add(t->bytes, &t->vcm->iommu->mapped[t->idx]);
+	if (!t->bytes)
+		return;
+	atomic_long_add(t->bytes, &t->vcm->iommu->mapped[t->idx]);
+	if (t->res)
+		vcm_iommu_acct_note(&t->res->acct, t->idx, t->bytes);
 	t->bytes = 0;
 }
 
@@ -874,12 +899,16 @@ static dma_addr_t vcm_iommu_map_resource(struct vcm_assoc *assoc,
  */
 
 /*
- * Pieces are mapped in batches of VCM_IOMMU_BATCH through iommu_map_sg(),
- * which merges physically adjacent ones and syncs the IOTLB once per
- * batch where iommu_map() would once per piece: thousands of times for a
- * buffer of scattered pages.
+ * Pieces are mapped in batches through iommu_map_sg(), which merges
+ * physically adjacent ones and syncs the IOTLB once per batch where
+ * iommu_map() would once per piece: thousands of times for a buffer of
+ * scattered pages.  A batch is VCM_IOMMU_BATCH entries on the stack, or,
+ * for a buffer of more pieces than that, a page of entries if one can be
+ * had with the caller's gfp (an IOMMU in caching mode, as QEMU's VT-d is,
+ * makes every sync an invalidation).
  */
-#define VCM_IOMMU_BATCH	8
+#define VCM_IOMMU_BATCH		8
+#define VCM_IOMMU_BATCH_PAGE	(PAGE_SIZE / sizeof(struct scatterlist))
 
 /* What binding walks over the pieces of a reservation's buffer range. */
 struct vcm_iommu_walk {
@@ -888,7 +917,9 @@ struct vcm_iommu_walk {
 	int prot;
 	gfp_t gfp;
 	size_t mapped;		/* bytes mapped so far */
-	struct scatterlist batch[VCM_IOMMU_BATCH];
+	struct scatterlist *batch;	/* @small, or a page of entries */
+	unsigned int batch_max;		/* entries in @batch */
+	struct scatterlist small[VCM_IOMMU_BATCH];
 	unsigned int nr;	/* pieces in @batch */
 	size_t batch_done;	/* bytes of the range before @batch */
 	size_t batch_len;	/* bytes in @batch */
@@ -931,7 +962,7 @@ static int vcm_iommu_map_piece(phys_addr_t paddr, size_t len, size_t done,
 	struct vcm_iommu_walk *w = arg;
 	int ret;
 
-	if (w->nr == VCM_IOMMU_BATCH) {
+	if (w->nr == w->batch_max) {
 		ret = vcm_iommu_map_batch(w);
 		if (ret)
 			return ret;
@@ -984,19 +1015,29 @@ static int vcm_iommu_account_piece(phys_addr_t paddr, size_t len,
 }
 
 /*
- * Account the first @size bytes of @res, mapped one after the other from
- * its start.
+ * Take back the accounting of the first @size bytes of @res, all that its
+ * fill mapped: from its record, or where that holds too few page sizes by
+ * walking those bytes of the buffer again, in the order they were mapped.
  */
-static void vcm_iommu_account_res(struct vcm_res *res, size_t size,
-				  long sign)
+static void vcm_iommu_unaccount_res(struct vcm_res *res, size_t size)
 {
 	struct vcm_iommu_account_walk w = {
-		.iova = res->start, .sign = sign, .tally.vcm = res->vcm,
+		.iova = res->start, .sign = -1, .tally.vcm = res->vcm,
 	};
+	struct vcm_res_acct *a = &res->acct;
+	int k;
 
-	vcm_phys_walk(res->phys, res->offset, size,
-		      vcm_iommu_account_piece, &w);
-	vcm_iommu_tally_flush(&w.tally);
+	if (a->shift[1] == VCM_ACCT_MANY) {
+		vcm_phys_walk(res->phys, res->offset, size,
+			      vcm_iommu_account_piece, &w);
+		vcm_iommu_tally_flush(&w.tally);
+	} else {
+		for (k = 0; k < ARRAY_SIZE(a->shift); k++)
+			if (a->shift[k])
+				atomic_long_sub(a->bytes[k],
+						&res->vcm->iommu->mapped[a->shift[k]]);
+	}
+	memset(a, 0, sizeof(*a));
 }
 
 /*
@@ -1025,21 +1066,32 @@ static int vcm_iommu_fill(struct vcm_assoc *assoc, struct vcm_res *res,
 	struct vcm_iommu_walk w = {
 		.vcm = to_vcm(assoc), .iova = res->start, .gfp = gfp,
 		.prot = vcm_iommu_prot(assoc->dev, res->dir, res->attrs),
-		.tally.vcm = to_vcm(assoc),
+		.tally.vcm = to_vcm(assoc), .tally.res = res,
 	};
+	struct scatterlist *page = NULL;
 	int ret;
 
+	w.batch = w.small;
+	w.batch_max = VCM_IOMMU_BATCH;
+	if (res->phys->nr_chunks > VCM_IOMMU_BATCH)
+		page = kmalloc_array(VCM_IOMMU_BATCH_PAGE, sizeof(*page),
+				     (gfp & ~__GFP_ZERO) | __GFP_NOWARN);
+	if (page) {
+		w.batch = page;
+		w.batch_max = VCM_IOMMU_BATCH_PAGE;
+	}
 	/* The pieces are accounted as they are mapped: no second walk. */
-	sg_init_table(w.batch, VCM_IOMMU_BATCH);
+	sg_init_table(w.batch, w.batch_max);
 	ret = vcm_phys_walk(res->phys, res->offset, res->size,
 			    vcm_iommu_map_piece, &w);
 	if (!ret)
 		ret = vcm_iommu_map_batch(&w);
+	kfree(page);
 	vcm_iommu_tally_flush(&w.tally);
 	if (ret && w.mapped) {
 		/* The pieces before the one that failed are mapped. */
 		vcm_iommu_unmap_range(w.vcm, w.iova, w.mapped);
-		vcm_iommu_account_res(res, w.mapped, -1);
+		vcm_iommu_unaccount_res(res, w.mapped);
 	}
 	return ret;
 }
@@ -1082,7 +1134,7 @@ static void vcm_iommu_empty(struct vcm_res *res)
 
 	vcm_iommu_unmap_range(vcm, res->start, res->size);
 	vcm_iommu_log_unmap(vcm, res->start, res->size, vcm_res_what(res));
-	vcm_iommu_account_res(res, res->size, -1);
+	vcm_iommu_unaccount_res(res, res->size);
 }
 
 static void vcm_iommu_unbind(struct vcm_res *res)

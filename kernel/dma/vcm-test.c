@@ -1331,14 +1331,15 @@ static void vcm_test_index(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vcm_test_map_agrees(page_to_pfn(other)));
 	/*
 	 * Orders 0 and 2: a 7-page buffer takes 4 + 1 + 1 + 1 pages, largest
-	 * first; adjacent ones merge.  An order-7 chunk covers whole words of
+	 * first; adjacent ones merge (the pages after the first four may be
+	 * the ones that follow them).  An order-7 chunk covers whole words of
 	 * the bitmap (on 64-bit machines two of them).
 	 */
 	phys = vcm_phys_alloc_chunks(t->dev, 7 * PAGE_SIZE, GFP_KERNEL,
 				     BIT(0) | BIT(2));
 	KUNIT_ASSERT_NOT_NULL(test, phys);
 	KUNIT_EXPECT_LE(test, phys->nr_chunks, 4);
-	KUNIT_EXPECT_EQ(test, phys->chunks[0].nr_pages, 4);
+	KUNIT_EXPECT_GE(test, phys->chunks[0].nr_pages, 4);
 	big = vcm_phys_alloc_chunks(t->dev, PAGE_SIZE << 7, GFP_KERNEL,
 				    BIT(7));
 	KUNIT_ASSERT_NOT_NULL(test, big);
@@ -1361,7 +1362,8 @@ static void vcm_test_index(struct kunit *test)
 	vcm_phys_put(got);
 	got = vcm_index_get(end - 10, 10, &off);
 	KUNIT_EXPECT_PTR_EQ(test, got, phys);
-	KUNIT_EXPECT_EQ(test, off, 4 * PAGE_SIZE - 10);
+	KUNIT_EXPECT_EQ(test, off,
+			(phys->chunks[0].nr_pages << PAGE_SHIFT) - 10);
 	vcm_phys_put(got);
 	/* The last chunk: its offset counts the chunks before it. */
 	start = PFN_PHYS(phys->chunks[phys->nr_chunks - 1].pfn);

@@ -453,6 +453,21 @@ struct vcm_edge {
 };
 
 /**
+ * struct vcm_res_acct - what a backend mapped of a reservation's range
+ * @bytes: bytes mapped at each page size
+ * @shift: log2 of those page sizes (0: unused; 0xff in the last: more
+ *	sizes than the record holds)
+ *
+ * The IOMMU backend's page-size accounting (vcm-iommu.c) of the range as
+ * it was filled, so that emptying it takes the counts back without a walk
+ * over the buffer's chunks.
+ */
+struct vcm_res_acct {
+	unsigned long bytes[2];
+	u8 shift[2];
+};
+
+/**
  * struct vcm_res - a reservation: an address range of a vcm bound to a buffer
  * @vcm: the address space
  * @start: first device address
@@ -474,6 +489,8 @@ struct vcm_edge {
  * @users: the creator's hold plus every edge mapping; 0 once it is going
  *	(phys->lock)
  * @edges: devices that map it through the streaming DMA API (phys->lock)
+ * @acct: the backend's record of what it mapped of the range (changed
+ *	where the range is filled and emptied, which nothing runs at once)
  */
 struct vcm_res {
 	struct vcm *vcm;
@@ -492,6 +509,7 @@ struct vcm_res {
 	void *gone_data;
 	unsigned long users;
 	struct list_head edges;
+	struct vcm_res_acct acct;
 };
 
 /**
