@@ -13,6 +13,7 @@
 #include <linux/dma-vcm.h>
 #include <linux/iommu.h>
 #include <linux/iosys-map.h>
+#include <linux/mmzone.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -520,11 +521,32 @@ const struct file_operations edu_heapbench_fops = {
  * before and freed after: the kernel stacks of new tasks are such blocks
  * where KASAN rules out vmalloc'd stacks, and a fork that finds none
  * calls the OOM killer.  (Order-0 requests take the lone pages first.)
+ * While it runs, the kernel's own requests of orders 1 to 3 find blocks
+ * too: the taking stops while EDU_FRAG_KEEP_PAGES are still free in blocks
+ * of order EDU_FRAG_KEEP_ORDER or more.  (Taking the last of them, which
+ * the order-1 requests do once no smaller block is left, once left a new
+ * task waiting for its stack until the OOM killer took the shell.)
  * Writing 0 gives the kept pages back.
  */
-#define EDU_FRAG_SPARE	128
+#define EDU_FRAG_SPARE		128
+#define EDU_FRAG_KEEP_ORDER	3
+#define EDU_FRAG_KEEP_PAGES	(SZ_4M >> PAGE_SHIFT)
 static LIST_HEAD(edu_fragments);
 static DEFINE_MUTEX(edu_fragments_lock);	/* protects edu_fragments */
+
+/* Free pages in blocks of 2^@order pages or more: a lockless snapshot. */
+static unsigned long edu_free_pages_from(unsigned int order)
+{
+	unsigned long pages = 0;
+	struct zone *zone;
+	unsigned int o;
+
+	for_each_populated_zone(zone)
+		for (o = order; o < NR_PAGE_ORDERS; o++)
+			/* Unlocked: an estimate is all the stop needs. */
+			pages += data_race(zone->free_area[o].nr_free) << o;
+	return pages;
+}
 
 static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
@@ -547,7 +569,11 @@ static ssize_t edu_fragment_write(struct file *file, const char __user *ubuf,
 			break;
 		list_add(&page->lru, &spare);
 	}
-	while (mib && global_zone_page_state(NR_FREE_PAGES) > n) {
+	for (i = 0; mib && global_zone_page_state(NR_FREE_PAGES) > n; i++) {
+		/* The look at every zone's free lists, once in 64 pages. */
+		if (!(i % 64) && edu_free_pages_from(EDU_FRAG_KEEP_ORDER) <
+				 EDU_FRAG_KEEP_PAGES)
+			break;
 		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
 				   1);
 		if (!page)

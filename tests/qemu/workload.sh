@@ -543,6 +543,21 @@ fragmented_heap_test() {
 	nums "$f0" "$f1" && [ $((f1 - f0)) -le 3 ] || fill_rc=1
 	check heap-fragmented-vcm $fill_rc "$frag: $fill_out; failed attempts at large orders ${f0:-absent}->${f1:-absent}"
 	us_vcm=$fill_us lat_vcm="${fill_us:-absent} us ($fill_at)"
+	# The tracer keeps the longest stretch of the whole system.  One
+	# that began at an interrupt's entry was the interrupt's own work
+	# (under TCG a debug kernel's timer interrupt has taken 55 ms), not
+	# the allocation's, and hides how long the allocation's were: the
+	# buffer is made again, twice at most, until the longest stretch is
+	# one the check can judge.
+	tries=1
+	while [ -n "$debug" ] && [ "$tries" -lt 3 ] && nums "$us_vcm" &&
+	      [ "$us_vcm" -ge 20000 ]; do
+		case "$fill_at" in *"started at: irqentry_enter"*) ;; *) break ;; esac
+		heap_fill vcm
+		tries=$((tries + 1)) us_vcm=$fill_us
+		[ "$fill_rc" = 0 ] || us_vcm=
+		lat_vcm="$lat_vcm; try $tries: ${us_vcm:-absent} us ($fill_at; $fill_out)"
+	done
 	heap_fill system
 	check heap-fragmented-system $fill_rc "$frag: $fill_out"
 	lat_system="${fill_us:-absent} us ($fill_at)"
