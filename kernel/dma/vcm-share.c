@@ -890,6 +890,8 @@ int vcm_share_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
  * follows on and splitting at the device's segment limits (the rules of
  * vcm_sg_can_extend(), for ranges instead of entries).  With @s NULL it
  * only counts the segments; a second pass fills a table of that size.
+ * (A buffer's allocator merges chunks that follow each other in memory,
+ * so one-to-one two ranges merge only where a bus offset makes them meet.)
  */
 struct vcm_seg_builder {
 	struct scatterlist *s;		/* the next entry to fill, or NULL */
