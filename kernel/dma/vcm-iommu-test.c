@@ -237,6 +237,29 @@ static struct vcm_test_dev *vcm_test_iommu_device(struct kunit *test,
 	return t;
 }
 
+/*
+ * Another KUnit device in the domain of @f (two devices of one IOMMU
+ * group), on VCM with @flags, released when the test ends.
+ */
+static struct device *vcm_test_iommu_peer(struct kunit *test,
+					  const char *name,
+					  struct vcm_fake_iommu *f,
+					  unsigned int flags)
+{
+	struct device *dev = kunit_device_register(test, name);
+	struct vcm_assoc *assoc;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	assoc = vcm_attach_device_domain(dev, &f->domain, flags);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, assoc);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   vcm_test_release,
+							   dev));
+	KUNIT_ASSERT_EQ(test, 0,
+			dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
+	return dev;
+}
+
 static void vcm_test_iommu_map_page(struct kunit *test)
 {
 	struct vcm_fake_iommu *f;
@@ -486,22 +509,16 @@ static void vcm_test_iommu_lazy_detach(struct kunit *test)
 	struct vcm_fake_iommu *f;
 	struct vcm_test_dev *a = vcm_test_iommu_device(test, "vcm-lda",
 			VCM_ATTACH_TRACK | VCM_ATTACH_LAZY, &f);
-	struct device *b = kunit_device_register(test, "vcm-ldb");
+	struct device *b = vcm_test_iommu_peer(test, "vcm-ldb", f,
+					       VCM_ATTACH_TRACK |
+					       VCM_ATTACH_LAZY);
 	struct page *page = alloc_page(GFP_KERNEL);
-	struct vcm_assoc *bassoc;
 	dma_addr_t addr;
 	int flushes;
 	long flushed;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
-	bassoc = vcm_attach_device_domain(b, &f->domain,
-					  VCM_ATTACH_TRACK | VCM_ATTACH_LAZY);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bassoc);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   vcm_test_release, b));
-	KUNIT_ASSERT_PTR_EQ(test, bassoc->vcm, a->assoc->vcm);
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(b, DMA_BIT_MASK(64)));
+	KUNIT_ASSERT_PTR_EQ(test, vcm_assoc_of(b)->vcm, a->assoc->vcm);
 
 	addr = dma_map_page(a->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(a->dev, addr));
@@ -1972,7 +1989,7 @@ static void vcm_test_iommu_heap_segments_only(struct kunit *test)
 						       &f);
 	struct vcm_test_dev *c = vcm_test_iommu_device(test, "vcm-ihsc", 0,
 						       &fc);
-	struct device *b = kunit_device_register(test, "vcm-ihsb");
+	struct device *b = vcm_test_iommu_peer(test, "vcm-ihsb", f, 0);
 	static const enum dma_data_direction dirs[4] = {
 		DMA_BIDIRECTIONAL, DMA_BIDIRECTIONAL, DMA_TO_DEVICE,
 		DMA_BIDIRECTIONAL,
@@ -1980,19 +1997,12 @@ static void vcm_test_iommu_heap_segments_only(struct kunit *test)
 	unsigned long phys_before = vcm_test_nr_phys();
 	struct dma_buf_attachment *att[4];
 	struct device *devs[4];
-	struct vcm_assoc *bassoc;
 	struct sg_table *sgt[4];
 	struct dma_buf *dmabuf;
 	struct vcm_phys *phys;
 	unsigned int nres;
 	int i;
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
-	bassoc = vcm_attach_device_domain(b, &f->domain, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bassoc);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   vcm_test_release, b));
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(b, DMA_BIT_MASK(64)));
 	devs[0] = a->dev;
 	devs[1] = b;
 	devs[2] = b;

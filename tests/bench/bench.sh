@@ -66,16 +66,16 @@ part heap && [ -e /dev/dma_heap/system ] && {
 		echo "HEAPBENCH fragmentation failed"
 	for rep in $(seq "${HEAP_REPS:-5}"); do
 		for seg in dev:0 max:4294967295; do
-		for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0 \
-			 vcm:$VPAIR system:$VPAIR system:$SPAIR; do
-			h=${w%%:*}; d=${w#*:}; first=none
-			arg="${HEAP_ROUNDS:-10} ${seg#*:}"
-			case $d in *+*) first=${d%+*}; d=${d#*+}; arg="$arg $first" ;; esac
-			out=$(heapshare -b "$h" $((64 << 20)) \
-				/sys/kernel/debug/vcm-edu/$d/heapbench "$arg" 2>&1) ||
-				out="failed: $out"
-			echo "HEAPBENCH heap=$h importer=$d first=$first seg=${seg%:*} rep=$rep $(echo $out)"
-		done
+			for w in vcm:0000:00:14.0 system:0000:00:14.0 system:0000:00:12.0 \
+				 vcm:$VPAIR system:$VPAIR system:$SPAIR; do
+				h=${w%%:*}; d=${w#*:}; first=none
+				arg="${HEAP_ROUNDS:-10} ${seg#*:}"
+				case $d in *+*) first=${d%+*}; d=${d#*+}; arg="$arg $first" ;; esac
+				out=$(heapshare -b "$h" $((64 << 20)) \
+					/sys/kernel/debug/vcm-edu/$d/heapbench "$arg" 2>&1) ||
+					out="failed: $out"
+				echo "HEAPBENCH heap=$h importer=$d first=$first seg=${seg%:*} rep=$rep $(echo $out)"
+			done
 		done
 	done
 	echo 0 > $frag
