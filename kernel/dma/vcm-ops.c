@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include "direct.h"
 #include "vcm.h"
+#include "vcm-memtype.h"
 
 static bool vcm_enabled __ro_after_init;
 static bool vcm_verbose __ro_after_init;
@@ -793,8 +794,8 @@ static const struct bus_type * const vcm_buses[] = {
 static struct notifier_block vcm_nbs[ARRAY_SIZE(vcm_buses)];
 
 /*
- * dma=vcm[,verbose][,track|notrack][,lazy|strict]: parsed once, before any
- * initcall.  Registered with the
+ * dma=vcm[,verbose][,track|notrack][,lazy|strict][,memtype=strict|tolerant]:
+ * parsed once, before any initcall.  Registered with the
  * trailing '=' because __setup() matches prefixes (dma_debug=, dmasound=).
  */
 static int __init vcm_setup(char *str)
@@ -814,6 +815,8 @@ static int __init vcm_setup(char *str)
 			vcm_lazy = true;
 		else if (!strcmp(opt, "strict"))
 			vcm_lazy = false;
+		else if (vcm_mt_parse_option(opt, &vcm_memtype.mode))
+			continue;
 		else
 			pr_warn("dma=: unknown option '%s' ignored\n", opt);
 	}
