@@ -13,8 +13,15 @@
  *   chunks       the physical allocator by chunk order: chunks taken, and
  *                attempts that failed and fell back to a lower order
  *   graph        the whole graph in Graphviz DOT: vcms, devices, buffers,
- *                and an edge for every attachment and every mapping
+ *                and an edge for every attachment and every mapping; the
+ *                buffers only their owner maps are one node per owner
  *   errors       driver errors, summed over all devices
+ *   memtype      the physical ranges with a memory type other than write-back:
+ *                type, mappers by kind, owner (as x86's pat_memtype_list)
+ *   memtype_conflicts
+ *                the last memory-type conflicts: task, range, both mappers,
+ *                both types, and whether the request was refused or given
+ *                the range's type
  *   fail_iommu_map/
  *                fault injection into the IOMMU page tables
  *
@@ -26,6 +33,7 @@
 #include <linux/device.h>
 #include <linux/seq_file.h>
 #include "vcm.h"
+#include "vcm-memtype.h"
 
 static const char * const vcm_assoc_state_names[] = {
 	[VCM_ASSOC_ACTIVE]	= "active",
@@ -175,8 +183,24 @@ static const char * const vcm_dir_names[] = {
 	[DMA_NONE]		= "none",
 };
 
+/*
+ * Is @phys mapped by the device that owns it and nothing else: one
+ * reservation, made by its owner, no device mapping it through that
+ * reservation?  Caller holds phys->lock.
+ */
+static struct vcm_res *vcm_phys_sole_owner_locked(struct vcm_phys *phys)
+{
+	struct vcm_res *res;
+
+	if (!list_is_singular(&phys->res) ||
+	    (phys->flags & VCM_PHYS_QUARANTINED))
+		return NULL;
+	res = list_first_entry(&phys->res, struct vcm_res, phys_node);
+	return res->owner && list_empty(&res->edges) ? res : NULL;
+}
+
 /* The mappings of one buffer: buffer -> vcm, and buffer -> device. */
-static void vcm_graph_phys(struct seq_file *m, struct vcm_phys *phys)
+static void vcm_graph_phys_locked(struct seq_file *m, struct vcm_phys *phys)
 {
 	struct vcm_res *res;
 	struct vcm_edge *e;
@@ -184,7 +208,6 @@ static void vcm_graph_phys(struct seq_file *m, struct vcm_phys *phys)
 	seq_printf(m, "  \"phys-%p\" [shape=folder, label=\"buffer %zu KiB\\n%u chunk(s)%s\"];\n",
 		   phys, phys->size >> 10, phys->nr_chunks,
 		   phys->flags & VCM_PHYS_QUARANTINED ? "\\nquarantined" : "");
-	spin_lock(&phys->lock);
 	list_for_each_entry(res, &phys->res, phys_node) {
 		seq_printf(m, "  \"phys-%p\" -> \"%s\" [label=\"%pad %s\"];\n",
 			   phys, res->vcm->name, &res->start,
@@ -196,17 +219,69 @@ static void vcm_graph_phys(struct seq_file *m, struct vcm_phys *phys)
 			seq_printf(m, "  \"phys-%p\" -> \"%s\" [color=red, label=\"shared x%lu\"];\n",
 				   phys, dev_name(e->assoc->dev), e->maps);
 	}
-	spin_unlock(&phys->lock);
+}
+
+/* What one device alone maps of its own, gathered into one node. */
+struct vcm_graph_own {
+	struct vcm_assoc *assoc;
+	struct vcm *vcm;
+	unsigned long buffers;
+	unsigned long bytes;
+	unsigned long chunks;
+};
+
+/*
+ * Count @phys into its owner's node, if its owner alone maps it.  @own
+ * has a slot for every assoc.  Caller holds phys->lock.
+ */
+static bool vcm_graph_gather_locked(struct vcm_graph_own *own,
+				    unsigned int nr, struct vcm_phys *phys)
+{
+	struct vcm_res *res = own ? vcm_phys_sole_owner_locked(phys) : NULL;
+	unsigned int i;
+
+	if (!res)
+		return false;
+	for (i = 0; i < nr && own[i].assoc; i++)
+		if (own[i].assoc == res->owner && own[i].vcm == res->vcm)
+			break;
+	if (i == nr)
+		return false;
+	own[i].assoc = res->owner;
+	own[i].vcm = res->vcm;
+	own[i].buffers++;
+	own[i].bytes += phys->size;
+	own[i].chunks += phys->nr_chunks;
+	return true;
+}
+
+static void vcm_graph_own_show(struct seq_file *m, struct vcm_graph_own *o)
+{
+	const char *dev = dev_name(o->assoc->dev);
+
+	seq_printf(m, "  \"own-%s\" [shape=folder, style=dashed, label=\"%lu buffer(s), %lu KiB\\n%lu chunk(s)\\nmapped by their owner alone\"];\n",
+		   dev, o->buffers, o->bytes >> 10, o->chunks);
+	seq_printf(m, "  \"own-%s\" -> \"%s\" [label=\"%lu reservation(s)\"];\n",
+		   dev, o->vcm->name, o->buffers);
+	seq_printf(m, "  \"own-%s\" -> \"%s\" [color=blue, label=\"owner\"];\n",
+		   dev, dev);
 }
 
 /*
- * The graph in Graphviz DOT: "dot -Tsvg graph > graph.svg".  Buffers are
- * named by their hashed address, stable for one boot.
+ * The graph in Graphviz DOT: "dot -Tsvg graph > graph.svg".  So that the
+ * picture stays readable as a system grows, the buffers that only their
+ * owner maps (most coherent buffers) are one node per owning device, with
+ * their count, bytes and chunks; every other buffer -- shared, mapped in
+ * more than one vcm, or quarantined -- is drawn on its own with every
+ * mapper.  "allocations" lists them all.  Buffers are named by their
+ * hashed address, stable for one boot.
  */
 static int vcm_graph_show(struct seq_file *m, void *v)
 {
+	struct vcm_graph_own *own = NULL;
 	struct vcm_assoc *assoc;
 	struct vcm_phys *phys;
+	unsigned int nr = 0, i;
 	unsigned long flags;
 	struct vcm *vcm;
 
@@ -219,6 +294,7 @@ static int vcm_graph_show(struct seq_file *m, void *v)
 	list_for_each_entry(assoc, &vcm_assoc_list, node) {
 		if (!assoc->vcm)
 			continue;
+		nr++;
 		seq_printf(m, "  \"%s\" [shape=component, label=\"%s\\n%s\\nlive maps %ld\"];\n",
 			   dev_name(assoc->dev), dev_name(assoc->dev),
 			   assoc->dev->driver ? assoc->dev->driver->name : "-",
@@ -226,11 +302,21 @@ static int vcm_graph_show(struct seq_file *m, void *v)
 		seq_printf(m, "  \"%s\" -> \"%s\" [style=dashed];\n",
 			   dev_name(assoc->dev), assoc->vcm->name);
 	}
+	/* Without the room to gather them, every buffer is drawn. */
+	if (nr)
+		own = kcalloc(nr, sizeof(*own), GFP_KERNEL);
 	spin_lock_irqsave(&vcm_phys_list_lock, flags);
-	list_for_each_entry(phys, &vcm_phys_list, node)
-		vcm_graph_phys(m, phys);
+	list_for_each_entry(phys, &vcm_phys_list, node) {
+		spin_lock(&phys->lock);
+		if (!vcm_graph_gather_locked(own, nr, phys))
+			vcm_graph_phys_locked(m, phys);
+		spin_unlock(&phys->lock);
+	}
 	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	for (i = 0; own && i < nr && own[i].assoc; i++)
+		vcm_graph_own_show(m, &own[i]);
 	mutex_unlock(&vcm_graph_lock);
+	kfree(own);
 	seq_puts(m, "}\n");
 	return 0;
 }
@@ -253,6 +339,20 @@ static int vcm_errors_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vcm_errors);
 
+static int vcm_memtype_list_show(struct seq_file *m, void *v)
+{
+	vcm_memtype_show(&vcm_memtype, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_memtype_list);
+
+static int vcm_memtype_conflicts_show(struct seq_file *m, void *v)
+{
+	vcm_mt_conflicts_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_memtype_conflicts);
+
 /**
  * vcm_debugfs_init() - create /sys/kernel/debug/vcm/
  */
@@ -267,5 +367,9 @@ void vcm_debugfs_init(void)
 	debugfs_create_file("errors", 0400, dir, NULL, &vcm_errors_fops);
 	debugfs_create_file("graph", 0400, dir, NULL, &vcm_graph_fops);
 	debugfs_create_file("chunks", 0400, dir, NULL, &vcm_chunks_fops);
+	debugfs_create_file("memtype", 0400, dir, NULL,
+			    &vcm_memtype_list_fops);
+	debugfs_create_file("memtype_conflicts", 0400, dir, NULL,
+			    &vcm_memtype_conflicts_fops);
 	vcm_iommu_debugfs_init(dir);
 }

@@ -343,6 +343,36 @@ share_pair() {	# share_pair <check>: sets owner, peer and e, or fails <check>
 	return 1
 }
 
+# The graph stays readable: the buffers that only their owner maps are one
+# node per device ("own-<device>", their count in its label), every other
+# buffer a node of its own ("phys-..."); with <devices> 2 the shared buffer
+# is drawn with a red edge to the peer.  The count is checked against
+# "allocations", read before and after the graph (again if they differ).
+graph_gathers_test() {	# graph_gathers_test <devices>
+	local try graph a0 a1 total alone drawn gathered red
+	for try in 1 2 3; do
+		a0=$(cat $DEBUG/vcm/allocations)
+		graph=$(cat $DEBUG/vcm/graph)
+		a1=$(cat $DEBUG/vcm/allocations)
+		[ "$a0" = "$a1" ] && break
+	done
+	total=$(echo "$a1" | grep -c "^phys ")
+	# One map= of a device, no edge=, not quarantined: its owner's alone.
+	alone=$(echo "$a1" | grep "^phys .* quarantined=0 " | grep -v " edge=" |
+		grep -v " map=[^ ]*:shared@" |
+		awk '{ if (gsub(/ map=/, " map=") == 1) n++ } END { print n + 0 }')
+	drawn=$(echo "$graph" | grep -c '^  "phys-[^"]*" \[shape=folder')
+	gathered=$(echo "$graph" |
+		sed -n 's/^  "own-[^"]*" \[shape=folder.*label="\([0-9]*\) buffer(s).*/\1/p' |
+		awk '{ n += $1 } END { if (NR) print n }')
+	red=$(echo "$graph" | grep -c "^  \"phys-[^\"]*\" -> \"$peer\" \[color=red")
+	[ "$a0" = "$a1" ] && nums "$gathered" && [ "$gathered" -gt 0 ] &&
+		[ "$gathered" = "$alone" ] &&
+		[ $((drawn + gathered)) = "$total" ] &&
+		{ [ "$1" = 1 ] || [ "$red" -ge 1 ]; }
+	check graph-gathers-owner-only-buffers $? "buffers=$total owner-only=$alone gathered=${gathered:-absent} drawn=$drawn shared-edges-to-$peer=$red"
+}
+
 # <devices>: how many devices the graph shows on the buffer (default 2;
 # 1 where every mapping bounces: the peer maps bounce slots, and its
 # mapping only pins the buffer, whose references are then two).  The
@@ -370,6 +400,7 @@ share_test() {	# share_test <mode: api|native> <check name> [<devices>]
 		echo "=== VCM allocations while shared ==="
 		cat $DEBUG/vcm/allocations
 		echo "=== end of snapshot ==="
+		graph_gathers_test "${3:-2}"
 	fi
 	s1=$(vcm_field "$peer" shared); p1=$(vcm_field "$peer" pinned)
 	echo unmap > $e/share
@@ -545,14 +576,21 @@ fragmented_heap_test() {
 	us_vcm=$fill_us lat_vcm="${fill_us:-absent} us ($fill_at)"
 	# The tracer keeps the longest stretch of the whole system.  One
 	# that began at an interrupt's entry was the interrupt's own work
-	# (under TCG a debug kernel's timer interrupt has taken 55 ms), not
-	# the allocation's, and hides how long the allocation's were: the
+	# (under TCG a debug kernel's timer interrupt has taken 55 ms), one
+	# that began in the idle loop or in the scheduler was a vCPU the
+	# host did not run meanwhile (22 ms from default_idle_call to
+	# finish_task_switch was seen on a loaded host); neither is the
+	# allocation's, and each hides how long the allocation's were: the
 	# buffer is made again, twice at most, until the longest stretch is
 	# one the check can judge.
 	tries=1
 	while [ -n "$debug" ] && [ "$tries" -lt 3 ] && nums "$us_vcm" &&
 	      [ "$us_vcm" -ge 20000 ]; do
-		case "$fill_at" in *"started at: irqentry_enter"*) ;; *) break ;; esac
+		case "$fill_at" in
+		*"started at: irqentry_enter"* | *"started at: default_idle_call"* | \
+		*"started at: __schedule"*) ;;
+		*) break ;;
+		esac
 		heap_fill vcm
 		tries=$((tries + 1)) us_vcm=$fill_us
 		[ "$fill_rc" = 0 ] || us_vcm=
