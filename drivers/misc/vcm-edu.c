@@ -17,6 +17,10 @@
  *   /sys/kernel/debug/vcm-edu/<device>/coherent   mmap: the coherent buffer,
  *                                                 through dma_mmap_coherent(),
  *                                                 filled with byte i = 7i + 3
+ *   /sys/kernel/debug/vcm-edu/<device>/wc         a write-combining buffer,
+ *                                                 checked by DMA and mapped
+ *                                                 to user space (see
+ *                                                 vcm-edu-wc.c)
  *   /sys/kernel/debug/vcm-edu/<device>/pgsizes    write N: allocate N KiB
  *                                                 coherent, kept until the
  *                                                 next write (0: free it);
@@ -544,14 +548,14 @@ static ssize_t edu_isolation_write(struct file *file,
 	return edu_write_cmd(file, ubuf, count, edu_isolation);
 }
 
-/* Read one of the result strings of @edu, under its lock. */
 /*
- * A result line, copied out under the lock and to user space after it:
- * edu->lock nests inside mmap_lock (edu_coherent_mmap()), so a fault in
- * copy_to_user() must not happen under it.
+ * One of the result strings of @edu, copied out under the lock and to
+ * user space after it: edu->lock nests inside mmap_lock
+ * (edu_coherent_mmap()), so a fault in copy_to_user() must not happen
+ * under it.
  */
-static ssize_t edu_read_result(struct edu *edu, const char *text,
-			       char __user *ubuf, size_t count, loff_t *ppos)
+ssize_t edu_read_result(struct edu *edu, const char *text,
+			char __user *ubuf, size_t count, loff_t *ppos)
 {
 	char line[200];
 
@@ -1055,6 +1059,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 */
 	debugfs_create_file_unsafe("coherent", 0400, edu->dir, edu,
 				   &edu_coherent_fops);
+	debugfs_create_file_unsafe("wc", 0600, edu->dir, edu, &edu_wc_fops);
 	pci_set_drvdata(pdev, edu);
 	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
 		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);
@@ -1067,6 +1072,7 @@ static void edu_remove(struct pci_dev *pdev)
 
 	debugfs_remove_recursive(edu->dir);
 	edu_pgsizes_free(edu);
+	edu_wc_end(edu);
 	if (edu->share)
 		edu_share_end(edu);
 }

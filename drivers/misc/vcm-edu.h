@@ -45,6 +45,11 @@ struct edu_share;
  * @pg_size: ... of this size
  * @share: a buffer shared with a peer (vcm-edu-share.c)
  * @share_result: the result line of the last share or bench step
+ * @wc_cpu: the write-combining buffer (vcm-edu-wc.c), or NULL ...
+ * @wc_dma: ... at this device address ...
+ * @wc_size: ... of this size
+ * @wc_mmap_wb: the next mmap of it asks write-back (dma_mmap_coherent())
+ * @wc_result: the result line of the last command on it
  */
 struct edu {
 	struct pci_dev *pdev;
@@ -63,6 +68,11 @@ struct edu {
 	size_t pg_size;
 	struct edu_share *share;	/* a buffer shared with a peer */
 	char share_result[320];
+	void *wc_cpu;
+	dma_addr_t wc_dma;
+	size_t wc_size;
+	bool wc_mmap_wb;
+	char wc_result[160];
 };
 
 #define EDU_PROBE_LEN		256
@@ -82,6 +92,8 @@ int edu_get_cmd(char *buf, size_t size, const char __user *ubuf,
 ssize_t edu_write_cmd(struct file *file, const char __user *ubuf,
 		      size_t count, int (*fn)(struct edu *edu, char *cmd));
 struct page *edu_sgt_page(struct sg_table *sgt, size_t off);
+ssize_t edu_read_result(struct edu *edu, const char *text,
+			char __user *ubuf, size_t count, loff_t *ppos);
 
 /* vcm-edu-share.c */
 #define EDU_SHARE_SIZE		SZ_64K
@@ -95,6 +107,10 @@ extern const struct file_operations edu_sharebench_fops;
 extern const struct file_operations edu_heapbench_fops;
 extern const struct file_operations edu_fragment_fops;
 extern const struct file_operations edu_hotbench_fops;
+
+/* vcm-edu-wc.c */
+extern const struct file_operations edu_wc_fops;
+void edu_wc_end(struct edu *edu);
 
 /* vcm-edu-plat.c */
 extern struct platform_driver edu_plat_driver;

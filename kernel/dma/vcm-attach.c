@@ -397,7 +397,7 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 {
 	unsigned long n;
 	struct vcm_res *res;
-	void *view;
+	struct vcm_view view;
 	bool last;
 
 	lockdep_assert_held(&vcm_graph_lock);
@@ -414,7 +414,7 @@ unsigned long vcm_teardown_assoc(struct vcm_assoc *assoc)
 			if (assoc->vcm->kind == VCM_KIND_ONE_TO_ONE &&
 			    !vcm_device_stopped(assoc->dev))
 				vcm_phys_quarantine(res->phys);
-			vcm_res_drop_view(view);
+			vcm_res_drop_view(&view);
 			continue;
 		}
 		if (!(res->flags & VCM_RES_NATIVE)) {

@@ -386,6 +386,7 @@ struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 		atomic_long_inc(&vcm->nr_shared);
 	}
 	list_add_tail(&res->phys_node, &phys->res);
+	vcm_res_memtype_count(res, phys, true);
 	spin_unlock(&phys->lock);
 	vcm_res_insert_locked(vcm, res);
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
@@ -499,6 +500,7 @@ void vcm_res_unbind(struct vcm_res *res)
 	if (phys) {
 		spin_lock(&phys->lock);
 		list_del(&res->phys_node);
+		vcm_res_memtype_count(res, phys, false);
 		spin_unlock(&phys->lock);
 	}
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
@@ -523,7 +525,7 @@ void vcm_res_destroy(struct vcm_res *res)
 		vcm_res_unbind(res);
 	/* The CPU view of a coherent buffer of several chunks. */
 	if ((res->flags & VCM_RES_COHERENT) && is_vmalloc_addr(res->cpu_addr))
-		vunmap(res->cpu_addr);
+		vcm_phys_vunmap(phys, res->cpu_addr);
 	kfree(res);
 	if (phys)
 		kref_put(&phys->kref, vcm_phys_release);

@@ -144,6 +144,8 @@ static int vcm_allocations_show(struct seq_file *m, void *v)
 			   !!(phys->flags & VCM_PHYS_CMA),
 			   !!(phys->flags & VCM_PHYS_QUARANTINED),
 			   kref_read(&phys->kref));
+		if (phys->mt != VCM_MT_WB)
+			seq_printf(m, " memtype=%s", vcm_mt_name(phys->mt));
 		for (i = 0; i < phys->nr_chunks; i++)
 			seq_printf(m, " chunk=%#lx+%lu", phys->chunks[i].pfn,
 				   phys->chunks[i].nr_pages);
@@ -184,15 +186,15 @@ static const char * const vcm_dir_names[] = {
 };
 
 /*
- * Is @phys mapped by the device that owns it and nothing else: one
- * reservation, made by its owner, no device mapping it through that
- * reservation?  Caller holds phys->lock.
+ * Is @phys a write-back buffer mapped by the device that owns it and
+ * nothing else: one reservation, made by its owner, no device mapping it
+ * through that reservation?  Caller holds phys->lock.
  */
 static struct vcm_res *vcm_phys_sole_owner_locked(struct vcm_phys *phys)
 {
 	struct vcm_res *res;
 
-	if (!list_is_singular(&phys->res) ||
+	if (!list_is_singular(&phys->res) || phys->mt != VCM_MT_WB ||
 	    (phys->flags & VCM_PHYS_QUARANTINED))
 		return NULL;
 	res = list_first_entry(&phys->res, struct vcm_res, phys_node);
@@ -205,8 +207,9 @@ static void vcm_graph_phys_locked(struct seq_file *m, struct vcm_phys *phys)
 	struct vcm_res *res;
 	struct vcm_edge *e;
 
-	seq_printf(m, "  \"phys-%p\" [shape=folder, label=\"buffer %zu KiB\\n%u chunk(s)%s\"];\n",
+	seq_printf(m, "  \"phys-%p\" [shape=folder, label=\"buffer %zu KiB\\n%u chunk(s), %s%s\"];\n",
 		   phys, phys->size >> 10, phys->nr_chunks,
+		   vcm_mt_name(phys->mt),
 		   phys->flags & VCM_PHYS_QUARANTINED ? "\\nquarantined" : "");
 	list_for_each_entry(res, &phys->res, phys_node) {
 		seq_printf(m, "  \"phys-%p\" -> \"%s\" [label=\"%pad %s\"];\n",
@@ -259,7 +262,7 @@ static void vcm_graph_own_show(struct seq_file *m, struct vcm_graph_own *o)
 {
 	const char *dev = dev_name(o->assoc->dev);
 
-	seq_printf(m, "  \"own-%s\" [shape=folder, style=dashed, label=\"%lu buffer(s), %lu KiB\\n%lu chunk(s)\\nmapped by their owner alone\"];\n",
+	seq_printf(m, "  \"own-%s\" [shape=folder, style=dashed, label=\"%lu buffer(s), %lu KiB\\n%lu chunk(s), write-back\\nmapped by their owner alone\"];\n",
 		   dev, o->buffers, o->bytes >> 10, o->chunks);
 	seq_printf(m, "  \"own-%s\" -> \"%s\" [label=\"%lu reservation(s)\"];\n",
 		   dev, o->vcm->name, o->buffers);

@@ -244,7 +244,7 @@ static void vcm_heap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 	mutex_lock(&buf->lock);
 	if (!--buf->vmap_cnt) {
-		vunmap(buf->vaddr);
+		vcm_phys_vunmap(buf->phys, buf->vaddr);
 		buf->vaddr = NULL;
 	}
 	mutex_unlock(&buf->lock);

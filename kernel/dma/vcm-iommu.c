@@ -576,11 +576,14 @@ static dma_addr_t vcm_iommu_map_phys(struct vcm_assoc *assoc,
 				     unsigned long attrs, bool *bounced)
 {
 	struct device *dev = assoc->dev;
+	int prot = vcm_iommu_prot(dev, dir, attrs);
 	dma_addr_t addr;
 
+	/* A page of a typed buffer mapped off its reservation. */
+	if (vcm_memtype_typed(&vcm_memtype, phys, size))
+		prot &= ~IOMMU_CACHE;
 	*bounced = false;
-	addr = vcm_iommu_map(assoc, phys, size,
-			     vcm_iommu_prot(dev, dir, attrs));
+	addr = vcm_iommu_map(assoc, phys, size, prot);
 	if (addr != DMA_MAPPING_ERROR && !dev_is_dma_coherent(dev) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		arch_sync_dma_for_device(phys, size, dir);
@@ -1065,7 +1068,9 @@ static int vcm_iommu_fill(struct vcm_assoc *assoc, struct vcm_res *res,
 {
 	struct vcm_iommu_walk w = {
 		.vcm = to_vcm(assoc), .iova = res->start, .gfp = gfp,
-		.prot = vcm_iommu_prot(assoc->dev, res->dir, res->attrs),
+		.prot = vcm_mt_iommu_prot(vcm_iommu_prot(assoc->dev, res->dir,
+							 res->attrs),
+					  res->phys->mt),
 		.tally.vcm = to_vcm(assoc), .tally.res = res,
 	};
 	struct scatterlist *page = NULL;

@@ -576,6 +576,7 @@ static int vcm_back_locked(struct vcm_res *res, struct vcm_phys *phys,
 		kref_get(&phys->kref);
 		spin_lock(&phys->lock);
 		list_add_tail(&res->phys_node, &phys->res);
+		vcm_res_memtype_count(res, phys, true);
 		spin_unlock(&phys->lock);
 	}
 	spin_unlock_irqrestore(&vcm->lock, flags);
@@ -597,6 +598,7 @@ static void vcm_unback_locked(struct vcm_res *res)
 	spin_lock_irqsave(&vcm->lock, flags);
 	spin_lock(&phys->lock);
 	list_del_init(&res->phys_node);
+	vcm_res_memtype_count(res, phys, false);
 	spin_unlock(&phys->lock);
 	res->phys = NULL;
 	res->dir = DMA_NONE;

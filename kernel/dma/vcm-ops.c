@@ -54,6 +54,35 @@ static const struct vcm_backend *to_backend(struct vcm_assoc *assoc)
  * Coherent allocations
  */
 
+/*
+ * Give a new coherent buffer the type its attributes ask for, before any
+ * device maps it.  x86's dma-direct ignores DMA_ATTR_WRITE_COMBINE (every
+ * device is coherent); VCM honours it.  Changing the linear alias sleeps:
+ * a request that may not block is refused in strict mode and given
+ * write-back, what dma-direct gives it, in tolerant mode -- as is one
+ * where the kernel cannot change the type of its linear map.
+ */
+static int vcm_alloc_type(struct vcm_assoc *assoc, struct vcm_phys *phys,
+			  gfp_t gfp, unsigned long attrs)
+{
+	enum vcm_mt mt = attrs & DMA_ATTR_WRITE_COMBINE ? VCM_MT_WC : VCM_MT_WB;
+	int ret;
+
+	if (mt == VCM_MT_WB)
+		return 0;
+	ret = gfpflags_allow_blocking(gfp) ? vcm_phys_set_type(phys, mt) :
+		-EWOULDBLOCK;
+	if (ret != -EWOULDBLOCK && ret != -EOPNOTSUPP)
+		return ret;
+	dev_warn_ratelimited(assoc->dev, VCM_PREFIX
+			     "%zu bytes %s: the linear map cannot change type %s: %s\n",
+			     phys->size, vcm_mt_name(mt),
+			     ret == -EWOULDBLOCK ? "without sleeping" : "here",
+			     vcm_memtype.mode == VCM_MT_STRICT ? "refused" :
+			     "write-back given");
+	return vcm_memtype.mode == VCM_MT_STRICT ? ret : 0;
+}
+
 /* Allocate and bind a contiguous buffer; the reservation owns it. */
 static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 				     gfp_t gfp, unsigned long attrs,
@@ -67,6 +96,12 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 					     attrs);
 	if (!phys) {
 		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		return NULL;
+	}
+	if (vcm_alloc_type(assoc, phys, gfp, attrs)) {
+		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		/* Its free makes every chunk already typed write-back. */
+		vcm_phys_put(phys);
 		return NULL;
 	}
 	res = vcm_res_create(assoc, phys, flags, dir, attrs, gfp);
@@ -587,6 +622,33 @@ static struct vcm_phys *vcm_phys_for_view(struct vcm_assoc *assoc,
 	return phys;
 }
 
+/*
+ * A user mapping of a typed buffer gets the buffer's type, whatever the
+ * driver's call asked (dma_mmap_wc() asks write-combining, anything else
+ * write-back), as the policy decides; x86 PAT gives remap_pfn_range() of
+ * RAM the pages' type too.  The driver owns the mapping's vm_ops, so it is
+ * asked for, not counted.  A write-back buffer's mapping is what
+ * dma-direct makes of it.
+ */
+static int vcm_mmap_prot(struct device *dev, struct vcm_phys *phys,
+			 struct vm_area_struct *vma, unsigned long attrs)
+{
+	struct vcm_mapper who = { .kind = VCM_MAPPER_USER, .name = NULL };
+	enum vcm_mt want = attrs & DMA_ATTR_WRITE_COMBINE ? VCM_MT_WC :
+			   VCM_MT_WB;
+	enum vcm_mt mt;
+	int ret;
+
+	if (phys->mt == VCM_MT_WB) {
+		vma->vm_page_prot = dma_pgprot(dev, vma->vm_page_prot, attrs);
+		return 0;
+	}
+	ret = vcm_phys_memtype_ask(phys, want, &who, &mt);
+	if (!ret)
+		vma->vm_page_prot = vcm_mt_pgprot(vma->vm_page_prot, mt);
+	return ret;
+}
+
 static int vcm_mmap(struct device *dev, struct vm_area_struct *vma,
 		    void *cpu_addr, dma_addr_t handle, size_t size,
 		    unsigned long attrs)
@@ -607,8 +669,9 @@ static int vcm_mmap(struct device *dev, struct vm_area_struct *vma,
 	phys = vcm_phys_for_view(assoc, handle, size, &pool);
 	if (!phys)
 		return -ENXIO;
-	vma->vm_page_prot = dma_pgprot(dev, vma->vm_page_prot, attrs);
-	ret = vcm_phys_mmap(phys, vma);
+	ret = vcm_mmap_prot(dev, phys, vma, attrs);
+	if (!ret)
+		ret = vcm_phys_mmap(phys, vma);
 	vcm_phys_put(phys);
 	return ret;
 }

@@ -405,25 +405,49 @@ phys_addr_t vcm_phys_contiguous(struct vcm_phys *phys, size_t offset,
 	return w.first;
 }
 
+static const struct vcm_mapper vcm_vmap_mapper = {
+	.kind = VCM_MAPPER_VMAP, .name = "vmap",
+};
+
 /**
  * vcm_phys_vmap() - a contiguous kernel view of a buffer of several chunks
  * @phys: the buffer
  *
- * Return: the address, to be vunmap()ed, or NULL.
+ * The view has the buffer's memory type, and is one of its mappers until
+ * vcm_phys_vunmap().
+ *
+ * Return: the address, to be given to vcm_phys_vunmap(), or NULL.
  */
 void *vcm_phys_vmap(struct vcm_phys *phys)
 {
 	unsigned long n = phys->size >> PAGE_SHIFT;
 	struct page **pages;
-	void *va;
+	enum vcm_mt mt;
+	void *va = NULL;
 
 	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return NULL;
+	if (vcm_phys_memtype_get(phys, phys->mt, &vcm_vmap_mapper, &mt))
+		goto out;
 	vcm_phys_pages(phys, pages);
-	va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	va = vmap(pages, n, VM_MAP, vcm_mt_pgprot(PAGE_KERNEL, mt));
+	if (!va)
+		vcm_phys_memtype_put(phys, &vcm_vmap_mapper);
+out:
 	kvfree(pages);
 	return va;
+}
+
+/**
+ * vcm_phys_vunmap() - undo vcm_phys_vmap()
+ * @phys: the buffer
+ * @va: the view
+ */
+void vcm_phys_vunmap(struct vcm_phys *phys, void *va)
+{
+	vunmap(va);
+	vcm_phys_memtype_put(phys, &vcm_vmap_mapper);
 }
 
 /* Give a released buffer's memory back where it came from. */
@@ -440,12 +464,17 @@ static void vcm_phys_free(struct vcm_phys *phys)
 {
 	unsigned int i;
 
+	/* Process context (vcm_phys_release()). */
 	if (phys->flags & VCM_PHYS_CMA) {
-		dma_free_contiguous(phys->owner, vcm_phys_page(phys),
-				    phys->size);
+		if (!phys->nr_typed || vcm_chunk_untype(phys, phys->chunks))
+			dma_free_contiguous(phys->owner, vcm_phys_page(phys),
+					    phys->size);
 	} else {
-		/* Process context (vcm_phys_release()). */
 		for (i = 0; i < phys->nr_chunks; i++) {
+			/* A chunk still typed is never freed. */
+			if (i < phys->nr_typed &&
+			    !vcm_chunk_untype(phys, &phys->chunks[i]))
+				continue;
 			vcm_free_run(phys->chunks[i].pfn,
 				     phys->chunks[i].nr_pages);
 			cond_resched();

@@ -80,12 +80,12 @@ bool vcm_res_owns_any(struct vcm_assoc *assoc)
  * if other devices of the vcm still map it, and it stays as a shared
  * reservation (*@view: the creator's CPU view, to unmap after the lock).
  */
-static bool vcm_res_end_creator(struct vcm_res *res, void **view)
+static bool vcm_res_end_creator(struct vcm_res *res, struct vcm_view *view)
 {
 	bool last;
 
 	lockdep_assert_held(&res->vcm->lock);
-	*view = NULL;
+	*view = (struct vcm_view){};
 	if (res->flags & VCM_RES_NATIVE) {
 		last = true;
 	} else {
@@ -98,11 +98,16 @@ static bool vcm_res_end_creator(struct vcm_res *res, void **view)
 	return last;
 }
 
-/* The CPU view a creator left on a reservation that stays. */
-void vcm_res_drop_view(void *view)
+/*
+ * The CPU view a creator left on a reservation that stays: unmapped before
+ * the buffer can go, which its reference on the buffer ensures.
+ */
+void vcm_res_drop_view(struct vcm_view *view)
 {
-	if (is_vmalloc_addr(view))
-		vunmap(view);
+	if (!view->va)
+		return;
+	vcm_phys_vunmap(view->phys, view->va);
+	vcm_phys_put(view->phys);
 }
 
 /*
@@ -111,7 +116,7 @@ void vcm_res_drop_view(void *view)
  * *@view is the CPU view to drop).
  */
 struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
-				 void **view)
+				 struct vcm_view *view)
 {
 	struct vcm *vcm = assoc->vcm;
 	unsigned long irqflags;
@@ -148,7 +153,7 @@ void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 	struct vcm *vcm = assoc->vcm;
 	struct vcm_res *res;
 	unsigned long irqflags;
-	void *view = NULL;
+	struct vcm_view view = {};
 	bool last = false;
 
 	spin_lock_irqsave(&vcm->lock, irqflags);
@@ -172,7 +177,7 @@ void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
 	if (res && last)
 		vcm_res_destroy(res);
-	vcm_res_drop_view(view);
+	vcm_res_drop_view(&view);
 }
 
 /* ------------------------------------------------------------------------
@@ -1213,8 +1218,9 @@ struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr)
 /**
  * vcm_res_end_creator_locked() - the creator of a reservation lets it go
  * @res: a coherent or dma_alloc_pages reservation, still in its vcm's tree
- * @view: set to the creator's CPU view, to be unmapped by the caller after
- *	the locks (a vmap), when the reservation stays
+ * @view: set to the creator's CPU view (a vmap), when the reservation
+ *	stays, with a reference on the buffer: the caller drops both with
+ *	vcm_res_drop_view() after the locks
  *
  * If devices of the same vcm still map the buffer through @res, it stays
  * where it is, now a shared reservation that lives until their last unmap;
@@ -1226,7 +1232,7 @@ struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr)
  * Return: true if @res has no user left: the caller takes it out of the
  * tree and destroys it.
  */
-bool vcm_res_end_creator_locked(struct vcm_res *res, void **view)
+bool vcm_res_end_creator_locked(struct vcm_res *res, struct vcm_view *view)
 {
 	struct vcm_phys *phys = res->phys;
 	struct vcm_assoc *creator = res->owner;
@@ -1236,7 +1242,7 @@ bool vcm_res_end_creator_locked(struct vcm_res *res, void **view)
 
 	lockdep_assert_held(&res->vcm->lock);
 	lockdep_assert_held(&phys->lock);
-	*view = NULL;
+	*view = (struct vcm_view){};
 	last = !--res->users;
 	list_for_each_entry(r, &phys->res, phys_node) {
 		struct vcm_edge *e;
@@ -1259,7 +1265,11 @@ bool vcm_res_end_creator_locked(struct vcm_res *res, void **view)
 		res->flags &= ~(VCM_RES_COHERENT | VCM_RES_PAGES);
 		res->flags |= VCM_RES_SHARED;
 		res->owner = NULL;
-		*view = res->cpu_addr;
+		if (is_vmalloc_addr(res->cpu_addr)) {
+			view->va = res->cpu_addr;
+			view->phys = phys;
+			kref_get(&phys->kref);
+		}
 		res->cpu_addr = NULL;
 	}
 	return last;

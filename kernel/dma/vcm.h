@@ -30,6 +30,8 @@
  *       from page frames to buffers; its readers take no lock.
  *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
  *       vcm_phys, read by debugfs.
+ *   vcm_memtype.lock (spinlock, irqsave, vcm-memtype.c): the memtype index
+ *       and its mapper counts; nests inside phys->lock.  Leaf lock.
  *   bucket->lock (spinlock, irqsave): one bucket of an assoc's table of
  *       streaming mappings.  Leaf lock.
  *
@@ -63,6 +65,7 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-vcm.h>
+#include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
@@ -72,6 +75,7 @@
 #include <linux/xarray.h>
 #include <linux/swiotlb.h>
 #include <linux/workqueue.h>
+#include "vcm-memtype.h"
 
 #define VCM_PREFIX "vcm: "
 
@@ -412,6 +416,11 @@ struct vcm_chunk {
  *	else an array of its own (kvmalloc: a buffer of scattered pages has
  *	tens of thousands), freed with the struct after a grace period
  * @one: the chunk of a one-chunk buffer
+ * @mt: its memory type (vcm-phys-type.c), write-back unless its allocator
+ *	gave it another before handing out any address of it; never changed
+ *	after
+ * @nr_typed: chunks, from the first, that have @mt in the memtype index
+ *	and their linear alias (0 for a write-back buffer)
  */
 struct vcm_phys {
 	struct kref kref;
@@ -426,6 +435,8 @@ struct vcm_phys {
 	unsigned int nr_chunks;
 	struct vcm_chunk *chunks;
 	struct vcm_chunk one;
+	enum vcm_mt mt;
+	unsigned int nr_typed;
 };
 
 /* vcm_res.flags */
@@ -827,6 +838,25 @@ bool vcm_phys_reachable(struct device *dev, phys_addr_t phys, size_t size,
 void vcm_phys_release(struct kref *kref);
 void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
+void vcm_phys_vunmap(struct vcm_phys *phys, void *va);
+
+/* vcm-phys-type.c */
+pgprot_t vcm_mt_pgprot(pgprot_t prot, enum vcm_mt mt);
+int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt);
+bool vcm_chunk_untype(struct vcm_phys *phys, const struct vcm_chunk *c);
+int vcm_phys_memtype_ask(struct vcm_phys *phys, enum vcm_mt want,
+			 const struct vcm_mapper *who, enum vcm_mt *got);
+int vcm_phys_memtype_get(struct vcm_phys *phys, enum vcm_mt want,
+			 const struct vcm_mapper *who, enum vcm_mt *got);
+void vcm_phys_memtype_put(struct vcm_phys *phys, const struct vcm_mapper *who);
+void vcm_res_memtype_count(struct vcm_res *res, struct vcm_phys *phys,
+			   bool get);
+
+/* IOMMU_* protection of a mapping of memory of type @mt. */
+static inline int vcm_mt_iommu_prot(int prot, enum vcm_mt mt)
+{
+	return mt == VCM_MT_WB ? prot : prot & ~IOMMU_CACHE;
+}
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
 typedef int (*vcm_piece_fn)(phys_addr_t paddr, size_t len, size_t done,
@@ -955,13 +985,24 @@ void vcm_share_unmap_phys_sgt(struct device *dev, struct vcm_phys *phys,
 			      struct sg_table *sgt);
 void vcm_share_sync_phys(struct device *dev, struct vcm_phys *phys,
 			 enum dma_data_direction dir, bool for_device);
-bool vcm_res_end_creator_locked(struct vcm_res *res, void **view);
+/**
+ * struct vcm_view - a creator's vmap of a buffer that stays for others
+ * @va: the vmap, or NULL
+ * @phys: the buffer, held until the view is gone: no page of it may be
+ *	freed (and turned write-back) while the alias still maps it
+ */
+struct vcm_view {
+	void *va;
+	struct vcm_phys *phys;
+};
+
+bool vcm_res_end_creator_locked(struct vcm_res *res, struct vcm_view *view);
 void vcm_res_free_handle(struct vcm_assoc *assoc, dma_addr_t handle,
 			 size_t size, void *cpu, unsigned int flags);
 bool vcm_res_owns_any(struct vcm_assoc *assoc);
 struct vcm_res *vcm_res_take_any(struct vcm_assoc *assoc, bool *last,
-				 void **view);
-void vcm_res_drop_view(void *view);
+				 struct vcm_view *view);
+void vcm_res_drop_view(struct vcm_view *view);
 unsigned long vcm_share_teardown(struct vcm_assoc *assoc);
 size_t vcm_pin_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 		  int nents);

@@ -14,6 +14,8 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/mmapcheck" \
 	"$VCM_REPO/tests/qemu/mmapcheck.c"
 gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/randfile" \
 	"$VCM_REPO/tests/qemu/randfile.c"
+gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/wccheck" \
+	"$VCM_REPO/tests/qemu/wccheck.c"
 gcc -static -O2 -Wall -Wextra -Werror -o "$stage/bin/p2pio" \
 	"$VCM_REPO/tests/qemu/p2pio.c"
 cp "$VCM_REPO/tests/qemu/init" "$stage/init"

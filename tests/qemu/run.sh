@@ -152,7 +152,8 @@ vtd-lazy)
 	      -device e1000e,bus=pb2,addr=1.0,netdev=n2,mac=52:54:00:00:00:03
 	      -netdev hubport,id=n3,hubid=1
 	      -device e1000e,bus=pb2,addr=2.0,netdev=n3,mac=52:54:00:00:00:04) ;;
-viommu)	args="$args dma=vcm"
+# The one scenario in strict memory-type mode (memtype_wc_test).
+viommu)	args="$args dma=vcm,memtype=strict"
 	dev+=(-device virtio-iommu-pci) ;;
 amdvi)	# QEMU's AMD-Vi, without interrupt remapping (TCG has no split
 	# irqchip); the kernel takes it from the IVRS table.

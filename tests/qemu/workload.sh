@@ -345,8 +345,8 @@ share_pair() {	# share_pair <check>: sets owner, peer and e, or fails <check>
 
 # The graph stays readable: the buffers that only their owner maps are one
 # node per device ("own-<device>", their count in its label), every other
-# buffer a node of its own ("phys-..."); with <devices> 2 the shared buffer
-# is drawn with a red edge to the peer.  The count is checked against
+# buffer (shared, typed, quarantined) a node of its own ("phys-..."); with
+# <devices> 2 the shared buffer is drawn with a red edge to the peer.  The count is checked against
 # "allocations", read before and after the graph (again if they differ).
 graph_gathers_test() {	# graph_gathers_test <devices>
 	local try graph a0 a1 total alone drawn gathered red
@@ -358,7 +358,8 @@ graph_gathers_test() {	# graph_gathers_test <devices>
 	done
 	total=$(echo "$a1" | grep -c "^phys ")
 	# One map= of a device, no edge=, not quarantined: its owner's alone.
-	alone=$(echo "$a1" | grep "^phys .* quarantined=0 " | grep -v " edge=" |
+	alone=$(echo "$a1" | grep "^phys .* quarantined=0 " |
+		grep -v " edge=\| memtype=" |
 		grep -v " map=[^ ]*:shared@" |
 		awk '{ if (gsub(/ map=/, " map=") == 1) n++ } END { print n + 0 }')
 	drawn=$(echo "$graph" | grep -c '^  "phys-[^"]*" \[shape=folder')
@@ -371,6 +372,100 @@ graph_gathers_test() {	# graph_gathers_test <devices>
 		[ $((drawn + gathered)) = "$total" ] &&
 		{ [ "$1" = 1 ] || [ "$red" -ge 1 ]; }
 	check graph-gathers-owner-only-buffers $? "buffers=$total owner-only=$alone gathered=${gathered:-absent} drawn=$drawn shared-edges-to-$peer=$red"
+}
+
+# The memtype index's range that holds physical address <pa>, into $v
+# ("[mem a-b] type mappers=..."), or nothing.
+memtype_range() {	# memtype_range <pa>
+	local tag range rest s l
+	v=
+	while read -r tag range rest; do
+		[ "$tag" = "[mem" ] || continue
+		s=${range%%-*}; l=${range#*-}; l=${l%]}
+		[ $((s)) -le $(($1)) ] && [ $(($1)) -le $((l)) ] &&
+			v="$tag $range $rest"
+	done < $DEBUG/vcm/memtype
+}
+
+# Write-combining as a driver asks for it (vcm-edu-wc.c): dma_alloc_wc()
+# of 64 KiB.  Under VCM every mapper says write-combining -- VCM's list
+# (the buffer's range: its linear alias and its device counted), the
+# kernel's page tables for the linear alias and for the address the
+# driver got, the page tables of a dma_mmap_wc() user mapping (which x86
+# PAT sets from its own record of the pages) -- and the data is right
+# both ways: CPU writes through the user mapping, the engine reads them;
+# the engine writes, the CPU reads through the kernel address and the
+# user mapping.  A user mapping that asks write-back (dma_mmap_coherent())
+# is given write-combining in tolerant mode, refused with EBUSY in strict
+# mode, and logged either way.  After the free the range is gone from the
+# list and the linear alias is write-back again.  Without dma=vcm (stock)
+# x86 ignores the attribute: the buffer stays write-back.
+memtype_wc_test() {	# memtype_wc_test <expected mode: tolerant|strict|stock>
+	local w=$DEBUG/vcm-edu/$edu/wc out va lin pa kva linear user wb c0 c1
+	local mode last r
+	echo "alloc 65536" > $w
+	out=$(cat $w)
+	va=$(echo "$out" | sed -n 's/.* va=\(0x[0-9a-f]*\) .*/\1/p')
+	lin=$(echo "$out" | sed -n 's/.* linear=\(0x[0-9a-f]*\) .*/\1/p')
+	pa=$(echo "$out" | sed -n 's/.* pa=\(0x[0-9a-f]*\) .*/\1/p')
+	if [ -z "$va" ] || [ -z "$lin" ] || [ -z "$pa" ]; then
+		echo free > $w
+		check memtype-wc-alloc 1 "$edu: dma_alloc_wc(): $out"
+		return
+	fi
+	linear=$(wccheck pte "$lin")
+	if [ "$1" = stock ]; then
+		echo free > $w
+		case "$linear" in *" cache=write-back") r=0 ;; *) r=1 ;; esac
+		check pat-stock-wc-alloc-is-write-back $r "dma_alloc_wc() without dma=vcm: linear alias $lin $linear"
+		return
+	fi
+	memtype_range "$pa"
+	case "$v" in
+	*"] write-combining "*" linear=1 "*" owner=$edu") r=0 ;;
+	*) r=1 ;;
+	esac
+	[ "$r" = 0 ] && ! echo "$v" | grep -q " device=0 "
+	check memtype-wc-buffer-listed $? "pa=$pa: ${v:-no range}"
+	case "$linear" in *" cache=write-combining") r=0 ;; *) r=1 ;; esac
+	check pat-wc-linear-alias $r "linear alias $lin: $linear"
+	kva=$(wccheck pte "$va")
+	case "$kva" in *" cache=write-combining") r=0 ;; *) r=1 ;; esac
+	check pat-wc-kernel-address $r "driver's address $va: $kva"
+
+	echo "mmap wc" > $w
+	user=$(wccheck map $w 65536 fill 5 | tr '\n' ' ')
+	echo "to-device 5" > $w; out=$(cat $w)
+	case "$user" in *"cache=write-combining ok bytes=65536 ") r=0 ;; *) r=1 ;; esac
+	check pat-wc-user-mapping $r "dma_mmap_wc(): $user"
+	case "$user:$out" in *"ok bytes=65536 :to-device ok=1 bytes=65536") r=0 ;; *) r=1 ;; esac
+	check memtype-wc-cpu-to-device $r "CPU wrote through dma_mmap_wc(): $user; engine read: $out"
+	echo "from-device 9" > $w; out=$(cat $w)
+	user=$(wccheck map $w 65536 verify 9 | tr '\n' ' ')
+	case "$out:$user" in "from-device ok=1 bytes=65536:"*"ok bytes=65536 ") r=0 ;; *) r=1 ;; esac
+	check memtype-wc-device-to-cpu $r "engine wrote, kernel address read: $out; user mapping read: $user"
+
+	mode=$(sed -n '1s/^mode=\([a-z]*\) .*/\1/p' $DEBUG/vcm/memtype)
+	c0=$(sed -n '1s/^conflicts=\([0-9]*\) .*/\1/p' $DEBUG/vcm/memtype_conflicts)
+	echo "mmap wb" > $w
+	wb=$(wccheck map $w 4096 verify 9 | tr '\n' ' ')
+	c1=$(sed -n '1s/^conflicts=\([0-9]*\) .*/\1/p' $DEBUG/vcm/memtype_conflicts)
+	last=$(tail -n1 $DEBUG/vcm/memtype_conflicts)
+	case "$1:$wb:$last" in
+	tolerant:*"cache=write-combining ok bytes=4096 :"*" want=write-back "*" given=write-combining") r=0 ;;
+	strict:"mmap: Device or resource busy ":*" want=write-back "*" refused=-16") r=0 ;;
+	*) r=1 ;;
+	esac
+	[ "$r" = 0 ] && [ "$mode" = "$1" ] && nums "$c0" "$c1" &&
+		[ "$c1" = $((c0 + 1)) ]
+	check memtype-wb-mapper-$1 $? "mode=${mode:-absent}; dma_mmap_coherent() of the WC buffer: $wb; conflicts ${c0:-absent}->${c1:-absent}, last: $last"
+
+	echo free > $w
+	linear=$(wccheck pte "$lin")
+	memtype_range "$pa"
+	case "$linear" in *" cache=write-back") r=0 ;; *) r=1 ;; esac
+	[ "$r" = 0 ] && [ -z "$v" ]
+	check pat-wb-after-free $? "linear alias $lin after dma_free_wc(): $linear; list: ${v:-no range at $pa}"
 }
 
 # <devices>: how many devices the graph shows on the buffer (default 2;
@@ -1322,6 +1417,7 @@ disk_test virtio-blk vda
 case $base in
 stock)
 	[ ! -e $DEBUG/vcm ]; check vcm-absent $? "without dma=vcm"
+	memtype_wc_test stock
 	;;
 bounce)
 	through_vcm direct-
@@ -1332,6 +1428,7 @@ bounce)
 	;;
 direct)
 	through_vcm direct-
+	memtype_wc_test tolerant
 	share_test api share-dma-api
 	share_test native share-native
 	reserve_test
@@ -1349,6 +1446,8 @@ direct)
 	;;
 vtd|viommu|amdvi)
 	through_vcm iommu-
+	# viommu boots dma=vcm,memtype=strict, the others the default.
+	memtype_wc_test $([ "$base" = viommu ] && echo strict || echo tolerant)
 	share_test api share-dma-api
 	share_test native share-native
 	reserve_test

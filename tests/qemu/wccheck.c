@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wccheck: the user side of the memory-type checks (memtype_wc_test).
+ *
+ *   wccheck map <file> <bytes> fill|verify <seed>
+ *	map <bytes> of <file> (the edu driver's write-combining buffer, made
+ *	by dma_mmap_wc() or dma_mmap_coherent()), print the cache type that
+ *	the page-table entries of the mapping give it, read from this
+ *	process's own page tables (/sys/kernel/debug/page_tables/
+ *	current_kernel, which covers user space too), then write the
+ *	pattern of <seed> through it or check that it holds that pattern
+ *   wccheck pte <address>
+ *	print the cache type of a kernel address, from the kernel's page
+ *	tables (/sys/kernel/debug/page_tables/kernel)
+ *
+ * Output: "pte=<PWT>,<PCD>,<PAT> cache=<type>" (Linux's PAT layout: the
+ * three bits index the PAT MSR, which Linux programs WB, WC, UC-, UC, WB,
+ * WP, UC-, WT), then "ok bytes=N" or what went wrong.  Exit status 0 only
+ * if the page tables were read and the data was right.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PTDUMP "/sys/kernel/debug/page_tables/"
+
+static const char * const cache_names[8] = {
+	"write-back", "write-combining", "uncached-minus", "uncached",
+	"write-back", "write-protect", "uncached-minus", "write-through",
+};
+
+/* Byte @i of the pattern of @seed; the edu driver has the same. */
+static unsigned char pattern(unsigned long seed, unsigned long i)
+{
+	return (unsigned char)(i * 167 + (i >> 9) * 13 + seed * 101);
+}
+
+/* Print the cache type ptdump gives @addr in @file; 0 if found. */
+static int show_pte(const char *file, unsigned long addr)
+{
+	char line[512];
+	unsigned long lo, hi;
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		printf("pte=absent cache=absent (%s: %s)\n", file,
+		       strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		int pwt, pcd, pat;
+
+		if (sscanf(line, "0x%lx-0x%lx", &lo, &hi) != 2 ||
+		    addr < lo || addr >= hi)
+			continue;
+		fclose(f);
+		if (!strstr(line, " RW ") && !strstr(line, " ro ")) {
+			printf("pte=absent cache=absent (not present)\n");
+			return 1;
+		}
+		pwt = !!strstr(line, " PWT ");
+		pcd = !!strstr(line, " PCD ");
+		pat = !!strstr(line, " PAT ");
+		printf("pte=%s,%s,%s cache=%s\n", pwt ? "PWT" : "-",
+		       pcd ? "PCD" : "-", pat ? "PAT" : "-",
+		       cache_names[pat << 2 | pcd << 1 | pwt]);
+		return 0;
+	}
+	fclose(f);
+	printf("pte=absent cache=absent (%#lx not in %s)\n", addr, file);
+	return 1;
+}
+
+static int map(const char *file, size_t n, const char *what,
+	       unsigned long seed)
+{
+	unsigned char *p;
+	size_t i;
+	int fd, bad;
+
+	fd = open(file, O_RDWR);
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 2;
+	}
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("mmap: %s\n", strerror(errno));
+		return 3;
+	}
+	/* Fault the first page in, so that its entry exists. */
+	(void)*(volatile unsigned char *)p;
+	bad = show_pte(PTDUMP "current_kernel", (unsigned long)p);
+	if (!strcmp(what, "fill")) {
+		for (i = 0; i < n; i++)
+			p[i] = pattern(seed, i);
+	} else {
+		for (i = 0; i < n; i++) {
+			if (p[i] != pattern(seed, i)) {
+				printf("byte %zu is %#x, not %#x\n", i, p[i],
+				       pattern(seed, i));
+				return 1;
+			}
+		}
+	}
+	munmap(p, n);
+	close(fd);
+	if (bad)
+		return 1;
+	printf("ok bytes=%zu\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && !strcmp(argv[1], "map") &&
+	    (!strcmp(argv[4], "fill") || !strcmp(argv[4], "verify")))
+		return map(argv[2], strtoul(argv[3], NULL, 0), argv[4],
+			   strtoul(argv[5], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "pte"))
+		return show_pte(PTDUMP "kernel", strtoul(argv[2], NULL, 16));
+	fprintf(stderr, "usage: %s map <file> <bytes> fill|verify <seed>\n"
+		"       %s pte <hex address>\n", argv[0], argv[0]);
+	return 2;
+}
