@@ -260,6 +260,48 @@ static struct device *vcm_test_iommu_peer(struct kunit *test,
 	return dev;
 }
 
+/*
+ * A write-combining buffer behind an IOMMU: its reservation is mapped
+ * without IOMMU_CACHE, a write-back one with it (the device is coherent),
+ * and a streaming mapping of a page of each follows its buffer.
+ */
+static void vcm_test_iommu_wc(struct kunit *test)
+{
+	struct vcm_fake_iommu *f;
+	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-iwc",
+						       VCM_ATTACH_TRACK, &f);
+	const size_t size = 4 * PAGE_SIZE;
+	dma_addr_t wc, wb, addr;
+	void *cwc, *cwb;
+
+	cwc = dma_alloc_wc(t->dev, size, &wc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cwc);
+	cwb = dma_alloc_coherent(t->dev, size, &wb, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cwb);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cwc), 1);
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, wc) & (IOMMU_CACHE | IOMMU_READ),
+			IOMMU_READ);
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, wc + size - PAGE_SIZE) &
+			(IOMMU_CACHE | IOMMU_READ), IOMMU_READ);
+	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(f, wb) & IOMMU_CACHE);
+
+	addr = dma_map_page(t->dev, vcm_test_cpu_page(cwc + PAGE_SIZE), 0,
+			    PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, addr) &
+			(IOMMU_CACHE | IOMMU_READ), IOMMU_READ);
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	addr = dma_map_page(t->dev, vcm_test_cpu_page(cwb + PAGE_SIZE), 0,
+			    PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(f, addr) & IOMMU_CACHE);
+	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+
+	dma_free_coherent(t->dev, size, cwb, wb);
+	dma_free_wc(t->dev, size, cwc, wc);
+	vcm_test_no_errors(test, t);
+}
+
 static void vcm_test_iommu_map_page(struct kunit *test)
 {
 	struct vcm_fake_iommu *f;
@@ -2055,6 +2097,7 @@ static void vcm_test_iommu_heap_segments_only(struct kunit *test)
 
 static struct kunit_case vcm_iommu_test_cases[] = {
 	KUNIT_CASE(vcm_test_iommu_map_page),
+	KUNIT_CASE(vcm_test_iommu_wc),
 	KUNIT_CASE(vcm_test_iommu_reserved),
 	KUNIT_CASE(vcm_test_iommu_large_pages),
 	KUNIT_CASE(vcm_test_iommu_map_fails_halfway),

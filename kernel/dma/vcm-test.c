@@ -19,6 +19,7 @@
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 #include "direct.h"
 #include "vcm-test.h"
 
@@ -1918,6 +1919,123 @@ static void vcm_test_alloc_zeroed(struct kunit *test)
 	vcm_test_no_errors(test, t);
 }
 
+/**
+ * vcm_test_cpu_cache() - the cache type the kernel's page tables give @va
+ * @va: a kernel address, mapped
+ *
+ * Return: the index of the entry's PWT, PCD and PAT bits into the PAT
+ * MSR (Linux's layout: 0 write-back, 1 write-combining, 2 uncached-minus),
+ * or -1 where there is no entry or no x86 page table to read.
+ */
+int vcm_test_cpu_cache(const void *va)
+{
+#ifdef CONFIG_X86
+	unsigned int level;
+	pteval_t v, pat;
+	pte_t *pte;
+
+	pte = lookup_address((unsigned long)va, &level);
+	if (!pte || !pte_present(*pte))
+		return -1;
+	v = pte_val(*pte);
+	pat = level == PG_LEVEL_4K ? _PAGE_PAT : _PAGE_PAT_LARGE;
+	return (v & _PAGE_PWT ? 1 : 0) | (v & _PAGE_PCD ? 2 : 0) |
+	       (v & pat ? 4 : 0);
+#else
+	return -1;
+#endif
+}
+
+/*
+ * dma_alloc_wc() under VCM: the buffer is write-combining in the index
+ * (its linear alias and its device counted as mappers), in the kernel's
+ * page tables for the address the driver got and for the linear alias,
+ * and in a vmap VCM makes of it (counted while it lives); after the free,
+ * its range is gone and the linear alias is write-back again.  Linux's
+ * PAT layout makes write-combining PWT without PCD (index 1).
+ */
+static void vcm_test_alloc_wc(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-wc");
+	const size_t size = 4 * PAGE_SIZE;
+	struct vcm_phys *phys;
+	dma_addr_t handle;
+	struct page *page;
+	phys_addr_t pa;
+	void *cpu, *va;
+	int i;
+
+	va = page_address(ZERO_PAGE(0));
+	KUNIT_ASSERT_EQ_MSG(test, vcm_test_cpu_cache(va), 0,
+			    "no x86 page tables to read");
+	cpu = dma_alloc_wc(t->dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	page = vcm_test_cpu_page(cpu);
+	pa = page_to_phys(page);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cpu), 1);
+	for (i = 0; i < size / PAGE_SIZE; i++)
+		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page + i)),
+				1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_LINEAR), 1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_DEVICE), 1);
+	/* The CPU writes through it, and reads back what it wrote. */
+	memset(cpu, 0x5a, size);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0x5a, size));
+
+	phys = vcm_phys_from_dma(t->dev, handle);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(phys));
+	KUNIT_EXPECT_EQ(test, phys->mt, VCM_MT_WC);
+	va = vcm_phys_vmap(phys);
+	KUNIT_ASSERT_NOT_NULL(test, va);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(va), 1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_VMAP), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(va, 0x5a, size));
+	vcm_phys_vunmap(phys, va);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_VMAP), 0);
+	vcm_phys_put(phys);
+
+	dma_free_wc(t->dev, size, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_LINEAR), -ENOENT);
+	for (i = 0; i < size / PAGE_SIZE; i++)
+		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page + i)),
+				0);
+	/* A buffer asked for without the attribute is write-back. */
+	cpu = dma_alloc_coherent(t->dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cpu), 0);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype,
+						  page_to_phys(vcm_test_cpu_page(cpu)),
+						  VCM_MAPPER_LINEAR), -ENOENT);
+	dma_free_coherent(t->dev, size, cpu, handle);
+	vcm_test_no_errors(test, t);
+}
+
+/*
+ * A write-combining request that may not sleep cannot change the linear
+ * map: in tolerant mode (the default) it is given write-back, what
+ * dma-direct gives it; nothing is typed, nothing left in the index.
+ */
+static void vcm_test_alloc_wc_atomic(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-wc-atomic");
+	unsigned long nr = atomic_long_read(&vcm_memtype.nr);
+	dma_addr_t handle;
+	void *cpu;
+
+	KUNIT_ASSERT_EQ(test, vcm_memtype.mode, VCM_MT_TOLERANT);
+	cpu = dma_alloc_wc(t->dev, PAGE_SIZE, &handle, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cpu), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vcm_memtype.nr), nr);
+	dma_free_wc(t->dev, PAGE_SIZE, cpu, handle);
+	vcm_test_no_errors(test, t);
+}
+
 struct vcm_test_busy {
 	struct timer_list timer;
 	struct vcm_track_slot *slot;
@@ -2005,6 +2123,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_many_mappings),
 	KUNIT_CASE(vcm_test_untracked),
 	KUNIT_CASE(vcm_test_alloc_zeroed),
+	KUNIT_CASE(vcm_test_alloc_wc),
+	KUNIT_CASE(vcm_test_alloc_wc_atomic),
 	KUNIT_CASE(vcm_test_phys_fragmented),
 	KUNIT_CASE(vcm_test_busy_slot),
 	{}

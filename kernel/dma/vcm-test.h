@@ -32,6 +32,7 @@ void vcm_test_no_errors(struct kunit *test, struct vcm_test_dev *t);
 unsigned long vcm_test_nr_phys(void);
 struct page *vcm_test_block(struct kunit *test);
 struct page *vcm_test_cpu_page(const void *cpu);
+int vcm_test_cpu_cache(const void *va);
 unsigned long vcm_test_shared_maps(struct vcm_phys *phys, struct vcm *vcm,
 				   unsigned int *nres);
 struct dma_buf;
