@@ -300,8 +300,14 @@ struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&buf->lock);
 	INIT_LIST_HEAD(&buf->attachments);
+	/*
+	 * Charged to the allocating task's memory cgroup.  A request that
+	 * the memory, or the cgroup's limit, cannot hold fails with -ENOMEM
+	 * after reclaim, without calling the OOM killer.
+	 */
 	buf->phys = vcm_phys_alloc_chunks(NULL, PAGE_ALIGN(len),
-					  GFP_KERNEL | __GFP_ACCOUNT,
+					  GFP_KERNEL | __GFP_ACCOUNT |
+					  __GFP_RETRY_MAYFAIL,
 					  VCM_HEAP_ORDERS | VCM_ORDERS_IF_FREE);
 	if (!buf->phys) {
 		dmabuf = ERR_PTR(-ENOMEM);

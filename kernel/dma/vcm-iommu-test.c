@@ -263,7 +263,8 @@ static struct device *vcm_test_iommu_peer(struct kunit *test,
 /*
  * A write-combining buffer behind an IOMMU: its reservation is mapped
  * without IOMMU_CACHE, a write-back one with it (the device is coherent),
- * and a streaming mapping of a page of each follows its buffer.
+ * and every streaming mapping of their pages follows its buffer, through
+ * a reservation or not.
  */
 static void vcm_test_iommu_wc(struct kunit *test)
 {
@@ -271,6 +272,7 @@ static void vcm_test_iommu_wc(struct kunit *test)
 	struct vcm_test_dev *t = vcm_test_iommu_device(test, "vcm-iwc",
 						       VCM_ATTACH_TRACK, &f);
 	const size_t size = 4 * PAGE_SIZE;
+	struct scatterlist sg[2];
 	dma_addr_t wc, wb, addr;
 	void *cwc, *cwb;
 
@@ -296,6 +298,28 @@ static void vcm_test_iommu_wc(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
 	KUNIT_EXPECT_TRUE(test, vcm_fake_prot(f, addr) & IOMMU_CACHE);
 	dma_unmap_page(t->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+
+	/*
+	 * Off any reservation: a range from the buffer's last page into the
+	 * page after it, and a list of a page of each buffer.  The typed
+	 * page is not cached, the other is.
+	 */
+	addr = dma_map_page(t->dev, vcm_test_cpu_page(cwc + size - PAGE_SIZE),
+			    0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, addr));
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, addr) &
+			(IOMMU_CACHE | IOMMU_READ), IOMMU_READ);
+	dma_unmap_page(t->dev, addr, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], vcm_test_cpu_page(cwc), PAGE_SIZE, 0);
+	sg_set_page(&sg[1], vcm_test_cpu_page(cwb), PAGE_SIZE, 0);
+	KUNIT_ASSERT_GT(test, dma_map_sg(t->dev, sg, 2, DMA_TO_DEVICE), 0);
+	addr = sg_dma_address(sg);
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, addr) &
+			(IOMMU_CACHE | IOMMU_READ), IOMMU_READ);
+	KUNIT_EXPECT_EQ(test, vcm_fake_prot(f, addr + PAGE_SIZE) &
+			(IOMMU_CACHE | IOMMU_READ), IOMMU_CACHE | IOMMU_READ);
+	dma_unmap_sg(t->dev, sg, 2, DMA_TO_DEVICE);
 
 	dma_free_coherent(t->dev, size, cwb, wb);
 	dma_free_wc(t->dev, size, cwc, wc);

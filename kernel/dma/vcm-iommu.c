@@ -81,6 +81,19 @@ static int vcm_iommu_prot(struct device *dev, enum dma_data_direction dir,
 	}
 }
 
+/*
+ * @prot for a streaming mapping of [@phys, @phys + @size) made off any
+ * reservation: without IOMMU_CACHE if it touches a typed buffer's pages
+ * (a list or a range that is not wholly inside one buffer).  One counter
+ * read while nothing is typed.
+ */
+static int vcm_iommu_phys_prot(int prot, phys_addr_t phys, size_t size)
+{
+	if (vcm_memtype_typed(&vcm_memtype, phys, size))
+		return prot & ~IOMMU_CACHE;
+	return prot;
+}
+
 /* ------------------------------------------------------------------------
  * I/O virtual addresses
  */
@@ -576,14 +589,12 @@ static dma_addr_t vcm_iommu_map_phys(struct vcm_assoc *assoc,
 				     unsigned long attrs, bool *bounced)
 {
 	struct device *dev = assoc->dev;
-	int prot = vcm_iommu_prot(dev, dir, attrs);
 	dma_addr_t addr;
 
-	/* A page of a typed buffer mapped off its reservation. */
-	if (vcm_memtype_typed(&vcm_memtype, phys, size))
-		prot &= ~IOMMU_CACHE;
 	*bounced = false;
-	addr = vcm_iommu_map(assoc, phys, size, prot);
+	addr = vcm_iommu_map(assoc, phys, size,
+			     vcm_iommu_phys_prot(vcm_iommu_prot(dev, dir, attrs),
+						 phys, size));
 	if (addr != DMA_MAPPING_ERROR && !dev_is_dma_coherent(dev) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		arch_sync_dma_for_device(phys, size, dir);
@@ -802,7 +813,10 @@ static int vcm_iommu_map_sg(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			count += vcm_sg_emit_bus(assoc, sgl, &out, s);
 			continue;
 		}
-		if (vcm_iommu_map_range(vcm, addr, sg_phys(s) - off, len, prot,
+		if (vcm_iommu_map_range(vcm, addr, sg_phys(s) - off, len,
+					vcm_iommu_phys_prot(prot,
+							    sg_phys(s) - off,
+							    len),
 					GFP_ATOMIC))
 			goto unwind;
 		if (!dev_is_dma_coherent(dev) &&

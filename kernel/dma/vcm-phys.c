@@ -284,7 +284,7 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 	if (WARN_ON_ONCE(!PAGE_ALIGNED(size) || !size))
 		return NULL;
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP);
-	high_gfp = gfp | __GFP_NORETRY | __GFP_NOWARN;
+	high_gfp = (gfp & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY | __GFP_NOWARN;
 	if (orders & VCM_ORDERS_IF_FREE)
 		high_gfp &= ~__GFP_RECLAIM;
 	orders = (orders & GENMASK(MAX_PAGE_ORDER, 0)) | 1;

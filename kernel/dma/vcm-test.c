@@ -2004,6 +2004,17 @@ static void vcm_test_alloc_wc(struct kunit *test)
 	for (i = 0; i < size / PAGE_SIZE; i++)
 		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page + i)),
 				0);
+	/* One page, from the buddy allocator rather than CMA: the same. */
+	cpu = dma_alloc_wc(t->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	page = vcm_test_cpu_page(cpu);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)), 1);
+	dma_free_wc(t->dev, PAGE_SIZE, cpu, handle);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype,
+						  page_to_phys(page),
+						  VCM_MAPPER_LINEAR), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)), 0);
+
 	/* A buffer asked for without the attribute is write-back. */
 	cpu = dma_alloc_coherent(t->dev, size, &handle, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cpu);

@@ -839,6 +839,22 @@ void vcm_phys_release(struct kref *kref);
 void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
 void vcm_phys_vunmap(struct vcm_phys *phys, void *va);
+int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
+			gfp_t gfp);
+typedef int (*vcm_piece_fn)(phys_addr_t paddr, size_t len, size_t done,
+			    void *arg);
+int vcm_phys_walk(struct vcm_phys *phys, size_t offset, size_t size,
+		  vcm_piece_fn fn, void *arg);
+phys_addr_t vcm_phys_contiguous(struct vcm_phys *phys, size_t offset,
+				size_t size);
+int vcm_phys_to_sgtable_max(struct vcm_phys *phys, struct sg_table *sgt,
+			    size_t max_seg, gfp_t gfp);
+int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
+
+static inline struct page *vcm_phys_page(struct vcm_phys *phys)
+{
+	return pfn_to_page(phys->chunks[0].pfn);
+}
 
 /* vcm-phys-type.c */
 pgprot_t vcm_mt_pgprot(pgprot_t prot, enum vcm_mt mt);
@@ -856,22 +872,6 @@ void vcm_res_memtype_count(struct vcm_res *res, struct vcm_phys *phys,
 static inline int vcm_mt_iommu_prot(int prot, enum vcm_mt mt)
 {
 	return mt == VCM_MT_WB ? prot : prot & ~IOMMU_CACHE;
-}
-int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
-			gfp_t gfp);
-typedef int (*vcm_piece_fn)(phys_addr_t paddr, size_t len, size_t done,
-			    void *arg);
-int vcm_phys_walk(struct vcm_phys *phys, size_t offset, size_t size,
-		  vcm_piece_fn fn, void *arg);
-phys_addr_t vcm_phys_contiguous(struct vcm_phys *phys, size_t offset,
-				size_t size);
-int vcm_phys_to_sgtable_max(struct vcm_phys *phys, struct sg_table *sgt,
-			    size_t max_seg, gfp_t gfp);
-int vcm_phys_mmap(struct vcm_phys *phys, struct vm_area_struct *vma);
-
-static inline struct page *vcm_phys_page(struct vcm_phys *phys)
-{
-	return pfn_to_page(phys->chunks[0].pfn);
 }
 
 /*

@@ -8,9 +8,11 @@
  * own list of the buffer's pages): a page missing, or mapped twice, shows
  * as a wrong word.  With <page offset>, a third mmap() from that page of
  * the buffer to its end (vm_pgoff: an offset inside a chunk, across the
- * chunks after it) is checked too.  CPU access is bracketed with DMA_BUF_IOCTL_SYNC, as
- * the dma-buf rules want.  Prints one line; exit status 0 if every word
- * was right.
+ * chunks after it) is checked too.  CPU access is bracketed with
+ * DMA_BUF_IOCTL_SYNC, as the dma-buf rules want.  With HEAPFILL_MEMCG set
+ * to a cgroup's memory.current, its value before the allocation and while
+ * the buffer is held are printed too (memcg_before=, memcg_held=).  Prints
+ * one line; exit status 0 if every word was right.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,8 +81,27 @@ static long long pass(int fd, size_t len, int check, size_t skip)
 	return bad;
 }
 
+/* A cgroup's memory.current, or -1. */
+static long long memcg_read(const char *file)
+{
+	long long v = -1;
+	FILE *f;
+
+	if (!file)
+		return -1;
+	f = fopen(file, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 int main(int argc, char **argv)
 {
+	const char *memcg = getenv("HEAPFILL_MEMCG");
+	long long before = memcg_read(memcg), held;
 	struct dma_heap_allocation_data data = {
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
@@ -110,8 +131,12 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ms();
 	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data)) {
-		printf("heap=%s bytes=%llu alloc: %s ok=0\n", argv[1],
+		printf("heap=%s bytes=%llu alloc: %s ok=0", argv[1],
 		       (unsigned long long)data.len, strerror(errno));
+		if (memcg)
+			printf(" memcg_before=%lld memcg_after=%lld", before,
+			       memcg_read(memcg));
+		printf("\n");
 		return 1;
 	}
 	t1 = now_ms();
@@ -120,10 +145,13 @@ int main(int argc, char **argv)
 		bad = pass(data.fd, data.len, 1, 0);
 	if (!bad && skip)
 		bad_off = pass(data.fd, data.len, 1, skip);
+	held = memcg_read(memcg);
 	printf("heap=%s bytes=%llu alloc_ms=%.1f bad_blocks=%lld",
 	       argv[1], (unsigned long long)data.len, t1 - t0, bad);
 	if (skip)
 		printf(" from_page=%zu bad_blocks=%lld", skip, bad_off);
+	if (memcg)
+		printf(" memcg_before=%lld memcg_held=%lld", before, held);
 	printf(" ok=%d\n", !bad && !bad_off);
 	close(data.fd);
 	close(heap);

@@ -374,6 +374,42 @@ graph_gathers_test() {	# graph_gathers_test <devices>
 	check graph-gathers-owner-only-buffers $? "buffers=$total owner-only=$alone gathered=${gathered:-absent} drawn=$drawn shared-edges-to-$peer=$red"
 }
 
+# Heap buffers are charged to the allocating task's memory cgroup
+# (__GFP_ACCOUNT): while heapfill holds a 16 MiB buffer of the vcm heap,
+# memory.current of its cgroup is up by at least that, and down again
+# after.  With memory.max below what the buffer needs, the allocation
+# fails with ENOMEM (no OOM kill), and leaves nothing behind: VCM's
+# buffers and memory.current as before.
+memcg_heap_test() {
+	local cg=/sys/fs/cgroup/vcm-heap bytes=$((16 << 20)) out b h a n0 n1 c0 c1
+	mkdir -p /sys/fs/cgroup
+	grep -q " /sys/fs/cgroup cgroup2 " /proc/mounts ||
+		mount -t cgroup2 none /sys/fs/cgroup
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p $cg
+	out=$(HEAPFILL_MEMCG=$cg/memory.current sh -c "echo \$\$ > $cg/cgroup.procs && exec /bin/heapfill vcm $bytes" 2>&1)
+	a=$(cat $cg/memory.current)
+	b=$(echo "$out" | sed -n 's/.* memcg_before=\([0-9]*\) .*/\1/p')
+	h=$(echo "$out" | sed -n 's/.* memcg_held=\([0-9]*\) .*/\1/p')
+	nums "$a" "$b" "$h" && [ $((h - b)) -ge $bytes ] &&
+		[ $((a - b)) -lt $((bytes / 2)) ] &&
+		case "$out" in *" ok=1") true ;; *) false ;; esac
+	check memcg-heap-charged $? "${out}; memory.current after: ${a:-absent}"
+
+	c0=$(cat $cg/memory.current)
+	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	nums "$c0" && echo $((c0 + bytes / 2)) > $cg/memory.max
+	out=$(HEAPFILL_MEMCG=$cg/memory.current sh -c "echo \$\$ > $cg/cgroup.procs && exec /bin/heapfill vcm $bytes" 2>&1)
+	echo max > $cg/memory.max
+	c1=$(cat $cg/memory.current)
+	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
+	case "$out" in *"alloc: Cannot allocate memory ok=0 "*) true ;; *) false ;; esac &&
+		nums "$c0" "$c1" && [ $((c1 - c0)) -lt $((bytes / 4)) ] &&
+		[ "$n0" = "$n1" ]
+	check memcg-heap-limit-enomem $? "memory.max=$((c0 + bytes / 2)): ${out}; memory.current ${c0:-absent}->${c1:-absent}, VCM buffers $n0->$n1"
+	rmdir $cg
+}
+
 # The memtype index's range that holds physical address <pa>, into $v
 # ("[mem a-b] type mappers=..."), or nothing.
 memtype_range() {	# memtype_range <pa>
@@ -1436,6 +1472,7 @@ direct)
 	heap_share_test share-heap 65536 1
 	fragmented_heap_test
 	heap_selftest
+	memcg_heap_test
 	platform_removal_test
 	atomic_alloc_test
 	rebind_test direct-
