@@ -15,7 +15,21 @@
  * table would be.  CPU access, mmap and vmap behave as the system heap's
  * do.
  *
- * The heap exists only with dma=vcm.
+ * /dev/dma_heap/vcm-wc and /dev/dma_heap/vcm-uncached hand out the same
+ * buffers write-combining and uncached (vcm-phys-type.c): the linear alias,
+ * the exporter's vmap, every user mmap (counted as a mapper while it
+ * lives) and every importer's mapping through VCM get the buffer's type.
+ * An importer that maps the table with its own DMA operations (not served
+ * by VCM, or bouncing) maps it as it maps anything, cacheable: the policy
+ * decides, as for a write-back request -- given the buffer's type in
+ * tolerant mode (on x86 a snooping device finds no cached line of memory
+ * that no CPU maps cacheable), refused with -EBUSY in strict mode.  Their
+ * CPU access bracket does no cache maintenance, and drains the CPU's
+ * write-combining buffers (wmb()) when handing the buffer back to the
+ * devices.  They exist only where the kernel can change the type of its
+ * linear map (x86 with PAT).
+ *
+ * The heaps exist only with dma=vcm.
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
@@ -46,6 +60,8 @@
  * @attachments: struct vcm_heap_attachment, one per importer
  * @vmap_cnt: users of @vaddr
  * @vaddr: the kernel mapping, while @vmap_cnt
+ *
+ * The buffer's memory type is @phys->mt, the heap's.
  */
 struct vcm_heap_buffer {
 	struct vcm_phys *phys;
@@ -123,6 +139,26 @@ static void vcm_heap_detach(struct dma_buf *dmabuf,
 }
 
 /*
+ * May @dev map a typed buffer with its own DMA operations, which map it
+ * cacheable?  The policy says, as for a write-back request.
+ */
+static int vcm_heap_foreign_ok(struct vcm_heap_buffer *buf,
+			       struct device *dev)
+{
+	struct vcm_mapper who = {
+		.kind = VCM_MAPPER_DEVICE, .name = dev_name(dev),
+	};
+	enum vcm_mt mt;
+	int ret;
+
+	ret = vcm_phys_memtype_ask(buf->phys, VCM_MT_WB, &who, &mt);
+	if (ret)
+		dev_warn(dev, "vcm heap: cannot import a %s buffer with its own DMA operations (memtype=strict)\n",
+			 vcm_mt_name(buf->phys->mt));
+	return ret;
+}
+
+/*
  * The buffer lock orders a map against the CPU access bracket, which reads
  * @mapped and the table.
  */
@@ -142,6 +178,9 @@ static struct sg_table *vcm_heap_map(struct dma_buf_attachment *attach,
 	a->segments_only = !vcm_share_map_phys_sgt(dev, buf->phys, dir,
 						   &a->sgt);
 	if (!a->segments_only) {
+		ret = vcm_heap_foreign_ok(buf, dev);
+		if (ret)
+			goto out;
 		ret = vcm_phys_to_sgtable_max(buf->phys, &a->sgt,
 					      dma_get_max_seg_size(dev),
 					      GFP_KERNEL);
@@ -182,10 +221,15 @@ static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
 	struct vcm_heap_attachment *a;
 
 	mutex_lock(&buf->lock);
-	if (buf->vmap_cnt && for_cpu)
+	if (buf->phys->mt != VCM_MT_WB) {
+		/* No CPU cache holds it; pending WC writes must land. */
+		if (!for_cpu)
+			wmb();
+	} else if (buf->vmap_cnt && for_cpu) {
 		invalidate_kernel_vmap_range(buf->vaddr, buf->phys->size);
-	else if (buf->vmap_cnt)
+	} else if (buf->vmap_cnt) {
 		flush_kernel_vmap_range(buf->vaddr, buf->phys->size);
+	}
 	list_for_each_entry(a, &buf->attachments, node) {
 		if (!a->mapped)
 			continue;
@@ -212,11 +256,57 @@ static int vcm_heap_end_cpu_access(struct dma_buf *dmabuf,
 	return vcm_heap_cpu_access(dmabuf, dir, false);
 }
 
+static const struct vcm_mapper vcm_heap_user = {
+	.kind = VCM_MAPPER_USER, .name = "heap mmap",
+};
+
+/* A user mapping of a typed buffer, split or copied by fork. */
+static void vcm_heap_vm_open(struct vm_area_struct *vma)
+{
+	struct vcm_heap_buffer *buf = vma->vm_private_data;
+	enum vcm_mt mt;
+
+	vcm_phys_memtype_get(buf->phys, buf->phys->mt, &vcm_heap_user, &mt);
+}
+
+static void vcm_heap_vm_close(struct vm_area_struct *vma)
+{
+	struct vcm_heap_buffer *buf = vma->vm_private_data;
+
+	vcm_phys_memtype_put(buf->phys, &vcm_heap_user);
+}
+
+static const struct vm_operations_struct vcm_heap_vm_ops = {
+	.open	= vcm_heap_vm_open,
+	.close	= vcm_heap_vm_close,
+};
+
+/*
+ * A user mapping has the buffer's type.  One of a typed buffer is one of
+ * its mappers for as long as it lives: its file holds the dma-buf, and so
+ * the buffer, until the mapping is gone.
+ */
 static int vcm_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct vcm_heap_buffer *buf = dmabuf->priv;
+	struct vcm_phys *phys = buf->phys;
+	enum vcm_mt mt;
+	int ret;
 
-	return vcm_phys_mmap(buf->phys, vma);
+	if (phys->mt == VCM_MT_WB)
+		return vcm_phys_mmap(phys, vma);
+	ret = vcm_phys_memtype_get(phys, phys->mt, &vcm_heap_user, &mt);
+	if (ret)
+		return ret;
+	vma->vm_page_prot = vcm_mt_pgprot(vma->vm_page_prot, mt);
+	ret = vcm_phys_mmap(phys, vma);
+	if (ret) {
+		vcm_phys_memtype_put(phys, &vcm_heap_user);
+		return ret;
+	}
+	vma->vm_private_data = buf;
+	vma->vm_ops = &vcm_heap_vm_ops;
+	return 0;
 }
 
 static int vcm_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -275,23 +365,26 @@ static const struct dma_buf_ops vcm_heap_buf_ops = {
 };
 
 /**
- * vcm_heap_export() - allocate a buffer of the heap and export it
+ * vcm_heap_export() - allocate a buffer of a heap and export it
  * @name: the exporter's name, the heap's
  * @len: bytes, rounded up to pages
  * @fd_flags: flags of the dma-buf's file
+ * @mt: the buffer's memory type
  *
- * What an allocation from /dev/dma_heap/vcm does, without the heap (the
- * KUnit suite allocates so).
+ * What an allocation from /dev/dma_heap/vcm (write-back), vcm-wc or
+ * vcm-uncached does, without the heap (the KUnit suite allocates so).
  *
  * Return: the dma-buf, or an ERR_PTR(): -EINVAL for a length of 0 or of
- * more than all memory, -ENOMEM, or the error of dma_buf_export().
+ * more than all memory, -ENOMEM, the error of giving the buffer its type,
+ * or that of dma_buf_export().
  */
 struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
-				u32 fd_flags)
+				u32 fd_flags, enum vcm_mt mt)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct vcm_heap_buffer *buf;
 	struct dma_buf *dmabuf;
+	int ret;
 
 	if (!len || len > totalram_pages() << PAGE_SHIFT)
 		return ERR_PTR(-EINVAL);
@@ -313,6 +406,11 @@ struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
 		dmabuf = ERR_PTR(-ENOMEM);
 		goto free;
 	}
+	ret = vcm_phys_set_type(buf->phys, mt);
+	if (ret) {
+		dmabuf = ERR_PTR(ret);
+		goto put;
+	}
 
 	exp_info.exp_name = name;
 	exp_info.ops = &vcm_heap_buf_ops;
@@ -322,6 +420,8 @@ struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
 	dmabuf = dma_buf_export(&exp_info);
 	if (!IS_ERR(dmabuf))
 		return dmabuf;
+put:
+	/* Its free makes every chunk already typed write-back again. */
 	vcm_phys_put(buf->phys);
 free:
 	mutex_destroy(&buf->lock);
@@ -333,24 +433,50 @@ static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
 					 unsigned long len, u32 fd_flags,
 					 u64 heap_flags)
 {
-	return vcm_heap_export(dma_heap_get_name(heap), len, fd_flags);
+	enum vcm_mt *mt = dma_heap_get_drvdata(heap);
+
+	return vcm_heap_export(dma_heap_get_name(heap), len, fd_flags, *mt);
 }
 
 static const struct dma_heap_ops vcm_heap_ops = {
 	.allocate = vcm_heap_allocate,
 };
 
+/* The heaps, by the type of their buffers (their drvdata). */
+static const struct {
+	const char *name;
+	enum vcm_mt mt;
+} vcm_heaps[] = {
+	{ "vcm", VCM_MT_WB },
+	{ "vcm-wc", VCM_MT_WC },
+	{ "vcm-uncached", VCM_MT_UC },
+};
+
 /**
- * vcm_heap_init() - create /dev/dma_heap/vcm
+ * vcm_heap_init() - create /dev/dma_heap/vcm, vcm-wc and vcm-uncached
+ *
+ * The typed heaps only where the kernel can change the type of its
+ * linear map.
  *
  * Return: 0 or the error of dma_heap_add().
  */
 int vcm_heap_init(void)
 {
-	struct dma_heap_export_info exp_info = {
-		.name = "vcm",
-		.ops = &vcm_heap_ops,
-	};
+	unsigned int i;
 
-	return PTR_ERR_OR_ZERO(dma_heap_add(&exp_info));
+	for (i = 0; i < ARRAY_SIZE(vcm_heaps); i++) {
+		struct dma_heap_export_info exp_info = {
+			.name = vcm_heaps[i].name,
+			.ops = &vcm_heap_ops,
+			.priv = (void *)&vcm_heaps[i].mt,
+		};
+		struct dma_heap *heap;
+
+		if (vcm_heaps[i].mt != VCM_MT_WB && !vcm_memtype_can_type())
+			continue;
+		heap = dma_heap_add(&exp_info);
+		if (IS_ERR(heap))
+			return PTR_ERR(heap);
+	}
+	return 0;
 }

@@ -72,6 +72,16 @@ static int vcm_cpu_set_type(unsigned long va, int nr_pages, enum vcm_mt mt)
 #endif
 
 /**
+ * vcm_memtype_can_type() - can buffers be given a type other than write-back?
+ *
+ * Return: true where the kernel can change the type of its linear map.
+ */
+bool vcm_memtype_can_type(void)
+{
+	return vcm_cpu_can_type();
+}
+
+/**
  * vcm_mt_pgprot() - the page protection of a CPU mapping of a type
  * @prot: the protection the mapping would have if write-back
  * @mt: the type

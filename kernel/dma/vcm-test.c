@@ -658,7 +658,7 @@ static void vcm_test_heap_cpu_access(struct kunit *test)
 
 	vcm_test_force_swiotlb(test, dev);
 
-	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR);
+	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR, VCM_MT_WB);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	att = dma_buf_attach(dmabuf, dev);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att);
@@ -741,7 +741,8 @@ static void vcm_test_heap_segments_only(struct kunit *test)
 	t[1]->parms.max_segment_size = 3 * PAGE_SIZE;
 	t[1]->parms.segment_boundary_mask = SZ_32K - 1;
 	vcm_test_force_swiotlb(test, t[2]->dev);
-	dmabuf = vcm_heap_export("vcm-test", SZ_64K + 3 * PAGE_SIZE, O_RDWR);
+	dmabuf = vcm_heap_export("vcm-test", SZ_64K + 3 * PAGE_SIZE, O_RDWR,
+				 VCM_MT_WB);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	for (i = 0; i < 3; i++) {
 		att[i] = dma_buf_attach(dmabuf, t[i]->dev);

@@ -857,6 +857,7 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 }
 
 /* vcm-phys-type.c */
+bool vcm_memtype_can_type(void);
 pgprot_t vcm_mt_pgprot(pgprot_t prot, enum vcm_mt mt);
 int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt);
 bool vcm_chunk_untype(struct vcm_phys *phys, const struct vcm_chunk *c);
@@ -1022,7 +1023,7 @@ struct dma_buf;
 #ifdef CONFIG_DMA_VCM_HEAP
 int vcm_heap_init(void);
 struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
-				u32 fd_flags);
+				u32 fd_flags, enum vcm_mt mt);
 #else
 static inline int vcm_heap_init(void)
 {

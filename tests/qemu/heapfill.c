@@ -11,8 +11,10 @@
  * chunks after it) is checked too.  CPU access is bracketed with
  * DMA_BUF_IOCTL_SYNC, as the dma-buf rules want.  With HEAPFILL_MEMCG set
  * to a cgroup's memory.current, its value before the allocation and while
- * the buffer is held are printed too (memcg_before=, memcg_held=).  Prints
- * one line; exit status 0 if every word was right.
+ * the buffer is held are printed too (memcg_before=, memcg_held=); with
+ * HEAPFILL_PTE set, the cache type the page tables give the first mapping
+ * (pte=, cache=: ptdump.h).  Prints one line; exit status 0 if every word
+ * was right.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include "ptdump.h"
 #include "xorshift.h"
 
 static double now_ms(void)
@@ -46,6 +49,8 @@ static int cpu_access(int fd, unsigned long long flags)
  * Map @fd from page @skip to its end (@len bytes in all) and fill it
  * (@check 0) or check it (1); return the 4 KiB blocks that were wrong.
  */
+static char pte[160];
+
 static long long pass(int fd, size_t len, int check, size_t skip)
 {
 	uint64_t state = 0x9e3779b97f4a7c15ULL, w[512];
@@ -59,6 +64,11 @@ static long long pass(int fd, size_t len, int check, size_t skip)
 	if (p == MAP_FAILED) {
 		printf("mmap: %s\n", strerror(errno));
 		return -1;
+	}
+	if (!check && !pte[0] && getenv("HEAPFILL_PTE")) {
+		p[0] = 0;
+		ptdump_cache(PTDUMP "current_kernel", (unsigned long)p, pte,
+			     sizeof(pte));
 	}
 	if (cpu_access(fd, DMA_BUF_SYNC_START | rw)) {
 		printf("sync start: %s\n", strerror(errno));
@@ -152,6 +162,8 @@ int main(int argc, char **argv)
 		printf(" from_page=%zu bad_blocks=%lld", skip, bad_off);
 	if (memcg)
 		printf(" memcg_before=%lld memcg_held=%lld", before, held);
+	if (pte[0])
+		printf(" %s", pte);
 	printf(" ok=%d\n", !bad && !bad_off);
 	close(data.fd);
 	close(heap);

@@ -26,12 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PTDUMP "/sys/kernel/debug/page_tables/"
-
-static const char * const cache_names[8] = {
-	"write-back", "write-combining", "uncached-minus", "uncached",
-	"write-back", "write-protect", "uncached-minus", "write-through",
-};
+#include "ptdump.h"
 
 /* Byte @i of the pattern of @seed; the edu driver has the same. */
 static unsigned char pattern(unsigned long seed, unsigned long i)
@@ -39,46 +34,11 @@ static unsigned char pattern(unsigned long seed, unsigned long i)
 	return (unsigned char)(i * 167 + (i >> 9) * 13 + seed * 101);
 }
 
-/* Print the cache type ptdump gives @addr in @file; 0 if found. */
-static int show_pte(const char *file, unsigned long addr)
-{
-	char line[512];
-	unsigned long lo, hi;
-	FILE *f = fopen(file, "r");
-
-	if (!f) {
-		printf("pte=absent cache=absent (%s: %s)\n", file,
-		       strerror(errno));
-		return 1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		int pwt, pcd, pat;
-
-		if (sscanf(line, "0x%lx-0x%lx", &lo, &hi) != 2 ||
-		    addr < lo || addr >= hi)
-			continue;
-		fclose(f);
-		if (!strstr(line, " RW ") && !strstr(line, " ro ")) {
-			printf("pte=absent cache=absent (not present)\n");
-			return 1;
-		}
-		pwt = !!strstr(line, " PWT ");
-		pcd = !!strstr(line, " PCD ");
-		pat = !!strstr(line, " PAT ");
-		printf("pte=%s,%s,%s cache=%s\n", pwt ? "PWT" : "-",
-		       pcd ? "PCD" : "-", pat ? "PAT" : "-",
-		       cache_names[pat << 2 | pcd << 1 | pwt]);
-		return 0;
-	}
-	fclose(f);
-	printf("pte=absent cache=absent (%#lx not in %s)\n", addr, file);
-	return 1;
-}
-
 static int map(const char *file, size_t n, const char *what,
 	       unsigned long seed)
 {
 	unsigned char *p;
+	char pte[160];
 	size_t i;
 	int fd, bad;
 
@@ -94,7 +54,9 @@ static int map(const char *file, size_t n, const char *what,
 	}
 	/* Fault the first page in, so that its entry exists. */
 	(void)*(volatile unsigned char *)p;
-	bad = show_pte(PTDUMP "current_kernel", (unsigned long)p);
+	bad = ptdump_cache(PTDUMP "current_kernel", (unsigned long)p, pte,
+			   sizeof(pte));
+	printf("%s\n", pte);
 	if (!strcmp(what, "fill")) {
 		for (i = 0; i < n; i++)
 			p[i] = pattern(seed, i);
@@ -121,8 +83,15 @@ int main(int argc, char **argv)
 	    (!strcmp(argv[4], "fill") || !strcmp(argv[4], "verify")))
 		return map(argv[2], strtoul(argv[3], NULL, 0), argv[4],
 			   strtoul(argv[5], NULL, 0));
-	if (argc == 3 && !strcmp(argv[1], "pte"))
-		return show_pte(PTDUMP "kernel", strtoul(argv[2], NULL, 16));
+	if (argc == 3 && !strcmp(argv[1], "pte")) {
+		char pte[160];
+		int ret = ptdump_cache(PTDUMP "kernel",
+				       strtoul(argv[2], NULL, 16), pte,
+				       sizeof(pte));
+
+		printf("%s\n", pte);
+		return ret;
+	}
 	fprintf(stderr, "usage: %s map <file> <bytes> fill|verify <seed>\n"
 		"       %s pte <hex address>\n", argv[0], argv[0]);
 	return 2;

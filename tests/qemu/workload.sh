@@ -617,10 +617,11 @@ free_while_shared_test() {
 # them; nothing after the unmap.  The engines' data crosses every chunk
 # of the buffer, which the driver counts as VCM's graph does; <min> is the
 # fewest chunks the buffer may have (2 where memory is fragmented).
-heap_share_test() {	# heap_share_test <check: share-heap|share-heap-fragmented> <bytes> <min>
+heap_share_test() {	# heap_share_test <check> <bytes> <min> [<heap>]
+	local heap=${4:-vcm} typed
 	owner=$(share_owner); peer=$edu; e=$DEBUG/vcm-edu/$owner
-	if [ ! -e /dev/dma_heap/vcm ]; then
-		check "$1" 1 "no /dev/dma_heap/vcm"
+	if [ ! -e /dev/dma_heap/$heap ]; then
+		check "$1" 1 "no /dev/dma_heap/$heap"
 		return
 	fi
 	n0=$(grep -c "^phys " $DEBUG/vcm/allocations)
@@ -630,7 +631,7 @@ heap_share_test() {	# heap_share_test <check: share-heap|share-heap-fragmented> 
 	tries=0
 	while :; do
 		tries=$((tries + 1))
-		out=$(/bin/heapshare vcm "$2" $e/share $peer 2>&1)
+		out=$(/bin/heapshare $heap "$2" $e/share $peer 2>&1)
 		case "$out" in *" reachable=0 "*) [ $tries -lt 20 ] && continue ;; esac
 		break
 	done
@@ -639,12 +640,14 @@ heap_share_test() {	# heap_share_test <check: share-heap|share-heap-fragmented> 
 	devs=$(echo "$line" | sed -n 's/.* devices=\([0-9]*\).*/\1/p')
 	chunks=$(echo "$line" | sed -n 's/.* chunks=\([0-9]*\).*/\1/p')
 	edges=$(echo "$line" | grep -o " edge=[^ ]*" | tr -d '\n')
+	typed=$(echo "$line" | grep -o " memtype=[^ ]*")
 	echo unmap > $e/share
 	n1=$(grep -c "^phys " $DEBUG/vcm/allocations)
 	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
 	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ] &&
-		crossed_all "$out" "$3" && case "$out" in *" chunks=$chunks "*) ;; *) false ;; esac
-	check "$1" $? "$owner + $peer: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges; buffers $n0->$n1 after the unmap"
+		crossed_all "$out" "$3" && case "$out" in *" chunks=$chunks "*) ;; *) false ;; esac &&
+		case "$heap:$typed" in vcm:|vcm-wc:" memtype=write-combining") ;; *) false ;; esac
+	check "$1" $? "$owner + $peer: $heap: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges$typed; buffers $n0->$n1 after the unmap"
 }
 
 # Large buffers out of fragmented memory: every free page of the guest a
@@ -766,7 +769,7 @@ prime_share_test() {
 # stock heap, not of VCM's.
 heap_selftest() {
 	heaps=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
-	mkdir -p /tmp/vcm-heaps && cp -a /dev/dma_heap/vcm /tmp/vcm-heaps/ &&
+	mkdir -p /tmp/vcm-heaps && cp -a /dev/dma_heap/vcm* /tmp/vcm-heaps/ &&
 		mount -o bind /tmp/vcm-heaps /dev/dma_heap
 	seen=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
 	out=$(/bin/dmabuf-heap 2>&1)
@@ -774,9 +777,24 @@ heap_selftest() {
 	umount /dev/dma_heap
 	echo "$out" | sed 's/^/  selftest: /'
 	totals=$(echo "$out" | grep "Totals:")
-	[ "$rc" = 0 ] && [ "$heaps" = "system vcm " ] && [ "$seen" = "vcm " ] &&
-		echo "$totals" | grep -q "pass:11 fail:0 .*skip:0 error:0"
+	# Eleven tests a heap, on each of VCM's three.
+	[ "$rc" = 0 ] && [ "$heaps" = "system vcm vcm-uncached vcm-wc " ] &&
+		[ "$seen" = "vcm vcm-uncached vcm-wc " ] &&
+		echo "$totals" | grep -q "pass:33 fail:0 .*skip:0 error:0"
 	check heap-selftest $? "heaps: $heaps(selftest on: $seen) exit=$rc $totals"
+}
+
+# The typed heaps: a 4 MiB buffer of vcm-wc and of vcm-uncached filled
+# and checked through fresh mmaps (heapfill), the first of which the page
+# tables give the heap's type (x86 PAT: WC is PWT, UC- is PCD).
+typed_heap_test() {
+	local h want out r
+	for h in wc uncached; do
+		want=$([ $h = wc ] && echo write-combining || echo uncached-minus)
+		out=$(HEAPFILL_PTE=1 /bin/heapfill vcm-$h $((4 << 20)) 2>&1)
+		case "$out" in *" cache=$want ok=1") r=0 ;; *) r=1 ;; esac
+		check wc-heap-mmap-$h $r "$out"
+	done
 }
 
 # Probe deferral: the edu driver's next probe allocates its (managed)
@@ -1470,6 +1488,8 @@ direct)
 	reserve_test
 	free_while_shared_test
 	heap_share_test share-heap 65536 1
+	heap_share_test wc-heap-share 65536 1 vcm-wc
+	typed_heap_test
 	fragmented_heap_test
 	heap_selftest
 	memcg_heap_test
@@ -1490,6 +1510,8 @@ vtd|viommu|amdvi)
 	reserve_test
 	free_while_shared_test
 	heap_share_test share-heap 65536 1
+	heap_share_test wc-heap-share 65536 1 vcm-wc
+	typed_heap_test
 	[ "$base" = vtd ] && fragmented_heap_test
 	# virtio-iommu leaves the bridged owner one-to-one, 28 bits wide.
 	[ "$base" != viommu ] && prime_share_test
