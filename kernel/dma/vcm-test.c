@@ -688,6 +688,68 @@ static void vcm_test_heap_cpu_access(struct kunit *test)
 	vcm_test_no_errors(test, t);
 }
 
+/*
+ * The typed heaps' buffers: write-combining (PWT) and uncached-minus
+ * (PCD) in the exporter's vmap and the linear alias, the vmap and an
+ * importer counted as mappers, the CPU access bracket harmless; the
+ * release makes the linear alias write-back and empties the index.
+ */
+static void vcm_test_heap_typed(struct kunit *test)
+{
+	static const struct { enum vcm_mt mt; int cache; } types[] = {
+		{ VCM_MT_WC, 1 }, { VCM_MT_UC, 2 },
+	};
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-heap-typed");
+	struct dma_buf_attachment *att;
+	struct iosys_map map;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	struct page *page;
+	phys_addr_t pa;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		dmabuf = vcm_heap_export("vcm-test", SZ_64K, O_RDWR,
+					 types[i].mt);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+		page = vmalloc_to_page(map.vaddr);
+		pa = page_to_phys(page);
+		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(map.vaddr),
+				types[i].cache);
+		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)),
+				types[i].cache);
+		KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+							  VCM_MAPPER_VMAP), 1);
+		att = dma_buf_attach(dmabuf, t->dev);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att);
+		sgt = dma_buf_map_attachment_unlocked(att, DMA_BIDIRECTIONAL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+		KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+							  VCM_MAPPER_DEVICE), 1);
+		KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
+							DMA_BIDIRECTIONAL));
+		memset(map.vaddr, 0x3c, SZ_64K);
+		KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
+							DMA_BIDIRECTIONAL));
+		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(page), 0x3c,
+						   PAGE_SIZE));
+		dma_buf_unmap_attachment_unlocked(att, sgt, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+							  VCM_MAPPER_DEVICE), 0);
+		dma_buf_detach(dmabuf, att);
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+		dma_buf_put(dmabuf);
+		flush_delayed_fput();
+		KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+							  VCM_MAPPER_LINEAR),
+				-ENOENT);
+		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)),
+				0);
+	}
+	vcm_test_no_errors(test, t);
+}
+
 /**
  * vcm_test_heap_release() - detach a heap buffer's importers and drop it
  * @test: the test
@@ -2114,6 +2176,7 @@ static struct kunit_case vcm_test_cases[] = {
 #ifdef CONFIG_DMA_VCM_HEAP
 	KUNIT_CASE(vcm_test_heap_cpu_access),
 	KUNIT_CASE(vcm_test_heap_segments_only),
+	KUNIT_CASE(vcm_test_heap_typed),
 #endif
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),
