@@ -222,7 +222,10 @@ static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
 
 	mutex_lock(&buf->lock);
 	if (buf->phys->mt != VCM_MT_WB) {
-		/* No CPU cache holds it; pending WC writes must land. */
+		/*
+		 * No CPU cache holds it, but the CPU's write-combining
+		 * buffers may: drain them before a device reads the buffer.
+		 */
 		if (!for_cpu)
 			wmb();
 	} else if (buf->vmap_cnt && for_cpu) {

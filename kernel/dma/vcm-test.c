@@ -706,7 +706,7 @@ static void vcm_test_heap_typed(struct kunit *test)
 	struct sg_table *sgt;
 	struct page *page;
 	phys_addr_t pa;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		dmabuf = vcm_heap_export("vcm-test", SZ_64K, O_RDWR,
@@ -727,11 +727,11 @@ static void vcm_test_heap_typed(struct kunit *test)
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
 		KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
 							  VCM_MAPPER_DEVICE), 1);
-		KUNIT_EXPECT_EQ(test, 0, dma_buf_begin_cpu_access(dmabuf,
-							DMA_BIDIRECTIONAL));
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ(test, ret, 0);
 		memset(map.vaddr, 0x3c, SZ_64K);
-		KUNIT_EXPECT_EQ(test, 0, dma_buf_end_cpu_access(dmabuf,
-							DMA_BIDIRECTIONAL));
+		ret = dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(page), 0x3c,
 						   PAGE_SIZE));
 		dma_buf_unmap_attachment_unlocked(att, sgt, DMA_BIDIRECTIONAL);
