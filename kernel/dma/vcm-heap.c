@@ -213,6 +213,25 @@ static void vcm_heap_unmap(struct dma_buf_attachment *attach,
 	mutex_unlock(&buf->lock);
 }
 
+/* The CPU's side of the bracket.  Caller holds buf->lock. */
+static void vcm_heap_cpu_caches(struct vcm_heap_buffer *buf, bool for_cpu)
+{
+	if (buf->phys->mt == VCM_MT_WB) {
+		if (buf->vmap_cnt && for_cpu)
+			invalidate_kernel_vmap_range(buf->vaddr,
+						     buf->phys->size);
+		else if (buf->vmap_cnt)
+			flush_kernel_vmap_range(buf->vaddr, buf->phys->size);
+		return;
+	}
+	/*
+	 * No CPU cache holds a typed buffer, but the CPU's write-combining
+	 * buffers may hold writes to it.
+	 */
+	if (!for_cpu)
+		wmb();	/* drained before a device reads the buffer */
+}
+
 /* Hand the buffer to the CPU (@for_cpu) or back to every mapped importer. */
 static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
 			       enum dma_data_direction dir, bool for_cpu)
@@ -221,18 +240,7 @@ static int vcm_heap_cpu_access(struct dma_buf *dmabuf,
 	struct vcm_heap_attachment *a;
 
 	mutex_lock(&buf->lock);
-	if (buf->phys->mt != VCM_MT_WB) {
-		/*
-		 * No CPU cache holds it, but the CPU's write-combining
-		 * buffers may: drain them before a device reads the buffer.
-		 */
-		if (!for_cpu)
-			wmb();
-	} else if (buf->vmap_cnt && for_cpu) {
-		invalidate_kernel_vmap_range(buf->vaddr, buf->phys->size);
-	} else if (buf->vmap_cnt) {
-		flush_kernel_vmap_range(buf->vaddr, buf->phys->size);
-	}
+	vcm_heap_cpu_caches(buf, for_cpu);
 	list_for_each_entry(a, &buf->attachments, node) {
 		if (!a->mapped)
 			continue;
