@@ -19,13 +19,24 @@
  *	(linear=) and its physical address (pa=), for the page-table checks.
  *   mmap: the buffer, through the call "mmap" chose.
  *
+ *   /sys/kernel/debug/vcm-edu/<device>/wcbench   write "<way> <bytes>
+ *	<rounds>": time <rounds> allocations and frees of <bytes>, one
+ *	after the other, the way <way> says: "wb" dma_alloc_coherent(),
+ *	"wc" dma_alloc_wc(), "alsa" what ALSA does on x86 for a
+ *	write-combining buffer (alloc_pages_exact(), set_memory_wc(), and at
+ *	the free set_memory_wb(), free_pages_exact()); read: "way=.. bytes=..
+ *	rounds=.. ns_per_round=.. own_set_memory=.. ok=1", the last the
+ *	set_memory calls the driver itself made.
+ *
  * Byte i of the pattern of seed s is (u8)(167 i + 13 (i >> 9) + 101 s):
  * tests/qemu/wccheck.c has the same.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "vcm-edu.h"
@@ -35,29 +46,38 @@ static u8 edu_wc_byte(unsigned long seed, size_t i)
 	return (u8)(i * 167 + (i >> 9) * 13 + seed * 101);
 }
 
+/* Caller holds edu->lock; map_lock keeps an mmap off the fields. */
 static void edu_wc_free(struct edu *edu)
 {
-	if (edu->wc_cpu)
-		dma_free_wc(&edu->pdev->dev, edu->wc_size, edu->wc_cpu,
-			    edu->wc_dma);
+	void *cpu;
+
+	mutex_lock(&edu->map_lock);
+	cpu = edu->wc_cpu;
 	edu->wc_cpu = NULL;
+	mutex_unlock(&edu->map_lock);
+	if (cpu)
+		dma_free_wc(&edu->pdev->dev, edu->wc_size, cpu, edu->wc_dma);
 	edu->wc_size = 0;
 }
 
 static int edu_wc_alloc(struct edu *edu, size_t size)
 {
 	struct page *first;
+	dma_addr_t dma;
+	void *cpu;
 
 	edu_wc_free(edu);
 	if (!size || size > SZ_4M)
 		return -EINVAL;
-	edu->wc_cpu = dma_alloc_wc(&edu->pdev->dev, size, &edu->wc_dma,
-				   GFP_KERNEL);
-	if (!edu->wc_cpu)
+	cpu = dma_alloc_wc(&edu->pdev->dev, size, &dma, GFP_KERNEL);
+	if (!cpu)
 		return -ENOMEM;
+	mutex_lock(&edu->map_lock);
+	edu->wc_cpu = cpu;
+	edu->wc_dma = dma;
 	edu->wc_size = size;
-	first = is_vmalloc_addr(edu->wc_cpu) ? vmalloc_to_page(edu->wc_cpu) :
-		virt_to_page(edu->wc_cpu);
+	mutex_unlock(&edu->map_lock);
+	first = is_vmalloc_addr(cpu) ? vmalloc_to_page(cpu) : virt_to_page(cpu);
 	snprintf(edu->wc_result, sizeof(edu->wc_result),
 		 "alloc ok=1 size=%zu va=%#lx linear=%#lx pa=%#llx dma=%pad\n",
 		 size, (unsigned long)edu->wc_cpu,
@@ -131,7 +151,9 @@ static int edu_wc_cmd(struct edu *edu, char *cmd)
 	if (sscanf(cmd, "alloc %lu", &n) == 1) {
 		ret = edu_wc_alloc(edu, n);
 	} else if (!strcmp(cmd, "mmap wc") || !strcmp(cmd, "mmap wb")) {
+		mutex_lock(&edu->map_lock);
 		edu->wc_mmap_wb = !strcmp(cmd, "mmap wb");
+		mutex_unlock(&edu->map_lock);
 		return 0;
 	} else if (sscanf(cmd, "to-device %lu", &n) == 1) {
 		ret = edu_wc_move(edu, n, true);
@@ -175,14 +197,14 @@ static int edu_wc_mmap(struct file *file, struct vm_area_struct *vma)
 	struct device *dev = &edu->pdev->dev;
 	int ret = -ENXIO;
 
-	mutex_lock(&edu->lock);
+	mutex_lock(&edu->map_lock);
 	if (edu->wc_cpu && edu->wc_mmap_wb)
 		ret = dma_mmap_coherent(dev, vma, edu->wc_cpu, edu->wc_dma,
 					edu->wc_size);
 	else if (edu->wc_cpu)
 		ret = dma_mmap_wc(dev, vma, edu->wc_cpu, edu->wc_dma,
 				  edu->wc_size);
-	mutex_unlock(&edu->lock);
+	mutex_unlock(&edu->map_lock);
 	return ret;
 }
 
@@ -192,6 +214,86 @@ const struct file_operations edu_wc_fops = {
 	.read	= edu_wc_read,
 	.write	= edu_wc_write,
 	.mmap	= edu_wc_mmap,
+};
+
+/* ALSA's way on x86 (sound/core/memalloc.c): pages, then their type. */
+static int edu_wc_alsa_round(size_t size, unsigned long *calls)
+{
+#ifdef CONFIG_X86
+	int pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	void *p = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = set_memory_wc((unsigned long)p, pages);
+	(*calls)++;
+	if (!ret) {
+		ret = set_memory_wb((unsigned long)p, pages);
+		(*calls)++;
+	}
+	/* A page that did not go back to write-back is not freed. */
+	if (!ret)
+		free_pages_exact(p, size);
+	return ret;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+static int edu_wc_bench(struct edu *edu, char *cmd)
+{
+	struct device *dev = &edu->pdev->dev;
+	unsigned long size, rounds, i, calls = 0;
+	char way[8];
+	dma_addr_t handle;
+	u64 t0, ns;
+	int ret = 0;
+	void *cpu;
+
+	if (sscanf(cmd, "%7s %lu %lu", way, &size, &rounds) != 3 || !size ||
+	    size > SZ_16M || !rounds)
+		return -EINVAL;
+	if (strcmp(way, "wb") && strcmp(way, "wc") && strcmp(way, "alsa"))
+		return -EINVAL;
+	t0 = ktime_get_ns();
+	for (i = 0; i < rounds && !ret; i++) {
+		if (way[0] == 'a') {
+			ret = edu_wc_alsa_round(size, &calls);
+			continue;
+		}
+		cpu = dma_alloc_attrs(dev, size, &handle, GFP_KERNEL,
+				      way[1] == 'c' ? DMA_ATTR_WRITE_COMBINE : 0);
+		if (!cpu) {
+			ret = -ENOMEM;
+			break;
+		}
+		dma_free_attrs(dev, size, cpu, handle,
+			       way[1] == 'c' ? DMA_ATTR_WRITE_COMBINE : 0);
+	}
+	ns = ktime_get_ns() - t0;
+	if (ret)
+		snprintf(edu->wc_result, sizeof(edu->wc_result),
+			 "way=%s bytes=%lu rounds=%lu ok=0 error=%d\n", way,
+			 size, i, ret);
+	else
+		snprintf(edu->wc_result, sizeof(edu->wc_result),
+			 "way=%s bytes=%lu rounds=%lu ns_per_round=%llu own_set_memory=%lu ok=1\n",
+			 way, size, rounds, div_u64(ns, rounds), calls);
+	return ret;
+}
+
+static ssize_t edu_wcbench_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	return edu_write_cmd(file, ubuf, count, edu_wc_bench);
+}
+
+const struct file_operations edu_wcbench_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= edu_wc_read,
+	.write	= edu_wcbench_write,
 };
 
 /* The device goes: its buffer with it. */

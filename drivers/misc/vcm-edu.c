@@ -21,6 +21,8 @@
  *                                                 checked by DMA and mapped
  *                                                 to user space (see
  *                                                 vcm-edu-wc.c)
+ *   /sys/kernel/debug/vcm-edu/<device>/wcbench    time typed allocations
+ *                                                 (vcm-edu-wc.c)
  *   /sys/kernel/debug/vcm-edu/<device>/pgsizes    write N: allocate N KiB
  *                                                 coherent, kept until the
  *                                                 next write (0: free it);
@@ -550,9 +552,8 @@ static ssize_t edu_isolation_write(struct file *file,
 
 /*
  * One of the result strings of @edu, copied out under the lock and to
- * user space after it: edu->lock nests inside mmap_lock
- * (edu_coherent_mmap()), so a fault in copy_to_user() must not happen
- * under it.
+ * user space after it: a fault in copy_to_user() takes mmap_lock, which
+ * must not nest inside edu->lock (see struct edu).
  */
 ssize_t edu_read_result(struct edu *edu, const char *text,
 			char __user *ubuf, size_t count, loff_t *ppos)
@@ -762,7 +763,10 @@ static const struct file_operations edu_leak_fops = {
 	.write	= edu_leak_write,
 };
 
-/* User space sees the coherent buffer through the DMA API's mmap. */
+/*
+ * User space sees the coherent buffer through the DMA API's mmap, under
+ * map_lock only (see struct edu): the tests map it between runs.
+ */
 static int edu_coherent_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct edu *edu = file->private_data;
@@ -771,12 +775,12 @@ static int edu_coherent_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vma->vm_end - vma->vm_start > PAGE_SIZE)
 		return -EINVAL;
-	mutex_lock(&edu->lock);
+	mutex_lock(&edu->map_lock);
 	for (i = 0; i < EDU_MAX_XFER; i++)
 		buf[i] = 7 * i + 3;
 	ret = dma_mmap_coherent(&edu->pdev->dev, vma, edu->coh, edu->coh_dma,
 				EDU_MAX_XFER);
-	mutex_unlock(&edu->lock);
+	mutex_unlock(&edu->map_lock);
 	return ret;
 }
 
@@ -1016,6 +1020,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	edu->pdev = pdev;
 	mutex_init(&edu->lock);
+	mutex_init(&edu->map_lock);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -1060,6 +1065,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file_unsafe("coherent", 0400, edu->dir, edu,
 				   &edu_coherent_fops);
 	debugfs_create_file_unsafe("wc", 0600, edu->dir, edu, &edu_wc_fops);
+	debugfs_create_file("wcbench", 0600, edu->dir, edu, &edu_wcbench_fops);
 	pci_set_drvdata(pdev, edu);
 	dev_info(dev, "edu %#x, coherent buffer at %pad\n",
 		 readl(edu->regs + EDU_REG_IDENT), &edu->coh_dma);

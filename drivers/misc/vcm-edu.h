@@ -28,6 +28,12 @@ struct edu_share;
  * @regs: its registers
  * @dir: its debugfs directory
  * @lock: serialises runs; protects the counts and the result strings
+ * @map_lock: serialises the mmaps of the device's buffers and the changes
+ *	of the wc buffer's fields (@wc_cpu to @wc_mmap_wb); nests inside
+ *	@lock and inside mmap_lock.  VCM's graph lock is taken under @lock
+ *	(the native API) and cpu_hotplug_lock under it, which ptdump's
+ *	mem_hotplug_lock -> mmap_lock makes a cycle if @lock were taken
+ *	under mmap_lock: so the mmaps take only this one
  * @coh: coherent buffer, EDU_MAX_XFER bytes ...
  * @coh_dma: ... at this device address
  * @rounds: data rounds run ...
@@ -56,6 +62,7 @@ struct edu {
 	void __iomem *regs;
 	struct dentry *dir;
 	struct mutex lock;		/* serialises runs; protects the counts */
+	struct mutex map_lock;		/* see above */
 	void *coh;			/* coherent buffer, EDU_MAX_XFER bytes */
 	dma_addr_t coh_dma;
 	unsigned long rounds, coherent_ok, streaming_ok, failed, corrupt;
@@ -110,6 +117,7 @@ extern const struct file_operations edu_hotbench_fops;
 
 /* vcm-edu-wc.c */
 extern const struct file_operations edu_wc_fops;
+extern const struct file_operations edu_wcbench_fops;
 void edu_wc_end(struct edu *edu);
 
 /* vcm-edu-plat.c */

@@ -349,6 +349,13 @@ static int vcm_memtype_list_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vcm_memtype_list);
 
+static int vcm_memtype_pool_show(struct seq_file *m, void *v)
+{
+	vcm_mt_pool_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcm_memtype_pool);
+
 static int vcm_memtype_conflicts_show(struct seq_file *m, void *v)
 {
 	vcm_mt_conflicts_show(m);
@@ -374,5 +381,7 @@ void vcm_debugfs_init(void)
 			    &vcm_memtype_list_fops);
 	debugfs_create_file("memtype_conflicts", 0400, dir, NULL,
 			    &vcm_memtype_conflicts_fops);
+	debugfs_create_file("memtype_pool", 0400, dir, NULL,
+			    &vcm_memtype_pool_fops);
 	vcm_iommu_debugfs_init(dir);
 }

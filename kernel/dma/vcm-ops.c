@@ -83,6 +83,26 @@ static int vcm_alloc_type(struct vcm_assoc *assoc, struct vcm_phys *phys,
 	return vcm_memtype.mode == VCM_MT_STRICT ? ret : 0;
 }
 
+/*
+ * A write-combining coherent buffer from the memtype pool, memory typed
+ * already, where the pool can serve the request: one that may block; one
+ * chunk the coherent mask reaches for a one-to-one device (or with
+ * DMA_ATTR_FORCE_CONTIGUOUS), any pages behind an IOMMU.
+ */
+static struct vcm_phys *vcm_alloc_pooled(struct vcm_assoc *assoc, size_t size,
+					 gfp_t gfp, unsigned long attrs)
+{
+	struct device *dev = assoc->dev;
+	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
+
+	if (!(attrs & DMA_ATTR_WRITE_COMBINE) || !gfpflags_allow_blocking(gfp))
+		return NULL;
+	return vcm_mt_pool_alloc(dev, PAGE_ALIGN(size), VCM_MT_WC,
+				 direct ? dev->coherent_dma_mask :
+				 DMA_BIT_MASK(64),
+				 direct || (attrs & DMA_ATTR_FORCE_CONTIGUOUS));
+}
+
 /* Allocate and bind a contiguous buffer; the reservation owns it. */
 static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 				     gfp_t gfp, unsigned long attrs,
@@ -92,17 +112,20 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 
-	phys = to_backend(assoc)->alloc_phys(assoc, PAGE_ALIGN(size), gfp,
-					     attrs);
+	phys = vcm_alloc_pooled(assoc, size, gfp, attrs);
 	if (!phys) {
-		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
-		return NULL;
-	}
-	if (vcm_alloc_type(assoc, phys, gfp, attrs)) {
-		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
-		/* Its free makes every chunk already typed write-back. */
-		vcm_phys_put(phys);
-		return NULL;
+		phys = to_backend(assoc)->alloc_phys(assoc, PAGE_ALIGN(size),
+						     gfp, attrs);
+		if (!phys) {
+			vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+			return NULL;
+		}
+		if (vcm_alloc_type(assoc, phys, gfp, attrs)) {
+			vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+			/* Its free makes every chunk already typed WB. */
+			vcm_phys_put(phys);
+			return NULL;
+		}
 	}
 	res = vcm_res_create(assoc, phys, flags, dir, attrs, gfp);
 	/* From here on the reservation's reference keeps the buffer. */
@@ -878,6 +901,8 @@ static int __init vcm_setup(char *str)
 			vcm_lazy = true;
 		else if (!strcmp(opt, "strict"))
 			vcm_lazy = false;
+		else if (!strcmp(opt, "nopool"))
+			vcm_mt_pool_enabled = false;
 		else if (vcm_mt_parse_option(opt, &vcm_memtype.mode))
 			continue;
 		else
@@ -916,6 +941,8 @@ static int __init vcm_ops_init(void)
 			goto unwind;
 	}
 	vcm_debugfs_init();
+	if (vcm_memtype_can_type() && vcm_mt_pool_init())
+		pr_warn("no shrinker for the memtype pool: pool off\n");
 	ret = vcm_heap_init();
 	if (ret)
 		pr_warn("no dma-buf heap: %d\n", ret);

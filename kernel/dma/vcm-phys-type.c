@@ -38,6 +38,9 @@
 #include <linux/set_memory.h>
 #include "vcm.h"
 
+/* Type changes of the linear map VCM made, for debugfs (memtype_pool). */
+atomic_long_t vcm_mt_set_memory_calls;
+
 #ifdef CONFIG_X86
 #include <asm/memtype.h>
 
@@ -48,6 +51,7 @@ static bool vcm_cpu_can_type(void)
 
 static int vcm_cpu_set_type(unsigned long va, int nr_pages, enum vcm_mt mt)
 {
+	atomic_long_inc(&vcm_mt_set_memory_calls);
 	switch (mt) {
 	case VCM_MT_WB:
 		return set_memory_wb(va, nr_pages);
@@ -100,15 +104,26 @@ pgprot_t vcm_mt_pgprot(pgprot_t prot, enum vcm_mt mt)
 	}
 }
 
-/* Change the linear alias of a chunk; highmem pages have none. */
-static int vcm_chunk_set_linear(const struct vcm_chunk *c, enum vcm_mt mt)
+/**
+ * vcm_mt_set_linear() - change the type of the linear alias of pages
+ * @pfn: the first page frame
+ * @nr_pages: how many
+ * @mt: the type
+ *
+ * Highmem pages have no linear alias: nothing to change.
+ *
+ * Context: process context; sleeps.
+ *
+ * Return: 0 or the error of set_memory_*().
+ */
+int vcm_mt_set_linear(unsigned long pfn, unsigned long nr_pages,
+		      enum vcm_mt mt)
 {
-	if (PageHighMem(pfn_to_page(c->pfn)))
+	if (PageHighMem(pfn_to_page(pfn)))
 		return 0;
-	if (c->nr_pages > INT_MAX)
+	if (nr_pages > INT_MAX)
 		return -E2BIG;
-	return vcm_cpu_set_type((unsigned long)pfn_to_kaddr(c->pfn),
-				c->nr_pages, mt);
+	return vcm_cpu_set_type((unsigned long)pfn_to_kaddr(pfn), nr_pages, mt);
 }
 
 static int vcm_chunk_type(const struct vcm_chunk *c, enum vcm_mt mt,
@@ -122,7 +137,7 @@ static int vcm_chunk_type(const struct vcm_chunk *c, enum vcm_mt mt,
 				  GFP_KERNEL);
 	if (ret)
 		return ret;
-	ret = vcm_chunk_set_linear(c, mt);
+	ret = vcm_mt_set_linear(c->pfn, c->nr_pages, mt);
 	if (ret) {
 		/* A failed set_memory_*() leaves no reservation behind. */
 		pr_warn("memtype: [mem %pa+%#zx] of %s cannot be made %s: %d\n",
@@ -133,39 +148,40 @@ static int vcm_chunk_type(const struct vcm_chunk *c, enum vcm_mt mt,
 }
 
 /**
- * vcm_chunk_untype() - make a chunk write-back again, before it is freed
- * @phys: its buffer
- * @c: the chunk, one of @phys's first @phys->nr_typed
+ * vcm_mt_untype() - make typed pages write-back again, before they are freed
+ * @pfn: the first page frame of a range declared in the index
+ * @nr_pages: its pages, as declared
+ * @mt: its type
  *
- * The chunk leaves the index (only its owner's linear alias may be left)
- * and its linear alias is made write-back.  If either fails, the chunk
- * must not be freed: it stays out of the page allocator for good, and is
- * listed in the index if it is still typed.
+ * The range leaves the index (only its owner's linear alias may be left)
+ * and its linear alias is made write-back.  If either fails, the pages
+ * must not be freed: they stay out of the page allocator for good, and are
+ * listed in the index if they are still typed.
  *
  * Context: process context; sleeps.
  *
- * Return: true if the chunk may be freed.
+ * Return: true if the pages may be freed.
  */
-bool vcm_chunk_untype(struct vcm_phys *phys, const struct vcm_chunk *c)
+bool vcm_mt_untype(unsigned long pfn, unsigned long nr_pages, enum vcm_mt mt)
 {
-	phys_addr_t start = PFN_PHYS(c->pfn);
-	size_t size = c->nr_pages << PAGE_SHIFT;
+	phys_addr_t start = PFN_PHYS(pfn);
+	size_t size = nr_pages << PAGE_SHIFT;
 	int ret;
 
 	might_sleep();
 	if (vcm_memtype_undeclare(&vcm_memtype, start, size))
 		goto leak;
-	ret = vcm_chunk_set_linear(c, VCM_MT_WB);
+	ret = vcm_mt_set_linear(pfn, nr_pages, VCM_MT_WB);
 	if (!ret)
 		return true;
 	pr_err("memtype: [mem %pa+%#zx] cannot be made write-back again: %d\n",
 	       &start, size, ret);
 	/* Still of its type: keep it listed as such. */
-	vcm_memtype_declare(&vcm_memtype, start, size, phys->mt, "leaked",
+	vcm_memtype_declare(&vcm_memtype, start, size, mt, "leaked",
 			    GFP_KERNEL);
 leak:
 	pr_err("memtype: [mem %pa+%#zx] is %s, never freed\n", &start, size,
-	       vcm_mt_name(phys->mt));
+	       vcm_mt_name(mt));
 	return false;
 }
 
@@ -177,6 +193,8 @@ leak:
  * Chunk by chunk: declared in the index, then the linear alias changed.
  * On failure the chunks already typed stay typed, counted in
  * @phys->nr_typed: the free of the buffer makes them write-back again.
+ * (vcm_mt_pool_alloc() serves most typed buffers from memory typed
+ * already; this is the way for the rest.)
  *
  * Context: process context; sleeps.
  *

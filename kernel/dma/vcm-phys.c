@@ -73,7 +73,7 @@ static void vcm_phys_discard(struct vcm_phys *phys)
 	kfree(phys);
 }
 
-static void vcm_free_run(unsigned long pfn, unsigned long nr_pages)
+void vcm_free_run(unsigned long pfn, unsigned long nr_pages)
 {
 	unsigned long i;
 
@@ -215,12 +215,6 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	return phys;
 }
 
-/* A run of pages of a buffer being allocated, before it has its chunks. */
-struct vcm_run {
-	unsigned long pfn;
-	unsigned long nr_pages;
-};
-
 /*
  * The largest order in *@orders that fits @pages, from the buddy
  * allocator, trying smaller orders of *@orders when it fails.  Higher
@@ -328,6 +322,38 @@ fail:
 		vcm_free_run(tmp[n].pfn, tmp[n].nr_pages);
 	kvfree(tmp);
 	return NULL;
+}
+
+/**
+ * vcm_phys_from_runs() - a buffer of pages the memtype pool handed out
+ * @dev: its owner, or NULL
+ * @runs: its chunks, in buffer order: zeroed pages of the pool, typed
+ * @n: how many
+ * @size: bytes in all
+ * @mt: their type
+ *
+ * Return: the buffer, published, with one reference for the caller, or
+ * NULL (the pages stay the caller's).
+ */
+struct vcm_phys *vcm_phys_from_runs(struct device *dev,
+				    const struct vcm_run *runs, unsigned int n,
+				    size_t size, enum vcm_mt mt)
+{
+	struct vcm_phys *phys = vcm_phys_new(dev, n, GFP_KERNEL);
+	unsigned int i;
+
+	if (!phys)
+		return NULL;
+	phys->size = size;
+	phys->flags |= VCM_PHYS_POOLED;
+	phys->mt = mt;
+	phys->nr_typed = n;
+	for (i = 0; i < n; i++) {
+		phys->chunks[i].pfn = runs[i].pfn;
+		phys->chunks[i].nr_pages = runs[i].nr_pages;
+	}
+	vcm_phys_publish(phys);
+	return phys;
 }
 
 /**
@@ -465,18 +491,23 @@ static void vcm_phys_free(struct vcm_phys *phys)
 	unsigned int i;
 
 	/* Process context (vcm_phys_release()). */
-	if (phys->flags & VCM_PHYS_CMA) {
-		if (!phys->nr_typed || vcm_chunk_untype(phys, phys->chunks))
+	if (phys->flags & VCM_PHYS_POOLED) {
+		vcm_mt_pool_free(phys);
+	} else if (phys->flags & VCM_PHYS_CMA) {
+		if (!phys->nr_typed || vcm_mt_untype(phys->chunks[0].pfn,
+						     phys->chunks[0].nr_pages,
+						     phys->mt))
 			dma_free_contiguous(phys->owner, vcm_phys_page(phys),
 					    phys->size);
 	} else {
 		for (i = 0; i < phys->nr_chunks; i++) {
+			const struct vcm_chunk *c = &phys->chunks[i];
+
 			/* A chunk still typed is never freed. */
 			if (i < phys->nr_typed &&
-			    !vcm_chunk_untype(phys, &phys->chunks[i]))
+			    !vcm_mt_untype(c->pfn, c->nr_pages, phys->mt))
 				continue;
-			vcm_free_run(phys->chunks[i].pfn,
-				     phys->chunks[i].nr_pages);
+			vcm_free_run(c->pfn, c->nr_pages);
 			cond_resched();
 		}
 	}

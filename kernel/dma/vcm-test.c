@@ -2010,13 +2010,19 @@ int vcm_test_cpu_cache(const void *va)
 }
 
 /*
- * dma_alloc_wc() under VCM: the buffer is write-combining in the index
- * (its linear alias and its device counted as mappers), in the kernel's
- * page tables for the address the driver got and for the linear alias,
- * and in a vmap VCM makes of it (counted while it lives); after the free,
- * its range is gone and the linear alias is write-back again.  Linux's
- * PAT layout makes write-combining PWT without PCD (index 1).
+ * dma_alloc_wc() under VCM, without the pool: the buffer is
+ * write-combining in the index (its linear alias and its device counted as
+ * mappers), in the kernel's page tables for the address the driver got and
+ * for the linear alias, and in a vmap VCM makes of it (counted while it
+ * lives); after the free, its range is gone and the linear alias is
+ * write-back again.  Linux's PAT layout makes write-combining PWT without
+ * PCD (index 1).
  */
+static void vcm_test_pool_on(void *unused)
+{
+	WRITE_ONCE(vcm_mt_pool_enabled, true);
+}
+
 static void vcm_test_alloc_wc(struct kunit *test)
 {
 	struct vcm_test_dev *t = vcm_test_device(test, "vcm-wc");
@@ -2031,6 +2037,11 @@ static void vcm_test_alloc_wc(struct kunit *test)
 	va = page_address(ZERO_PAGE(0));
 	KUNIT_ASSERT_EQ_MSG(test, vcm_test_cpu_cache(va), 0,
 			    "no x86 page tables to read");
+	/* Each buffer typed anew, as with dma=vcm,nopool. */
+	WRITE_ONCE(vcm_mt_pool_enabled, false);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   vcm_test_pool_on,
+							   NULL));
 	cpu = dma_alloc_wc(t->dev, size, &handle, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cpu);
 	page = vcm_test_cpu_page(cpu);
@@ -2086,6 +2097,53 @@ static void vcm_test_alloc_wc(struct kunit *test)
 						  page_to_phys(vcm_test_cpu_page(cpu)),
 						  VCM_MAPPER_LINEAR), -ENOENT);
 	dma_free_coherent(t->dev, size, cpu, handle);
+	vcm_test_no_errors(test, t);
+}
+
+/*
+ * The pool: a write-combining buffer comes from a 2 MiB block that the
+ * pool typed and declared; freed, its pages stay typed in the pool, and
+ * the next buffer is carved from the same block, zeroed again.  The
+ * shrinker's work gives the unused block back write-back, out of the
+ * index.
+ */
+static void vcm_test_alloc_wc_pool(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-wc-pool");
+	const size_t size = 4 * PAGE_SIZE;
+	dma_addr_t handle;
+	struct page *page;
+	phys_addr_t pa;
+	void *cpu;
+
+	vcm_mt_pool_shrink(ULONG_MAX, true);
+	cpu = dma_alloc_wc(t->dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	page = vcm_test_cpu_page(cpu);
+	pa = page_to_phys(page);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cpu), 1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_DEVICE), 1);
+	memset(cpu, 0x5a, size);
+	dma_free_wc(t->dev, size, cpu, handle);
+	/* Still the pool's: typed, declared, no device mapping it. */
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)), 1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_LINEAR), 1);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_DEVICE), 0);
+
+	cpu = dma_alloc_wc(t->dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, page_to_phys(vcm_test_cpu_page(cpu)) >> 21,
+			pa >> 21);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, size));
+	dma_free_wc(t->dev, size, cpu, handle);
+
+	KUNIT_EXPECT_GE(test, vcm_mt_pool_shrink(ULONG_MAX, true), 512);
+	KUNIT_EXPECT_EQ(test, vcm_memtype_mappers(&vcm_memtype, pa,
+						  VCM_MAPPER_LINEAR), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)), 0);
 	vcm_test_no_errors(test, t);
 }
 
@@ -2199,6 +2257,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_untracked),
 	KUNIT_CASE(vcm_test_alloc_zeroed),
 	KUNIT_CASE(vcm_test_alloc_wc),
+	KUNIT_CASE(vcm_test_alloc_wc_pool),
 	KUNIT_CASE(vcm_test_alloc_wc_atomic),
 	KUNIT_CASE(vcm_test_phys_fragmented),
 	KUNIT_CASE(vcm_test_busy_slot),

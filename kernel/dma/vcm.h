@@ -398,6 +398,14 @@ struct vcm_chunk {
 #define VCM_PHYS_CMA		BIT(0)	/* chunk 0 came from dma_alloc_contiguous */
 /* A device that was not stopped may still write it: never freed. */
 #define VCM_PHYS_QUARANTINED	BIT(1)
+/* Its chunks came from the memtype pool (vcm-mt-pool.c), and go back. */
+#define VCM_PHYS_POOLED		BIT(2)
+
+/* A run of pages of a buffer being allocated, before it has its chunks. */
+struct vcm_run {
+	unsigned long pfn;
+	unsigned long nr_pages;
+};
 
 /**
  * struct vcm_phys - a physical buffer
@@ -839,6 +847,10 @@ void vcm_phys_release(struct kref *kref);
 void vcm_phys_quarantine(struct vcm_phys *phys);
 void *vcm_phys_vmap(struct vcm_phys *phys);
 void vcm_phys_vunmap(struct vcm_phys *phys, void *va);
+void vcm_free_run(unsigned long pfn, unsigned long nr_pages);
+struct vcm_phys *vcm_phys_from_runs(struct device *dev,
+				    const struct vcm_run *runs, unsigned int n,
+				    size_t size, enum vcm_mt mt);
 int vcm_phys_to_sgtable(struct vcm_phys *phys, struct sg_table *sgt,
 			gfp_t gfp);
 typedef int (*vcm_piece_fn)(phys_addr_t paddr, size_t len, size_t done,
@@ -857,10 +869,13 @@ static inline struct page *vcm_phys_page(struct vcm_phys *phys)
 }
 
 /* vcm-phys-type.c */
+extern atomic_long_t vcm_mt_set_memory_calls;
 bool vcm_memtype_can_type(void);
 pgprot_t vcm_mt_pgprot(pgprot_t prot, enum vcm_mt mt);
 int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt);
-bool vcm_chunk_untype(struct vcm_phys *phys, const struct vcm_chunk *c);
+int vcm_mt_set_linear(unsigned long pfn, unsigned long nr_pages,
+		      enum vcm_mt mt);
+bool vcm_mt_untype(unsigned long pfn, unsigned long nr_pages, enum vcm_mt mt);
 int vcm_phys_memtype_ask(struct vcm_phys *phys, enum vcm_mt want,
 			 const struct vcm_mapper *who, enum vcm_mt *got);
 int vcm_phys_memtype_get(struct vcm_phys *phys, enum vcm_mt want,
@@ -868,6 +883,15 @@ int vcm_phys_memtype_get(struct vcm_phys *phys, enum vcm_mt want,
 void vcm_phys_memtype_put(struct vcm_phys *phys, const struct vcm_mapper *who);
 void vcm_res_memtype_count(struct vcm_res *res, struct vcm_phys *phys,
 			   bool get);
+
+/* vcm-mt-pool.c */
+extern bool vcm_mt_pool_enabled;
+struct vcm_phys *vcm_mt_pool_alloc(struct device *dev, size_t size,
+				   enum vcm_mt mt, u64 limit, bool contiguous);
+void vcm_mt_pool_free(struct vcm_phys *phys);
+unsigned long vcm_mt_pool_shrink(unsigned long nr_pages, bool wait);
+int vcm_mt_pool_init(void);
+void vcm_mt_pool_show(struct seq_file *m);
 
 /* IOMMU_* protection of a mapping of memory of type @mt. */
 static inline int vcm_mt_iommu_prot(int prot, enum vcm_mt mt)

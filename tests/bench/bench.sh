@@ -9,7 +9,7 @@
 # With three edu devices (the first excluded at boot), also how a 4 MiB
 # coherent buffer is mapped: "PGSIZES backend=.. size=.. pg4k=.. pg2048k=..".
 # VCM_BENCH_PARTS (kernel command line, as run.sh passes it) picks parts:
-# a comma-separated list of pgsizes, share, heap, hot, map; all by
+# a comma-separated list of pgsizes, share, heap, hot, wc, map; all by
 # default.
 # HOT_REPS and HOT_WORK (a comma-separated list of <live>:<one|random|ring>)
 # change the hot path's runs.
@@ -18,7 +18,7 @@ EXCLUDE=/sys/module/vcm/parameters/exclude
 base=direct
 [ -n "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ] && base=dma-iommu
 
-part() { case ",${VCM_BENCH_PARTS:-pgsizes,share,heap,hot,map}," in *",$1,"*) ;; *) return 1 ;; esac; }
+part() { case ",${VCM_BENCH_PARTS:-pgsizes,share,heap,hot,wc,map}," in *",$1,"*) ;; *) return 1 ;; esac; }
 
 part pgsizes &&
 for b in $base:0000:00:12.0 vcm:0000:00:13.0; do
@@ -111,6 +111,35 @@ for rep in $(seq "${HOT_REPS:-5}"); do
 	done
 done
 part hot && edu_rebind "$HOT"
+# Typed coherent memory at steady state: WC_ROUNDS allocations + frees of
+# 64 KiB and of 2 MiB by one edu device on VCM, write-back
+# (dma_alloc_coherent()), write-combining (dma_alloc_wc(): VCM's pool of
+# typed memory) and ALSA's way (alloc_pages_exact() + set_memory_wc(),
+# set_memory_wb() at the free), WC_REPS runs alternating, each after one
+# round of warm-up; with the set_memory calls (VCM's, from memtype_pool,
+# and the driver's own) and the growth of DirectMap4k over the run:
+# "WCBENCH rep=.. way=.. bytes=.. ns_per_round=.. vcm_set_memory=..
+# own_set_memory=.. directmap4k_kb=..".
+WCDEV=/sys/kernel/debug/vcm-edu/0000:00:13.0
+wc_calls() { sed -n 's/^set_memory_calls=//p' /sys/kernel/debug/vcm/memtype_pool; }
+dm4k() { sed -n 's/^DirectMap4k: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+delta() { if [ -n "$1" ] && [ -n "$2" ]; then echo $(($2 - $1)); else echo missing; fi; }
+part wc &&
+for rep in $(seq "${WC_REPS:-5}"); do
+	for size in 65536 2097152; do
+		for way in wb wc alsa; do
+			echo "$way $size 1" > $WCDEV/wcbench 2>/dev/null
+			c0=$(wc_calls); d0=$(dm4k)
+			if echo "$way $size ${WC_ROUNDS:-200}" > $WCDEV/wcbench; then
+				out=$(cat $WCDEV/wcbench)
+			else
+				out="way=$way bytes=$size ok=0 failed"
+			fi
+			c1=$(wc_calls); d1=$(dm4k)
+			echo "WCBENCH rep=$rep $out vcm_set_memory=$(delta "$c0" "$c1") directmap4k_kb=$(delta "$d0" "$d1")"
+		done
+	done
+done
 part map || exit 0
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-2}

@@ -133,6 +133,35 @@ END {
 		printf "  2nd importer, VCM heap vs the system heap on the stock backend: %.1fx faster, %.1fx less metadata (iommu=%s seg=%s)\n", m[6] / m[4], md[6] / md[4], iommu, sg
 	}
 }'
+	{ grep -a '^WCBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
+function val(str) { return str == "" ? "missing" : sprintf("%d", median(str)) }
+function ratio(a, b) { return a == "" || b == "" ? "missing" : sprintf("%.2f", median(a) / median(b)) }
+{
+	delete f
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	k = f["way"] " " f["bytes"]; sizes[f["bytes"]] = 1; seen = 1
+	if (f["ok"] != 1) { failed[k]++; next }
+	ns[k] = ns[k] " " f["ns_per_round"]
+	if (f["vcm_set_memory"] == "missing" || f["own_set_memory"] == "") lost[k] = 1
+	if (f["directmap4k_kb"] == "missing") dlost[k] = 1
+	calls[k] += f["vcm_set_memory"] + f["own_set_memory"]; rounds[k] += f["rounds"]
+	dm[k] += f["directmap4k_kb"]
+}
+function per(k) { return !rounds[k] || lost[k] ? "missing" : sprintf("%.2f", calls[k] / rounds[k]) }
+function grow(k) { return !rounds[k] || dlost[k] ? "missing" : sprintf("%d", dm[k]) }
+END {
+	if (!seen) exit
+	printf "typed coherent memory, alloc+free at steady state, same edu device on VCM (ns per round, median of runs):\n"
+	printf "  %-8s | %10s %10s %10s | %8s %9s | set_memory calls per round wb/wc/alsa | DirectMap4k growth kB wb/wc/alsa\n", "bytes", "wb", "wc (pool)", "alsa way", "wc/wb", "alsa/wc"
+	for (b in sizes)
+		printf "  %-8s | %10s %10s %10s | %8s %9s | %s/%s/%s | %s/%s/%s%s\n", b,
+		       val(ns["wb " b]), val(ns["wc " b]), val(ns["alsa " b]),
+		       ratio(ns["wc " b], ns["wb " b]), ratio(ns["alsa " b], ns["wc " b]),
+		       per("wb " b), per("wc " b), per("alsa " b),
+		       grow("wb " b), grow("wc " b), grow("alsa " b),
+		       failed["wb " b] + failed["wc " b] + failed["alsa " b] ? " (some runs failed)" : ""
+	print "  (goals: wc within 1.5x of wb, alsa >= 10x wc, no DirectMap4k growth for wc)"
+}'
 	{ grep -a '^HOTBENCH' "$log" || true; } | tr -d '\r' | awk "$AWK_MEDIAN"'
 # A value, or "missing" where no run of it succeeded; a ratio likewise.
 function val(str) { return str == "" ? "missing" : sprintf("%d", median(str)) }

@@ -374,6 +374,40 @@ graph_gathers_test() {	# graph_gathers_test <devices>
 	check graph-gathers-owner-only-buffers $? "buffers=$total owner-only=$alone gathered=${gathered:-absent} drawn=$drawn shared-edges-to-$peer=$red"
 }
 
+# The memtype pool keeps typed memory typed: after a first dma_alloc_wc()
+# has typed a 2 MiB block, twenty more alloc+free rounds of 64 KiB call no
+# set_memory function (the pool's "typed" count stays) and split no large
+# page of the direct map (DirectMap4k stays); the shrinker (drop_caches
+# runs every shrinker) then gives the unused blocks back write-back: no
+# block left, the range gone from VCM's list, its linear alias write-back.
+memtype_pool_test() {
+	local w=$DEBUG/vcm-edu/$edu/wc p=$DEBUG/vcm/memtype_pool t0 t1 d0 d1
+	local i ok=0 out pa lin left linear r
+	echo "alloc 65536" > $w
+	out=$(cat $w)
+	pa=$(echo "$out" | sed -n 's/.* pa=\(0x[0-9a-f]*\) .*/\1/p')
+	lin=$(echo "$out" | sed -n 's/.* linear=\(0x[0-9a-f]*\) .*/\1/p')
+	echo free > $w
+	t0=$(sed -n 's/^pool write-combining .* typed=\([0-9]*\) .*/\1/p' $p)
+	d0=$(sed -n 's/^DirectMap4k: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		echo "alloc 65536" > $w && echo free > $w && ok=$((ok + 1))
+	done
+	t1=$(sed -n 's/^pool write-combining .* typed=\([0-9]*\) .*/\1/p' $p)
+	d1=$(sed -n 's/^DirectMap4k: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	nums "$t0" "$t1" "$d0" "$d1" && [ "$t0" -ge 1 ] && [ "$t1" = "$t0" ] &&
+		[ "$d1" = "$d0" ] && [ "$ok" = 20 ]
+	check memtype-pool-steady-state $? "$ok of 20 rounds; blocks typed ${t0:-absent}->${t1:-absent}; DirectMap4k ${d0:-absent}->${d1:-absent} kB; $(head -n1 $p)"
+
+	echo 2 > /proc/sys/vm/drop_caches
+	left=$(sed -n 's/^pool write-combining blocks=\([0-9]*\) .*/\1/p' $p)
+	memtype_range "${pa:-0}"
+	linear=$(wccheck pte "${lin:-0}")
+	case "$linear" in *" cache=write-back") r=0 ;; *) r=1 ;; esac
+	[ "$r" = 0 ] && [ "$left" = 0 ] && [ -n "$pa" ] && [ -z "$v" ]
+	check memtype-pool-shrinker-releases $? "after drop_caches: $(head -n1 $p); range at ${pa:-absent}: ${v:-none}; linear alias $linear"
+}
+
 # Heap buffers are charged to the allocating task's memory cgroup
 # (__GFP_ACCOUNT): while heapfill holds a 16 MiB buffer of the vcm heap,
 # memory.current of its cgroup is up by about that (15/16 of it at least:
@@ -433,8 +467,9 @@ memtype_range() {	# memtype_range <pa>
 # the engine writes, the CPU reads through the kernel address and the
 # user mapping.  A user mapping that asks write-back (dma_mmap_coherent())
 # is given write-combining in tolerant mode, refused with EBUSY in strict
-# mode, and logged either way.  After the free the range is gone from the
-# list and the linear alias is write-back again.  Without dma=vcm (stock)
+# mode, and logged either way.  After the free (and, for a buffer of the
+# memtype pool, the pool's shrinker) the range is gone from the list and
+# the linear alias is write-back again.  Without dma=vcm (stock)
 # x86 ignores the attribute: the buffer stays write-back.
 memtype_wc_test() {	# memtype_wc_test <expected mode: tolerant|strict|stock>
 	local w=$DEBUG/vcm-edu/$edu/wc out va lin pa kva linear user wb c0 c1
@@ -459,6 +494,7 @@ memtype_wc_test() {	# memtype_wc_test <expected mode: tolerant|strict|stock>
 	memtype_range "$pa"
 	case "$v" in
 	*"] write-combining "*" linear=1 "*" owner=$edu") r=0 ;;
+	*"] write-combining "*" linear=1 "*" owner=vcm pool") r=0 ;;
 	*) r=1 ;;
 	esac
 	[ "$r" = 0 ] && ! echo "$v" | grep -q " device=0 "
@@ -497,11 +533,14 @@ memtype_wc_test() {	# memtype_wc_test <expected mode: tolerant|strict|stock>
 	check memtype-wb-mapper-$1 $? "mode=${mode:-absent}; dma_mmap_coherent() of the WC buffer: $wb; conflicts ${c0:-absent}->${c1:-absent}, last: $last"
 
 	echo free > $w
+	# A buffer of the pool's leaves its memory typed in the pool, until
+	# the shrinker (run by drop_caches) gives unused blocks back.
+	echo 2 > /proc/sys/vm/drop_caches
 	linear=$(wccheck pte "$lin")
 	memtype_range "$pa"
 	case "$linear" in *" cache=write-back") r=0 ;; *) r=1 ;; esac
 	[ "$r" = 0 ] && [ -z "$v" ]
-	check pat-wb-after-free $? "linear alias $lin after dma_free_wc(): $linear; list: ${v:-no range at $pa}"
+	check pat-wb-after-free $? "linear alias $lin after dma_free_wc() and drop_caches: $linear; list: ${v:-no range at $pa}"
 }
 
 # <devices>: how many devices the graph shows on the buffer (default 2;
@@ -1520,6 +1559,7 @@ vtd|viommu|amdvi)
 	through_vcm iommu-
 	# viommu boots dma=vcm,memtype=strict, the others the default.
 	memtype_wc_test $([ "$base" = viommu ] && echo strict || echo tolerant)
+	memtype_pool_test
 	share_test api share-dma-api
 	share_test native share-native
 	reserve_test
