@@ -331,6 +331,34 @@ static unsigned int vcm_res_flags(struct vcm_assoc *assoc, unsigned int kind)
 }
 
 /**
+ * vcm_res_link_phys_locked() - put a reservation on its buffer's list
+ * @res: the reservation
+ * @phys: its buffer
+ *
+ * From here until vcm_res_unlink_phys_locked() the reservation is one of
+ * the buffer's device mappers, counted as such if the buffer is typed.
+ * Caller holds @phys->lock.
+ */
+void vcm_res_link_phys_locked(struct vcm_res *res, struct vcm_phys *phys)
+{
+	list_add_tail(&res->phys_node, &phys->res);
+	vcm_res_memtype_count(res, phys, true);
+}
+
+/**
+ * vcm_res_unlink_phys_locked() - take a reservation off its buffer's list
+ * @res: the reservation
+ * @phys: its buffer
+ *
+ * Caller holds @phys->lock.
+ */
+void vcm_res_unlink_phys_locked(struct vcm_res *res, struct vcm_phys *phys)
+{
+	list_del_init(&res->phys_node);
+	vcm_res_memtype_count(res, phys, false);
+}
+
+/**
  * vcm_res_create_range() - bind part of a buffer into a device's address space
  * @assoc: the device
  * @phys: the buffer; the reservation takes its own reference
@@ -385,8 +413,7 @@ struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 		list_add_tail(&edge->node, &res->edges);
 		atomic_long_inc(&vcm->nr_shared);
 	}
-	list_add_tail(&res->phys_node, &phys->res);
-	vcm_res_memtype_count(res, phys, true);
+	vcm_res_link_phys_locked(res, phys);
 	spin_unlock(&phys->lock);
 	vcm_res_insert_locked(vcm, res);
 	spin_unlock_irqrestore(&vcm->lock, irqflags);
@@ -499,8 +526,7 @@ void vcm_res_unbind(struct vcm_res *res)
 	/* A reserved range may have nothing behind it. */
 	if (phys) {
 		spin_lock(&phys->lock);
-		list_del(&res->phys_node);
-		vcm_res_memtype_count(res, phys, false);
+		vcm_res_unlink_phys_locked(res, phys);
 		spin_unlock(&phys->lock);
 	}
 	spin_unlock_irqrestore(&vcm->lock, irqflags);

@@ -575,8 +575,7 @@ static int vcm_back_locked(struct vcm_res *res, struct vcm_phys *phys,
 	} else {
 		kref_get(&phys->kref);
 		spin_lock(&phys->lock);
-		list_add_tail(&res->phys_node, &phys->res);
-		vcm_res_memtype_count(res, phys, true);
+		vcm_res_link_phys_locked(res, phys);
 		spin_unlock(&phys->lock);
 	}
 	spin_unlock_irqrestore(&vcm->lock, flags);
@@ -597,8 +596,7 @@ static void vcm_unback_locked(struct vcm_res *res)
 	vcm->backend->empty(res);
 	spin_lock_irqsave(&vcm->lock, flags);
 	spin_lock(&phys->lock);
-	list_del_init(&res->phys_node);
-	vcm_res_memtype_count(res, phys, false);
+	vcm_res_unlink_phys_locked(res, phys);
 	spin_unlock(&phys->lock);
 	res->phys = NULL;
 	res->dir = DMA_NONE;

@@ -54,33 +54,10 @@ static const struct vcm_backend *to_backend(struct vcm_assoc *assoc)
  * Coherent allocations
  */
 
-/*
- * Give a new coherent buffer the type its attributes ask for, before any
- * device maps it.  x86's dma-direct ignores DMA_ATTR_WRITE_COMBINE (every
- * device is coherent); VCM honours it.  Changing the linear alias sleeps:
- * a request that may not block is refused in strict mode and given
- * write-back, what dma-direct gives it, in tolerant mode -- as is one
- * where the kernel cannot change the type of its linear map.
- */
-static int vcm_alloc_type(struct vcm_assoc *assoc, struct vcm_phys *phys,
-			  gfp_t gfp, unsigned long attrs)
+/* The memory type a request's attributes ask for. */
+static enum vcm_mt vcm_attrs_mt(unsigned long attrs)
 {
-	enum vcm_mt mt = attrs & DMA_ATTR_WRITE_COMBINE ? VCM_MT_WC : VCM_MT_WB;
-	int ret;
-
-	if (mt == VCM_MT_WB)
-		return 0;
-	ret = gfpflags_allow_blocking(gfp) ? vcm_phys_set_type(phys, mt) :
-		-EWOULDBLOCK;
-	if (ret != -EWOULDBLOCK && ret != -EOPNOTSUPP)
-		return ret;
-	dev_warn_ratelimited(assoc->dev, VCM_PREFIX
-			     "%zu bytes %s: the linear map cannot change type %s: %s\n",
-			     phys->size, vcm_mt_name(mt),
-			     ret == -EWOULDBLOCK ? "without sleeping" : "here",
-			     vcm_memtype.mode == VCM_MT_STRICT ? "refused" :
-			     "write-back given");
-	return vcm_memtype.mode == VCM_MT_STRICT ? ret : 0;
+	return attrs & DMA_ATTR_WRITE_COMBINE ? VCM_MT_WC : VCM_MT_WB;
 }
 
 /*
@@ -95,12 +72,50 @@ static struct vcm_phys *vcm_alloc_pooled(struct vcm_assoc *assoc, size_t size,
 	struct device *dev = assoc->dev;
 	bool direct = assoc->vcm->kind == VCM_KIND_ONE_TO_ONE;
 
-	if (!(attrs & DMA_ATTR_WRITE_COMBINE) || !gfpflags_allow_blocking(gfp))
+	if (vcm_attrs_mt(attrs) == VCM_MT_WB || !gfpflags_allow_blocking(gfp))
 		return NULL;
-	return vcm_mt_pool_alloc(dev, PAGE_ALIGN(size), VCM_MT_WC,
+	return vcm_mt_pool_alloc(dev, size, vcm_attrs_mt(attrs),
 				 direct ? dev->coherent_dma_mask :
 				 DMA_BIT_MASK(64),
 				 direct || (attrs & DMA_ATTR_FORCE_CONTIGUOUS));
+}
+
+/*
+ * A coherent buffer from the backend, given the type its attributes ask
+ * for before any device maps it.  x86's dma-direct ignores
+ * DMA_ATTR_WRITE_COMBINE (every device is coherent); VCM honours it.
+ * Changing the linear alias sleeps: a request that may not block is
+ * refused in strict mode and given write-back, what dma-direct gives it,
+ * in tolerant mode -- as is one where the kernel cannot change the type
+ * of its linear map.
+ */
+static struct vcm_phys *vcm_alloc_phys(struct vcm_assoc *assoc, size_t size,
+				       gfp_t gfp, unsigned long attrs)
+{
+	enum vcm_mt mt = vcm_attrs_mt(attrs);
+	struct vcm_phys *phys;
+	int ret;
+
+	phys = to_backend(assoc)->alloc_phys(assoc, size, gfp, attrs);
+	if (!phys || mt == VCM_MT_WB)
+		return phys;
+	ret = gfpflags_allow_blocking(gfp) ? vcm_phys_set_type(phys, mt) :
+		-EWOULDBLOCK;
+	if (ret == -EWOULDBLOCK || ret == -EOPNOTSUPP) {
+		dev_warn_ratelimited(assoc->dev, VCM_PREFIX
+				     "%zu bytes %s: the linear map cannot change type %s: %s\n",
+				     phys->size, vcm_mt_name(mt),
+				     ret == -EWOULDBLOCK ? "without sleeping" : "here",
+				     vcm_memtype.mode == VCM_MT_STRICT ? "refused" :
+				     "write-back given");
+		if (vcm_memtype.mode != VCM_MT_STRICT)
+			ret = 0;
+	}
+	if (!ret)
+		return phys;
+	/* Its free makes every chunk already typed write-back again. */
+	vcm_phys_put(phys);
+	return NULL;
 }
 
 /* Allocate and bind a contiguous buffer; the reservation owns it. */
@@ -112,20 +127,11 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 
-	phys = vcm_alloc_pooled(assoc, size, gfp, attrs);
+	phys = vcm_alloc_pooled(assoc, PAGE_ALIGN(size), gfp, attrs) ?:
+	       vcm_alloc_phys(assoc, PAGE_ALIGN(size), gfp, attrs);
 	if (!phys) {
-		phys = to_backend(assoc)->alloc_phys(assoc, PAGE_ALIGN(size),
-						     gfp, attrs);
-		if (!phys) {
-			vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
-			return NULL;
-		}
-		if (vcm_alloc_type(assoc, phys, gfp, attrs)) {
-			vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
-			/* Its free makes every chunk already typed WB. */
-			vcm_phys_put(phys);
-			return NULL;
-		}
+		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
+		return NULL;
 	}
 	res = vcm_res_create(assoc, phys, flags, dir, attrs, gfp);
 	/* From here on the reservation's reference keeps the buffer. */
@@ -657,8 +663,6 @@ static int vcm_mmap_prot(struct device *dev, struct vcm_phys *phys,
 			 struct vm_area_struct *vma, unsigned long attrs)
 {
 	struct vcm_mapper who = { .kind = VCM_MAPPER_USER, .name = NULL };
-	enum vcm_mt want = attrs & DMA_ATTR_WRITE_COMBINE ? VCM_MT_WC :
-			   VCM_MT_WB;
 	enum vcm_mt mt;
 	int ret;
 
@@ -666,7 +670,7 @@ static int vcm_mmap_prot(struct device *dev, struct vcm_phys *phys,
 		vma->vm_page_prot = dma_pgprot(dev, vma->vm_page_prot, attrs);
 		return 0;
 	}
-	ret = vcm_phys_memtype_ask(phys, want, &who, &mt);
+	ret = vcm_phys_memtype_ask(phys, vcm_attrs_mt(attrs), &who, &mt);
 	if (!ret)
 		vma->vm_page_prot = vcm_mt_pgprot(vma->vm_page_prot, mt);
 	return ret;

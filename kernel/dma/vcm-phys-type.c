@@ -44,7 +44,12 @@ atomic_long_t vcm_mt_set_memory_calls;
 #ifdef CONFIG_X86
 #include <asm/memtype.h>
 
-static bool vcm_cpu_can_type(void)
+/**
+ * vcm_memtype_can_type() - can buffers be given a type other than write-back?
+ *
+ * Return: true where the kernel can change the type of its linear map.
+ */
+bool vcm_memtype_can_type(void)
 {
 	return pat_enabled();
 }
@@ -64,7 +69,7 @@ static int vcm_cpu_set_type(unsigned long va, int nr_pages, enum vcm_mt mt)
 	}
 }
 #else
-static bool vcm_cpu_can_type(void)
+bool vcm_memtype_can_type(void)
 {
 	return false;
 }
@@ -74,16 +79,6 @@ static int vcm_cpu_set_type(unsigned long va, int nr_pages, enum vcm_mt mt)
 	return -EOPNOTSUPP;
 }
 #endif
-
-/**
- * vcm_memtype_can_type() - can buffers be given a type other than write-back?
- *
- * Return: true where the kernel can change the type of its linear map.
- */
-bool vcm_memtype_can_type(void)
-{
-	return vcm_cpu_can_type();
-}
 
 /**
  * vcm_mt_pgprot() - the page protection of a CPU mapping of a type
@@ -185,6 +180,12 @@ leak:
 	return false;
 }
 
+/* Who declared a buffer's chunks, for the index and its reports. */
+static const char *vcm_phys_owner_name(const struct vcm_phys *phys)
+{
+	return phys->owner ? dev_name(phys->owner) : "vcm";
+}
+
 /**
  * vcm_phys_set_type() - give a new buffer a memory type
  * @phys: the buffer, just allocated: write-back, mapped by nobody yet
@@ -203,14 +204,14 @@ leak:
  */
 int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt)
 {
-	const char *owner = phys->owner ? dev_name(phys->owner) : "vcm";
+	const char *owner = vcm_phys_owner_name(phys);
 	unsigned int i;
 	int ret;
 
 	might_sleep();
 	if (mt == VCM_MT_WB)
 		return 0;
-	if (!vcm_cpu_can_type())
+	if (!vcm_memtype_can_type())
 		return -EOPNOTSUPP;
 	phys->mt = mt;
 	for (i = 0; i < phys->nr_chunks; i++) {
@@ -259,9 +260,8 @@ int vcm_phys_memtype_ask(struct vcm_phys *phys, enum vcm_mt want,
 	ret = vcm_mt_decide(vcm_memtype.mode, phys->mt, want, got);
 	if (ret || (want != VCM_MT_ANY && want != phys->mt)) {
 		vcm_phys_first_range(phys, &start, &last);
-		vcm_mt_report(start, last,
-			      phys->owner ? dev_name(phys->owner) : "vcm",
-			      phys->mt, who, want, ret);
+		vcm_mt_report(start, last, vcm_phys_owner_name(phys), phys->mt,
+			      who, want, ret);
 	}
 	return ret;
 }

@@ -215,6 +215,24 @@ struct vcm_phys *vcm_phys_alloc_contig(struct device *dev, size_t size,
 	return phys;
 }
 
+/* A new, unpublished buffer of @n runs of pages, @size bytes in all. */
+static struct vcm_phys *vcm_phys_of_runs(struct device *dev,
+					 const struct vcm_run *runs,
+					 unsigned int n, size_t size, gfp_t gfp)
+{
+	struct vcm_phys *phys = vcm_phys_new(dev, n, gfp);
+	unsigned int i;
+
+	if (!phys)
+		return NULL;
+	phys->size = size;
+	for (i = 0; i < n; i++) {
+		phys->chunks[i].pfn = runs[i].pfn;
+		phys->chunks[i].nr_pages = runs[i].nr_pages;
+	}
+	return phys;
+}
+
 /*
  * The largest order in *@orders that fits @pages, from the buddy
  * allocator, trying smaller orders of *@orders when it fails.  Higher
@@ -303,13 +321,10 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 		left -= 1UL << order;
 	}
 
-	phys = vcm_phys_new(dev, n, gfp);
+	phys = vcm_phys_of_runs(dev, tmp, n, size, gfp);
 	if (!phys)
 		goto fail;
-	phys->size = size;
 	for (i = 0; i < n; i++) {
-		phys->chunks[i].pfn = tmp[i].pfn;
-		phys->chunks[i].nr_pages = tmp[i].nr_pages;
 		memset(pfn_to_kaddr(tmp[i].pfn), 0, tmp[i].nr_pages << PAGE_SHIFT);
 		cond_resched();
 	}
@@ -339,19 +354,14 @@ struct vcm_phys *vcm_phys_from_runs(struct device *dev,
 				    const struct vcm_run *runs, unsigned int n,
 				    size_t size, enum vcm_mt mt)
 {
-	struct vcm_phys *phys = vcm_phys_new(dev, n, GFP_KERNEL);
-	unsigned int i;
+	struct vcm_phys *phys = vcm_phys_of_runs(dev, runs, n, size,
+						 GFP_KERNEL);
 
 	if (!phys)
 		return NULL;
-	phys->size = size;
 	phys->flags |= VCM_PHYS_POOLED;
 	phys->mt = mt;
 	phys->nr_typed = n;
-	for (i = 0; i < n; i++) {
-		phys->chunks[i].pfn = runs[i].pfn;
-		phys->chunks[i].nr_pages = runs[i].nr_pages;
-	}
 	vcm_phys_publish(phys);
 	return phys;
 }

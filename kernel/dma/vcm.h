@@ -656,6 +656,8 @@ struct vcm_res *vcm_res_create(struct vcm_assoc *assoc,
 			       struct vcm_phys *phys, unsigned int flags,
 			       enum dma_data_direction dir,
 			       unsigned long attrs, gfp_t gfp);
+void vcm_res_link_phys_locked(struct vcm_res *res, struct vcm_phys *phys);
+void vcm_res_unlink_phys_locked(struct vcm_res *res, struct vcm_phys *phys);
 struct vcm_res *vcm_res_create_range(struct vcm_assoc *assoc,
 				     struct vcm_phys *phys, size_t offset,
 				     size_t size, unsigned int flags,
