@@ -33,14 +33,18 @@
  */
 #define pr_fmt(fmt) "vcm: " fmt
 
+#include <linux/cma.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-heap.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
 #include "vcm.h"
 
@@ -381,16 +385,18 @@ static const struct dma_buf_ops vcm_heap_buf_ops = {
  * @len: bytes, rounded up to pages
  * @fd_flags: flags of the dma-buf's file
  * @mt: the buffer's memory type
+ * @zone: 0 for memory anywhere, or the zone modifier (__GFP_DMA32,
+ *	__GFP_DMA) of the zone the memory must lie in or below
  *
- * What an allocation from /dev/dma_heap/vcm (write-back), vcm-wc or
- * vcm-uncached does, without the heap (the KUnit suite allocates so).
+ * What an allocation from one of VCM's heaps does, without the heap (the
+ * KUnit suite allocates so).
  *
  * Return: the dma-buf, or an ERR_PTR(): -EINVAL for a length of 0 or of
  * more than all memory, -ENOMEM, the error of giving the buffer its type,
  * or that of dma_buf_export().
  */
 struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
-				u32 fd_flags, enum vcm_mt mt)
+				u32 fd_flags, enum vcm_mt mt, gfp_t zone)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct vcm_heap_buffer *buf;
@@ -411,7 +417,7 @@ struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
 	 */
 	buf->phys = vcm_phys_alloc_chunks(NULL, PAGE_ALIGN(len),
 					  GFP_KERNEL | __GFP_ACCOUNT |
-					  __GFP_RETRY_MAYFAIL,
+					  __GFP_RETRY_MAYFAIL | zone,
 					  VCM_HEAP_ORDERS | VCM_ORDERS_IF_FREE);
 	if (!buf->phys) {
 		dmabuf = ERR_PTR(-ENOMEM);
@@ -440,54 +446,267 @@ free:
 	return dmabuf;
 }
 
+/**
+ * struct vcm_heap_info - one of VCM's heaps
+ * @name: its name in /dev/dma_heap
+ * @mt: the memory type of its buffers
+ * @zone: the zone modifier its memory is allocated with: none (any
+ *	memory), __GFP_DMA32 or __GFP_DMA
+ * @added: the heap exists
+ */
+struct vcm_heap_info {
+	const char *name;
+	enum vcm_mt mt;
+	gfp_t zone;
+	bool added;
+};
+
+/*
+ * The heaps, in the order heap discovery lists them: memory of every kind
+ * before the scarce memory of the low zones.  Their drvdata is their entry.
+ * @added is written once, at boot, before any device is served.
+ */
+static struct vcm_heap_info vcm_heaps[] = {
+	{ "vcm", VCM_MT_WB },
+	{ "vcm-wc", VCM_MT_WC },
+	{ "vcm-uncached", VCM_MT_UC },
+	{ "vcm-dma32", VCM_MT_WB, __GFP_DMA32 },
+	{ "vcm-dma", VCM_MT_WB, __GFP_DMA },
+};
+
 static struct dma_buf *vcm_heap_allocate(struct dma_heap *heap,
 					 unsigned long len, u32 fd_flags,
 					 u64 heap_flags)
 {
-	enum vcm_mt *mt = dma_heap_get_drvdata(heap);
+	struct vcm_heap_info *info = dma_heap_get_drvdata(heap);
 
-	return vcm_heap_export(dma_heap_get_name(heap), len, fd_flags, *mt);
+	return vcm_heap_export(info->name, len, fd_flags, info->mt,
+			       info->zone);
 }
 
 static const struct dma_heap_ops vcm_heap_ops = {
 	.allocate = vcm_heap_allocate,
 };
 
-/* The heaps, by the type of their buffers (their drvdata). */
-static const struct {
-	const char *name;
-	enum vcm_mt mt;
-} vcm_heaps[] = {
-	{ "vcm", VCM_MT_WB },
-	{ "vcm-wc", VCM_MT_WC },
-	{ "vcm-uncached", VCM_MT_UC },
-};
+/*
+ * [*@lo, *@hi]: the physical memory of the populated zones an allocation
+ * with @gfp may take pages from.  False if there are none.
+ */
+static bool vcm_heap_zone_span(gfp_t gfp, phys_addr_t *lo, phys_addr_t *hi)
+{
+	enum zone_type highest = gfp_zone(gfp);
+	unsigned long lo_pfn = ULONG_MAX, hi_pfn = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		if (zone_idx(zone) > highest)
+			continue;
+		lo_pfn = min(lo_pfn, zone->zone_start_pfn);
+		hi_pfn = max(hi_pfn, zone_end_pfn(zone));
+	}
+	if (!hi_pfn)
+		return false;
+	*lo = PFN_PHYS(lo_pfn);
+	*hi = PFN_PHYS(hi_pfn) - 1;
+	return true;
+}
 
 /**
- * vcm_heap_init() - create /dev/dma_heap/vcm, vcm-wc and vcm-uncached
+ * vcm_heap_init() - create VCM's dma-buf heaps
  *
- * The typed heaps only where the kernel can change the type of its
- * linear map.
+ * /dev/dma_heap/vcm, vcm-wc and vcm-uncached take memory anywhere;
+ * vcm-dma32 and vcm-dma only below 4 GiB and in ZONE_DMA, where the kernel
+ * has those zones and they hold memory.  The typed heaps only where the
+ * kernel can change the type of its linear map.
  *
  * Return: 0 or the error of dma_heap_add().
  */
 int vcm_heap_init(void)
 {
+	phys_addr_t lo, hi;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(vcm_heaps); i++) {
 		struct dma_heap_export_info exp_info = {
 			.name = vcm_heaps[i].name,
 			.ops = &vcm_heap_ops,
-			.priv = (void *)&vcm_heaps[i].mt,
+			.priv = &vcm_heaps[i],
 		};
+		gfp_t zone = vcm_heaps[i].zone;
 		struct dma_heap *heap;
 
 		if (vcm_heaps[i].mt != VCM_MT_WB && !vcm_memtype_can_type())
 			continue;
+		if ((zone == __GFP_DMA32 && !IS_ENABLED(CONFIG_ZONE_DMA32)) ||
+		    (zone == __GFP_DMA && !IS_ENABLED(CONFIG_ZONE_DMA)) ||
+		    (zone && !vcm_heap_zone_span(zone, &lo, &hi)))
+			continue;
 		heap = dma_heap_add(&exp_info);
 		if (IS_ERR(heap))
 			return PTR_ERR(heap);
+		vcm_heaps[i].added = true;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Heap discovery
+ *
+ * For a device VCM serves: the heaps whose buffers it maps without
+ * bouncing, and those whose buffers it sees as one range of DMA addresses.
+ * Behind an IOMMU every heap's buffer is mapped into one range of IOVA
+ * below the device's mask, whatever its memory.  One-to-one, the device
+ * must reach the memory the heap allocates from at its bus address, with
+ * no forced bouncing; and only a heap of physically contiguous buffers is
+ * contiguous there.  Besides VCM's heaps: the system heap (any memory,
+ * pages) and the CMA heap of the default CMA area (contiguous, in that
+ * area), when the kernel has them.
+ */
+
+/* Every heap there is, VCM's first, in the order of the listing. */
+static unsigned int vcm_heap_reaches(struct vcm_heap_reach *r)
+{
+	struct cma *cma = dev_get_cma_area(NULL);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vcm_heaps); i++) {
+		if (!vcm_heaps[i].added ||
+		    !vcm_heap_zone_span(GFP_KERNEL | vcm_heaps[i].zone,
+					&r[n].lo, &r[n].hi))
+			continue;
+		r[n].name = vcm_heaps[i].name;
+		r[n++].contiguous = false;
+	}
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) &&
+	    vcm_heap_zone_span(GFP_HIGHUSER, &r[n].lo, &r[n].hi)) {
+		r[n].name = "system";
+		r[n++].contiguous = false;
+	}
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) && cma && cma_get_size(cma)) {
+		r[n].name = cma_get_name(cma);
+		r[n].lo = cma_get_base(cma);
+		r[n].hi = r[n].lo + cma_get_size(cma) - 1;
+		r[n++].contiguous = true;
+	}
+	return n;
+}
+
+/**
+ * vcm_heap_maps_directly() - does a device map a heap's buffers unbounced?
+ * @dev: the device, served by VCM
+ * @iommu: it is behind an IOMMU
+ * @r: where the heap's buffers lie
+ * @contiguous: and does it see each as one range of DMA addresses?
+ *
+ * Behind an IOMMU: always.  One-to-one: if nothing forces it to bounce,
+ * its mask and bus limit reach all of the heap's memory at its bus
+ * address, and (for @contiguous) the buffers are physically contiguous.
+ *
+ * Return: true if so.
+ */
+bool vcm_heap_maps_directly(struct device *dev, bool iommu,
+			    const struct vcm_heap_reach *r, bool contiguous)
+{
+	if (iommu)
+		return true;
+	return (!contiguous || r->contiguous) &&
+	       !is_swiotlb_force_bounce(dev) &&
+	       dma_capable(dev, phys_to_dma(dev, r->lo), 1, true) &&
+	       dma_capable(dev, phys_to_dma(dev, r->hi), 1, true);
+}
+
+/**
+ * vcm_heap_list() - the heaps a device maps without bouncing
+ * @dev: the device
+ * @contiguous: only those whose buffers @dev sees as one range of DMA
+ *	addresses
+ * @buf: a sysfs buffer (PAGE_SIZE), for their names, space-separated, in
+ *	order of preference, and a newline
+ *
+ * Context: process context; takes the graph lock.
+ *
+ * Return: the length written, or -ENODEV if VCM does not serve @dev.
+ */
+ssize_t vcm_heap_list(struct device *dev, bool contiguous, char *buf)
+{
+	struct vcm_heap_reach r[ARRAY_SIZE(vcm_heaps) + 2];
+	struct vcm_assoc *assoc;
+	unsigned int i, n;
+	bool iommu;
+	int len = 0;
+
+	mutex_lock(&vcm_graph_lock);
+	assoc = vcm_assoc_of(dev);
+	if (!assoc || assoc->state != VCM_ASSOC_ACTIVE) {
+		mutex_unlock(&vcm_graph_lock);
+		return -ENODEV;
+	}
+	iommu = assoc->vcm->kind == VCM_KIND_IOMMU;
+	mutex_unlock(&vcm_graph_lock);
+
+	n = vcm_heap_reaches(r);
+	for (i = 0; i < n; i++) {
+		if (!vcm_heap_maps_directly(dev, iommu, &r[i], contiguous))
+			continue;
+		len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
+				     r[i].name);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t dma_heaps_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return vcm_heap_list(dev, false, buf);
+}
+static DEVICE_ATTR_RO(dma_heaps);
+
+static ssize_t dma_heaps_contiguous_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	return vcm_heap_list(dev, true, buf);
+}
+static DEVICE_ATTR_RO(dma_heaps_contiguous);
+
+static struct attribute *vcm_heap_dev_attrs[] = {
+	&dev_attr_dma_heaps.attr,
+	&dev_attr_dma_heaps_contiguous.attr,
+	NULL
+};
+
+static const struct attribute_group vcm_heap_dev_group = {
+	.attrs = vcm_heap_dev_attrs,
+};
+
+/**
+ * vcm_heap_sysfs_add() - give a device VCM serves its heap discovery files
+ * @dev: the device, whose driver is binding
+ *
+ * dma_heaps and dma_heaps_contiguous in the device's sysfs directory, as
+ * the IOMMU core adds iommu_group to it.  Again for a device that has them
+ * already is harmless.
+ *
+ * Context: process context, not under the graph lock (a read of the files
+ * takes it, and their removal waits for the reads).
+ */
+void vcm_heap_sysfs_add(struct device *dev)
+{
+	int ret = sysfs_update_group(&dev->kobj, &vcm_heap_dev_group);
+
+	if (ret)
+		dev_warn(dev, VCM_PREFIX "no dma_heaps in sysfs: %d\n", ret);
+}
+
+/**
+ * vcm_heap_sysfs_remove() - take the heap discovery files away
+ * @dev: the device, whose driver is gone
+ *
+ * Harmless for a device that has none.
+ *
+ * Context: as vcm_heap_sysfs_add().
+ */
+void vcm_heap_sysfs_remove(struct device *dev)
+{
+	sysfs_remove_group(&dev->kobj, &vcm_heap_dev_group);
 }

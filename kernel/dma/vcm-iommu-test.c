@@ -2073,7 +2073,7 @@ static void vcm_test_iommu_heap_segments_only(struct kunit *test)
 	devs[1] = b;
 	devs[2] = b;
 	devs[3] = c->dev;
-	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR, VCM_MT_WB);
+	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR, VCM_MT_WB, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	for (i = 0; i < 4; i++) {
 		att[i] = dma_buf_attach(dmabuf, devs[i]);

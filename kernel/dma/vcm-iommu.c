@@ -1180,7 +1180,8 @@ static struct vcm_phys *vcm_iommu_alloc_phys(struct vcm_assoc *assoc,
 		/* The IOMMU translates: any physical address will do. */
 		return vcm_phys_alloc_contig(assoc->dev, size, gfp,
 					     DMA_BIT_MASK(64));
-	return vcm_phys_alloc_chunks(assoc->dev, size, gfp, orders);
+	return vcm_phys_alloc_chunks(assoc->dev, size,
+				     gfp & ~(__GFP_DMA | __GFP_DMA32), orders);
 }
 
 static int vcm_iommu_supported(struct vcm_assoc *assoc, u64 mask)

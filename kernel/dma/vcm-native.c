@@ -155,8 +155,9 @@ struct vcm_phys *vcm_phys_alloc_for(struct device * const *devs,
 	if (IS_ERR(direct))
 		return ERR_CAST(direct);
 	if (!direct)
-		return vcm_phys_alloc_chunks(devs[0], size, gfp, orders) ?:
-		       ERR_PTR(-ENOMEM);
+		return vcm_phys_alloc_chunks(devs[0], size,
+					     gfp & ~(__GFP_DMA | __GFP_DMA32),
+					     orders) ?: ERR_PTR(-ENOMEM);
 
 	phys = vcm_phys_alloc_contig(direct, size, gfp, limit);
 	put_device(direct);

@@ -23,6 +23,7 @@
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include "direct.h"
 #include "vcm.h"
@@ -118,6 +119,33 @@ static struct vcm_phys *vcm_alloc_phys(struct vcm_assoc *assoc, size_t size,
 	return NULL;
 }
 
+/*
+ * The memory of a coherent buffer, of the type its attributes ask for.
+ * Typing allocates on its own -- the index's nodes, the pool's blocks and
+ * bookkeeping, set_memory_*()'s page tables, which take no gfp -- so a
+ * request that may sleep but not start I/O or enter a filesystem (a block
+ * driver's GFP_NOIO) puts all of them in that scope.  Not an atomic one:
+ * it never types, and the flags are the interrupted task's.
+ */
+static struct vcm_phys *vcm_alloc_memory(struct vcm_assoc *assoc,
+					 size_t size, gfp_t gfp,
+					 unsigned long attrs)
+{
+	bool scoped = vcm_attrs_mt(attrs) != VCM_MT_WB &&
+		      gfpflags_allow_blocking(gfp);
+	struct vcm_phys *phys;
+	unsigned int scope;
+
+	if (!scoped)
+		return vcm_alloc_phys(assoc, size, gfp, attrs);
+	scope = memalloc_flags_save((gfp & __GFP_IO ? 0 : PF_MEMALLOC_NOIO) |
+				    (gfp & __GFP_FS ? 0 : PF_MEMALLOC_NOFS));
+	phys = vcm_alloc_pooled(assoc, size, gfp, attrs) ?:
+	       vcm_alloc_phys(assoc, size, gfp, attrs);
+	memalloc_flags_restore(scope);
+	return phys;
+}
+
 /* Allocate and bind a contiguous buffer; the reservation owns it. */
 static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 				     gfp_t gfp, unsigned long attrs,
@@ -127,8 +155,7 @@ static struct vcm_res *vcm_alloc_res(struct vcm_assoc *assoc, size_t size,
 	struct vcm_phys *phys;
 	struct vcm_res *res;
 
-	phys = vcm_alloc_pooled(assoc, PAGE_ALIGN(size), gfp, attrs) ?:
-	       vcm_alloc_phys(assoc, PAGE_ALIGN(size), gfp, attrs);
+	phys = vcm_alloc_memory(assoc, PAGE_ALIGN(size), gfp, attrs);
 	if (!phys) {
 		vcm_stat_inc(assoc, VCM_STAT_ALLOC_FAILED);
 		return NULL;
@@ -818,11 +845,12 @@ static const struct dma_map_ops vcm_iommu_dma_ops =
  * The device life cycle, as 6.12's driver core runs it:
  *
  *   BIND_DRIVER         really_probe(), after dma_configure() set up the
- *                       IOMMU state and before the driver's probe: attach
+ *                       IOMMU state and before the driver's probe: attach,
+ *                       and add the heap discovery files
  *   DRIVER_NOT_BOUND    the probe failed or deferred; devres (managed DMA
- *                       memory) is released after it: detach only a device
- *                       that holds nothing of VCM's
- *   UNBOUND_DRIVER      after remove() and devres: detach
+ *                       memory) is released after it: remove the files,
+ *                       detach only a device that holds nothing of VCM's
+ *   UNBOUND_DRIVER      after remove() and devres: remove the files, detach
  *   DEL_DEVICE          device_del(), *before* bus_remove_device() unbinds
  *                       a driver still bound (platform devices are removed
  *                       this way): the driver may still free and map
@@ -847,17 +875,24 @@ static int vcm_bus_notify(struct notifier_block *nb, unsigned long action,
 					  (vcm_lazy ? VCM_ATTACH_LAZY : 0) |
 					  (vcm_excluded(dev) ?
 					   VCM_ATTACH_EXCLUDED : 0));
-		if (IS_ERR(assoc))
+		if (IS_ERR(assoc)) {
 			dev_warn(dev, VCM_PREFIX "cannot attach (%pe), keeping the original DMA backend\n",
 				 assoc);
-		else if (assoc && vcm_verbose)
+			break;
+		}
+		if (!assoc)
+			break;
+		vcm_heap_sysfs_add(dev);
+		if (vcm_verbose)
 			dev_info(dev, VCM_PREFIX "served by %s\n",
 				 assoc->vcm->name);
 		break;
 	case BUS_NOTIFY_DRIVER_NOT_BOUND:
+		vcm_heap_sysfs_remove(dev);
 		vcm_detach_unused_device(dev);
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:
+		vcm_heap_sysfs_remove(dev);
 		vcm_detach_device(dev);
 		if (vcm_verbose)
 			dev_info(dev, VCM_PREFIX "original DMA backend restored\n");

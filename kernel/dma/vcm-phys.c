@@ -268,7 +268,9 @@ static struct page *vcm_alloc_chunk(int node, unsigned long pages,
  * vcm_phys_alloc_chunks() - allocate a buffer of large chunks
  * @dev: the device it is for (NUMA node), or NULL (a dma-buf heap's)
  * @size: bytes, a multiple of PAGE_SIZE
- * @gfp: allocation flags, blocking
+ * @gfp: allocation flags, blocking; with a zone modifier (__GFP_DMA32,
+ *	__GFP_DMA) every chunk lies in that zone or below it, which callers
+ *	that map through an IOMMU have no use for
  * @orders: bitmap of the chunk orders worth having (bit n: 2^n pages),
  *	typically the page sizes of the IOMMU that will map the buffer; with
  *	VCM_ORDERS_IF_FREE, chunks above order 0 are taken only where they
@@ -295,7 +297,7 @@ struct vcm_phys *vcm_phys_alloc_chunks(struct device *dev, size_t size,
 
 	if (WARN_ON_ONCE(!PAGE_ALIGNED(size) || !size))
 		return NULL;
-	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP);
+	gfp &= ~(__GFP_HIGHMEM | __GFP_COMP);
 	high_gfp = (gfp & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY | __GFP_NOWARN;
 	if (orders & VCM_ORDERS_IF_FREE)
 		high_gfp &= ~__GFP_RECLAIM;

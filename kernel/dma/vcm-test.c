@@ -18,6 +18,7 @@
 #include <linux/iosys-map.h>
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
 #include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
 #include "direct.h"
@@ -658,7 +659,7 @@ static void vcm_test_heap_cpu_access(struct kunit *test)
 
 	vcm_test_force_swiotlb(test, dev);
 
-	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR, VCM_MT_WB);
+	dmabuf = vcm_heap_export("vcm-test", len, O_RDWR, VCM_MT_WB, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	att = dma_buf_attach(dmabuf, dev);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, att);
@@ -710,7 +711,7 @@ static void vcm_test_heap_typed(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		dmabuf = vcm_heap_export("vcm-test", SZ_64K, O_RDWR,
-					 types[i].mt);
+					 types[i].mt, 0);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
 		page = vmalloc_to_page(map.vaddr);
@@ -747,6 +748,91 @@ static void vcm_test_heap_typed(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(page_address(page)),
 				0);
 	}
+	vcm_test_no_errors(test, t);
+}
+
+/*
+ * The low zones' heaps: every page of a vcm-dma buffer in ZONE_DMA, of a
+ * vcm-dma32 buffer in ZONE_DMA32 or below, zeroed; and the buffer freed.
+ */
+static void vcm_test_heap_zones(struct kunit *test)
+{
+	static const struct { gfp_t zone; enum zone_type top; } zones[] = {
+		{ __GFP_DMA, ZONE_DMA }, { __GFP_DMA32, ZONE_DMA32 },
+	};
+	unsigned long phys_before = vcm_test_nr_phys();
+	struct dma_buf *dmabuf;
+	struct iosys_map map;
+	unsigned int i, bad;
+	size_t off;
+
+	for (i = 0; i < ARRAY_SIZE(zones); i++) {
+		dmabuf = vcm_heap_export("vcm-test", SZ_64K + PAGE_SIZE, O_RDWR,
+					 VCM_MT_WB, zones[i].zone);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+		bad = 0;
+		for (off = 0; off < dmabuf->size; off += PAGE_SIZE)
+			bad += page_zonenum(vmalloc_to_page(map.vaddr + off)) >
+			       zones[i].top;
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0, "zone %d", zones[i].top);
+		KUNIT_EXPECT_NULL(test, memchr_inv(map.vaddr, 0, dmabuf->size));
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+		dma_buf_put(dmabuf);
+	}
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, vcm_test_nr_phys(), phys_before);
+}
+
+/*
+ * Heap discovery's rule: a one-to-one device maps a heap's buffers without
+ * bouncing only if its mask and its bus limit reach the last byte of the
+ * heap's memory and nothing forces it to bounce, and sees them contiguous
+ * only if they are physically contiguous; behind an IOMMU it maps every
+ * heap's, contiguous.  The files exist only for devices VCM serves.
+ */
+static void vcm_test_heap_discovery(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-heap-reach");
+	const struct vcm_heap_reach low = { "low", 0, SZ_16M - 1, false };
+	const struct vcm_heap_reach high = { "high", SZ_512M, SZ_1G - 1 };
+	const struct vcm_heap_reach cma = { "cma", SZ_1M, SZ_2M - 1, true };
+	const struct vcm_heap_reach mid = { "mid", SZ_16M, SZ_32M - 1, true };
+	struct vcm_heap_reach edge = { "edge", SZ_1M, DMA_BIT_MASK(28) };
+	struct device *dev = t->dev, *plain;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &high, false));
+	KUNIT_EXPECT_FALSE(test, vcm_heap_maps_directly(dev, false, &high, true));
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &cma, true));
+
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask(dev, DMA_BIT_MASK(28)));
+	KUNIT_EXPECT_FALSE(test, vcm_heap_maps_directly(dev, false, &high, false));
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &low, false));
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &edge, false));
+	edge.hi++;
+	KUNIT_EXPECT_FALSE(test, vcm_heap_maps_directly(dev, false, &edge, false));
+	/* The bus limit counts as the mask does. */
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &mid, true));
+	dev->bus_dma_limit = DMA_BIT_MASK(24);
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, false, &low, false));
+	KUNIT_EXPECT_FALSE(test, vcm_heap_maps_directly(dev, false, &mid, true));
+	dev->bus_dma_limit = 0;
+	/* Behind an IOMMU the mask limits IOVA, not memory. */
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, true, &high, true));
+
+	/* The listing of a served device is a line, possibly empty. */
+	KUNIT_EXPECT_GT(test, vcm_heap_list(dev, false, buf), 0);
+	KUNIT_EXPECT_EQ(test, buf[strlen(buf) - 1], '\n');
+	vcm_test_force_swiotlb(test, dev);
+	KUNIT_EXPECT_FALSE(test, vcm_heap_maps_directly(dev, false, &low, false));
+	KUNIT_EXPECT_TRUE(test, vcm_heap_maps_directly(dev, true, &low, false));
+	KUNIT_EXPECT_EQ(test, vcm_heap_list(dev, false, buf), 1);
+
+	plain = kunit_device_register(test, "vcm-heap-plain");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, plain);
+	KUNIT_EXPECT_EQ(test, vcm_heap_list(plain, false, buf), -ENODEV);
 	vcm_test_no_errors(test, t);
 }
 
@@ -804,7 +890,7 @@ static void vcm_test_heap_segments_only(struct kunit *test)
 	t[1]->parms.segment_boundary_mask = SZ_32K - 1;
 	vcm_test_force_swiotlb(test, t[2]->dev);
 	dmabuf = vcm_heap_export("vcm-test", SZ_64K + 3 * PAGE_SIZE, O_RDWR,
-				 VCM_MT_WB);
+				 VCM_MT_WB, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	for (i = 0; i < 3; i++) {
 		att[i] = dma_buf_attach(dmabuf, t[i]->dev);
@@ -2010,6 +2096,38 @@ int vcm_test_cpu_cache(const void *va)
 }
 
 /*
+ * A write-combining buffer for a caller that may not start I/O (GFP_NOIO,
+ * a block driver's): typed, and the allocation scope VCM puts its own
+ * allocations in is the caller's again afterwards -- a scope the caller
+ * had stays, none leaks out.
+ */
+static void vcm_test_alloc_wc_noio(struct kunit *test)
+{
+	struct vcm_test_dev *t = vcm_test_device(test, "vcm-wc-noio");
+	unsigned int nofs;
+	dma_addr_t handle;
+	void *cpu;
+
+	cpu = dma_alloc_attrs(t->dev, SZ_64K, &handle, GFP_NOIO,
+			      DMA_ATTR_WRITE_COMBINE);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, vcm_test_cpu_cache(cpu), 1);
+	KUNIT_EXPECT_FALSE(test, current->flags &
+			   (PF_MEMALLOC_NOIO | PF_MEMALLOC_NOFS));
+	dma_free_attrs(t->dev, SZ_64K, cpu, handle, DMA_ATTR_WRITE_COMBINE);
+
+	nofs = memalloc_nofs_save();
+	cpu = dma_alloc_attrs(t->dev, SZ_64K, &handle, GFP_NOIO,
+			      DMA_ATTR_WRITE_COMBINE);
+	KUNIT_EXPECT_TRUE(test, current->flags & PF_MEMALLOC_NOFS);
+	KUNIT_EXPECT_FALSE(test, current->flags & PF_MEMALLOC_NOIO);
+	memalloc_nofs_restore(nofs);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	dma_free_attrs(t->dev, SZ_64K, cpu, handle, DMA_ATTR_WRITE_COMBINE);
+	vcm_test_no_errors(test, t);
+}
+
+/*
  * dma_alloc_wc() under VCM, without the pool: the buffer is
  * write-combining in the index (its linear alias and its device counted as
  * mappers), in the kernel's page tables for the address the driver got and
@@ -2235,6 +2353,8 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_heap_cpu_access),
 	KUNIT_CASE(vcm_test_heap_segments_only),
 	KUNIT_CASE(vcm_test_heap_typed),
+	KUNIT_CASE(vcm_test_heap_discovery),
+	KUNIT_CASE(vcm_test_heap_zones),
 #endif
 	KUNIT_CASE(vcm_test_sg_merge),
 	KUNIT_CASE(vcm_test_sg_max_segment),
@@ -2257,6 +2377,7 @@ static struct kunit_case vcm_test_cases[] = {
 	KUNIT_CASE(vcm_test_untracked),
 	KUNIT_CASE(vcm_test_alloc_zeroed),
 	KUNIT_CASE(vcm_test_alloc_wc),
+	KUNIT_CASE(vcm_test_alloc_wc_noio),
 	KUNIT_CASE(vcm_test_alloc_wc_pool),
 	KUNIT_CASE(vcm_test_alloc_wc_atomic),
 	KUNIT_CASE(vcm_test_phys_fragmented),

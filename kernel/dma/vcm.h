@@ -1046,14 +1046,41 @@ void vcm_share_show_edges_locked(struct seq_file *m, struct vcm_res *res);
 
 /* vcm-heap.c */
 struct dma_buf;
+
+/**
+ * struct vcm_heap_reach - where the buffers of a dma-buf heap may lie
+ * @name: the heap
+ * @lo: lowest physical address of its memory
+ * @hi: highest
+ * @contiguous: each buffer is one physically contiguous range
+ */
+struct vcm_heap_reach {
+	const char *name;
+	phys_addr_t lo, hi;
+	bool contiguous;
+};
+
 #ifdef CONFIG_DMA_VCM_HEAP
 int vcm_heap_init(void);
 struct dma_buf *vcm_heap_export(const char *name, unsigned long len,
-				u32 fd_flags, enum vcm_mt mt);
+				u32 fd_flags, enum vcm_mt mt, gfp_t zone);
+bool vcm_heap_maps_directly(struct device *dev, bool iommu,
+			    const struct vcm_heap_reach *r, bool contiguous);
+ssize_t vcm_heap_list(struct device *dev, bool contiguous, char *buf);
+void vcm_heap_sysfs_add(struct device *dev);
+void vcm_heap_sysfs_remove(struct device *dev);
 #else
 static inline int vcm_heap_init(void)
 {
 	return 0;
+}
+
+static inline void vcm_heap_sysfs_add(struct device *dev)
+{
+}
+
+static inline void vcm_heap_sysfs_remove(struct device *dev)
+{
 }
 #endif
 

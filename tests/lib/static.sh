@@ -53,6 +53,23 @@ for p in "$VCM_REPO"/patches/*.patch; do
 	fi
 done
 
+# Our ABI descriptions must parse as the kernel's ABI tool reads them (it
+# prints what it cannot parse, and finds each "What:" entry).
+for f in $(cd "$VCM_REPO" && git ls-files -co --exclude-standard 'Documentation/ABI/*'); do
+	abi=$(mktemp -d)
+	mkdir -p "$abi/testing"
+	cp "$VCM_REPO/$f" "$abi/testing/"
+	whats=$(grep -c '^What:' "$VCM_REPO/$f")
+	found=$(perl scripts/get_abi.pl --dir "$abi" search . 2>&1 | grep -c '^/sys/')
+	warn=$(perl scripts/get_abi.pl --dir "$abi" validate 2>&1)
+	rm -rf "$abi"
+	if [ -z "$warn" ] && [ "$whats" -gt 0 ] && [ "$found" = "$whats" ]; then
+		echo "pass static:abi-$f $whats entries"
+	else
+		echo "fail static:abi-$f $found of $whats entries found; ${warn:-no warning}"
+	fi
+done
+
 # make mutants is not part of make check, but its list must keep matching
 # the code it mutates: each mutant's lines once in its file.
 if python3 "$VCM_REPO/tests/mutants/apply.py" "$VCM_REPO/tests/mutants/mutants.txt" \

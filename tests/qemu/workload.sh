@@ -685,8 +685,105 @@ heap_share_test() {	# heap_share_test <check> <bytes> <min> [<heap>]
 	case "$out" in *" ok=1"*) r=0 ;; *) r=1 ;; esac
 	[ "$r" = 0 ] && [ -n "$want" ] && [ "$devs" = "$want" ] && [ "$n1" = "$n0" ] &&
 		crossed_all "$out" "$3" && case "$out" in *" chunks=$chunks "*) ;; *) false ;; esac &&
-		case "$heap:$typed" in vcm:|vcm-wc:" memtype=write-combining") ;; *) false ;; esac
+		case "$heap:$typed" in vcm:|vcm-dma32:|vcm-dma:|vcm-wc:" memtype=write-combining") ;; *) false ;; esac
 	check "$1" $? "$owner + $peer: $heap: $out (allocation $tries); graph: chunks=$chunks devices=$devs$edges$typed; buffers $n0->$n1 after the unmap"
+}
+
+# Heap discovery: a device VCM serves says, while its driver is bound, in
+# sysfs which heaps' buffers it maps without bouncing (dma_heaps) and which
+# it sees as one range of DMA addresses (dma_heaps_contiguous), in the
+# order vcm vcm-wc vcm-uncached vcm-dma32 vcm-dma system reserved (the CMA
+# heap), of those there are.  Behind an IOMMU: all of them, contiguous.
+# One-to-one, those whose memory its mask reaches: a 64-bit device all,
+# a 28-bit edu on 1 GiB vcm-dma (the first 16 MiB) and the CMA heap if its
+# area (the boot log says where) lies below 256 MiB; contiguous only the
+# CMA heap.  A buffer of the first heap both edu devices list maps into
+# both at the first allocation, neither bouncing (expect_edges=2), data
+# checked.  The files go with a driver's unbind and come back with its
+# bind.
+heap_discovery_test() {
+	local all="" h d want wantc got gotc r=0 bad="" cma low g l1 l2 first top end
+	for h in vcm vcm-wc vcm-uncached vcm-dma32 vcm-dma system reserved; do
+		[ -e /dev/dma_heap/$h ] && all="$all${all:+ }$h"
+	done
+	cma=$(dmesg | sed -n 's/.*cma: Reserved \([0-9]*\) MiB at \(0x[0-9a-f]*\).*/\1 \2/p' | head -n1)
+	set -- $cma
+	if [ $# = 2 ] && [ $(($2 + $1 * 1048576 - 1)) -lt 268435456 ]; then
+		low="vcm-dma reserved"
+	else
+		low="vcm-dma"
+	fi
+	for d in $edu $gedu $nvme $eth; do
+		if [ -e /sys/bus/pci/devices/$d/iommu_group ]; then
+			want=$all; wantc=$all
+		elif [ -e /sys/bus/pci/drivers/vcm-edu/$d ]; then
+			want=$low; wantc=$(echo "$low" | grep -o reserved)
+		else
+			want=$all; wantc=$(echo "$all" | grep -o reserved)
+		fi
+		got=$(cat /sys/bus/pci/devices/$d/dma_heaps 2>&1)
+		gotc=$(cat /sys/bus/pci/devices/$d/dma_heaps_contiguous 2>&1)
+		[ "$got" = "$want" ] && [ "$gotc" = "$wantc" ] ||
+			bad="$bad $d: \"$got\"/\"$gotc\" want \"$want\"/\"$wantc\";"
+	done
+	[ -n "$all" ] && [ -z "$bad" ]
+	check heap-discovery-lists $? "heaps: $all; CMA area: ${cma:-not in the log}; wrong:${bad:- none}; e.g. $edu: $(cat /sys/bus/pci/devices/$edu/dma_heaps 2>&1)"
+
+	owner=$(share_owner)
+	l1=" $(cat /sys/bus/pci/devices/$owner/dma_heaps 2>/dev/null) "
+	l2=" $(cat /sys/bus/pci/devices/$edu/dma_heaps 2>/dev/null) "
+	first=""
+	for h in $l1; do
+		case "$l2" in *" $h "*) first=$h; break ;; esac
+	done
+	# The chunks of a low zone's buffer lie in it (x86: ZONE_DMA ends at
+	# page frame 0x1000, ZONE_DMA32 at 0x100000).
+	case "$first" in
+	vcm-dma) top=$((0x1000)) ;;
+	vcm-dma32) top=$((0x100000)) ;;
+	*) top= ;;
+	esac
+	case "$first" in
+	vcm*) heap_share_test heap-discovery-share 65536 1 "$first"
+		end=$(echo "$line" | grep -o " chunk=[^ ]*" |
+		      awk -F'[=+]' '{e = $2 + $3; if (e > m) m = e} END {print m + 0}')
+		[ "$tries" = 1 ] && [ "$want" = 2 ] && [ "$end" -gt 0 ] &&
+			{ [ -z "$top" ] || [ "$end" -le "$top" ]; } ;;
+	*) false ;;
+	esac
+	check heap-discovery-share-unbounced $? "$owner lists$l1, $edu lists$l2: a buffer of ${first:-no common VCM heap}: allocations=${tries:-none} importers mapping it directly=${want:-none}; its chunks end at page frame ${end:-?} (zone ends at ${top:-any})"
+
+	set -- $gedu
+	g=$1
+	echo "$g" > /sys/bus/pci/drivers/vcm-edu/unbind
+	[ ! -e /sys/bus/pci/devices/$g/dma_heaps ]; r=$?
+	echo "$g" > /sys/bus/pci/drivers/vcm-edu/bind
+	got=$(cat /sys/bus/pci/devices/$g/dma_heaps 2>&1)
+	[ "$r" = 0 ] && [ -n "$got" ] && [ -n "$g" ]
+	check heap-discovery-bind-unbind $? "$g: unbound: files $([ "$r" = 0 ] && echo gone || echo still there); bound again: $got"
+}
+
+# Without dma=vcm no device has the files; with every mapping bounced
+# (swiotlb=force) every device VCM serves lists no heap; a device VCM does
+# not serve (vcm.exclude=) has none.
+heap_discovery_none_test() {	# heap_discovery_none_test <absent|bounced> [<device>]
+	local d n=0 files
+	files=$(ls /sys/bus/pci/devices/*/dma_heaps 2>/dev/null | wc -l)
+	case $1 in
+	absent)
+		[ "$files" = 0 ] && [ ! -e /dev/dma_heap/vcm ]
+		check heap-discovery-absent-without-vcm $? "dma_heaps files: $files" ;;
+	excluded)
+		[ -e /sys/bus/pci/drivers/vcm-edu/$2 ] &&
+			[ ! -e /sys/bus/pci/devices/$2/dma_heaps ] && [ "$files" -gt 0 ]
+		check heap-discovery-absent-off-vcm $? "$2 (vcm.exclude=, bound): $(cat /sys/bus/pci/devices/$2/dma_heaps 2>&1); files of others: $files" ;;
+	bounced)
+		for d in $edu $nvme $eth; do
+			[ -z "$(cat /sys/bus/pci/devices/$d/dma_heaps)" ] && n=$((n + 1))
+		done
+		[ "$n" = 3 ]
+		check heap-discovery-forced-bounce-none $? "devices listing no heap: $n of 3 ($edu $nvme $eth): $(cat /sys/bus/pci/devices/$nvme/dma_heaps)" ;;
+	esac
 }
 
 # Large buffers out of fragmented memory: every free page of the guest a
@@ -812,12 +909,18 @@ prime_share_test() {
 # policy gives it the buffer's type in tolerant mode, and refuses it in
 # strict mode, where those two imports fail and nothing else may;
 # memtype_conflicts has vgem's requests either way.
+# vcm-dma is left out where ZONE_DMA manages less than 64 MiB (on x86 it
+# is the first 16 MiB): the selftest holds 32 buffers of 1 MiB at once.
 heap_selftest() {	# heap_selftest <mode: tolerant|strict>
-	local vgem want
+	local vgem want n dma_kb
 	heaps=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
+	dma_kb=$(awk '$1 == "Node" {z = $4} z == "DMA" && $1 == "managed" {print $2 * 4; exit}' /proc/zoneinfo)
+	rm -rf /tmp/vcm-heaps
 	mkdir -p /tmp/vcm-heaps && cp -a /dev/dma_heap/vcm* /tmp/vcm-heaps/ &&
 		mount -o bind /tmp/vcm-heaps /dev/dma_heap
+	[ "${dma_kb:-0}" -lt 65536 ] && rm -f /tmp/vcm-heaps/vcm-dma
 	seen=$(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')
+	n=$(echo $seen | wc -w)
 	out=$(/bin/dmabuf-heap 2>&1)
 	rc=$?
 	umount /dev/dma_heap
@@ -826,16 +929,16 @@ heap_selftest() {	# heap_selftest <mode: tolerant|strict>
 	vgem=$(grep -c 'wanted_by="device vgem" .* given=' $DEBUG/vcm/memtype_conflicts)
 	if [ "$1" = strict ]; then
 		vgem=$(grep -c 'wanted_by="device vgem" .* refused=-16' $DEBUG/vcm/memtype_conflicts)
-		want="pass:31 fail:2 .*skip:0 error:0"
+		want="pass:$((n * 11 - 2)) fail:2 .*skip:0 error:0"
 		[ "$rc" != 0 ] &&
 			[ "$(echo "$out" | grep -c "not ok .* Import buffer")" = 2 ]
 	else
-		want="pass:33 fail:0 .*skip:0 error:0"
+		want="pass:$((n * 11)) fail:0 .*skip:0 error:0"
 		[ "$rc" = 0 ]
-	fi && [ "$heaps" = "system vcm vcm-uncached vcm-wc " ] &&
-		[ "$seen" = "vcm vcm-uncached vcm-wc " ] &&
+	fi && [ "$heaps" = "reserved system vcm vcm-dma vcm-dma32 vcm-uncached vcm-wc " ] &&
+		case "$seen" in "vcm vcm-dma vcm-dma32 vcm-uncached vcm-wc "|"vcm vcm-dma32 vcm-uncached vcm-wc ") ;; *) false ;; esac &&
 		echo "$totals" | grep -q "$want" && [ "$vgem" -ge 2 ]
-	check heap-selftest $? "heaps: $heaps(selftest on: $seen, memtype=$1) exit=$rc $totals; vgem's typed imports in memtype_conflicts: $vgem"
+	check heap-selftest $? "heaps: $heaps(selftest on: $seen, memtype=$1; ZONE_DMA manages ${dma_kb:-?} kB) exit=$rc $totals; vgem's typed imports in memtype_conflicts: $vgem"
 }
 
 # The typed heaps: a 4 MiB buffer of vcm-wc and of vcm-uncached filled
@@ -1526,12 +1629,14 @@ case $base in
 stock)
 	[ ! -e $DEBUG/vcm ]; check vcm-absent $? "without dma=vcm"
 	memtype_wc_test stock
+	heap_discovery_none_test absent
 	;;
 bounce)
 	through_vcm direct-
 	bounce_test
 	share_test api share-dma-api-bounced 1
 	heap_selftest tolerant
+	heap_discovery_none_test bounced
 	unbind_clean
 	;;
 direct)
@@ -1544,6 +1649,7 @@ direct)
 	heap_share_test share-heap 65536 1
 	heap_share_test wc-heap-share 65536 1 vcm-wc
 	typed_heap_test
+	heap_discovery_test
 	fragmented_heap_test
 	heap_selftest tolerant
 	memcg_heap_test
@@ -1567,6 +1673,7 @@ vtd|viommu|amdvi)
 	heap_share_test share-heap 65536 1
 	heap_share_test wc-heap-share 65536 1 vcm-wc
 	typed_heap_test
+	heap_discovery_test
 	[ "$base" = vtd ] && fragmented_heap_test
 	# virtio-iommu leaves the bridged owner one-to-one, 28 bits wide.
 	[ "$base" != viommu ] && prime_share_test
@@ -1609,6 +1716,7 @@ vtd-lazy)
 	isolation_test
 	atomic_alloc_test
 	group_exclusion_test
+	heap_discovery_none_test excluded 0000:01:01.0
 	lazy_detach_test
 	# Two CPUs unmapping at once fill and flush the lazy queue
 	# concurrently (this once overran it).
