@@ -28,6 +28,7 @@ boots=(
 	"vtd-strict|dma=vcm intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off"
 	"vtd-strict-notrack|dma=vcm,notrack intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off"
 	"vtd-lazy|dma=vcm,lazy intel_iommu=on iommu.strict=0 dma_debug=off|-device intel-iommu,intremap=off"
+	"no-iommu-icount|dma=vcm dma_debug=off|-icount shift=0,sleep=off"
 	"no-iommu-notrack-icount|dma=vcm,notrack dma_debug=off|-icount shift=0,sleep=off"
 	"vtd-strict-notrack-icount|dma=vcm,notrack intel_iommu=on iommu.strict=1 dma_debug=off|-device intel-iommu,intremap=off -icount shift=0,sleep=off"
 	"no-iommu-dmadebug|dma=vcm,notrack|"
