@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # dma-vcm harness.  See README.md.
 
-.PHONY: all setup tree kernel demo check static kunit qemu bench series mutants clean
+.PHONY: all setup tree kernel demo check static cocci cocci-tree kunit qemu bench series mutants clean
 
 all: demo
 
@@ -20,8 +20,12 @@ demo: kernel
 check:
 	@bash tests/check.sh
 
-static kunit qemu:
+static cocci kunit qemu:
 	@bash tests/check.sh $@
+
+# Every semantic patch in report mode over the whole kernel tree.
+cocci-tree: tree
+	@bash tests/cocci/run.sh --tree
 
 bench: kernel
 	@bash tests/bench/run.sh

@@ -6,11 +6,11 @@
 # the line "N passed, N failed" (skip lines are neither) and exits non-zero
 # if anything failed.
 #
-#   tests/check.sh [static] [kunit] [qemu]    (default: all three)
+#   tests/check.sh [static] [cocci] [kunit] [qemu]    (default: all four)
 source "$(dirname "$0")/lib/common.sh"
 
 results=$VCM_OUT/check.results
-parts=${*:-static kunit qemu}
+parts=${*:-static cocci kunit qemu}
 bash "$VCM_REPO/tests/lib/setup.sh"
 : > "$results"
 
@@ -44,6 +44,12 @@ if [[ " $parts " == *" static "* ]]; then
 	# makes every later line worthless.
 	part harness bash "$VCM_REPO/tests/lib/selftest-harness.sh"
 	part static bash "$VCM_REPO/tests/lib/static.sh"
+fi
+
+# The semantic patches: their fixtures, and report mode over the
+# subsystems where their patterns live.
+if [[ " $parts " == *" cocci "* ]]; then
+	part cocci bash "$VCM_REPO/tests/cocci/run.sh"
 fi
 
 if [[ " $parts " == *" kunit "* ]]; then
