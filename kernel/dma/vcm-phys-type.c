@@ -181,9 +181,20 @@ leak:
 }
 
 /* Who declared a buffer's chunks, for the index and its reports. */
-static const char *vcm_phys_owner_name(const struct vcm_phys *phys)
+static const char *vcm_phys_owner_name(struct vcm_phys *phys,
+				       char name[VCM_MT_WHO_LEN])
 {
-	return phys->owner ? dev_name(phys->owner) : "vcm";
+	unsigned long flags;
+
+	/*
+	 * Copied under the list lock: vcm_phys_quarantine() takes the owner
+	 * away under it, and drops the device only after it.
+	 */
+	spin_lock_irqsave(&vcm_phys_list_lock, flags);
+	strscpy(name, phys->owner ? dev_name(phys->owner) : "vcm",
+		VCM_MT_WHO_LEN);
+	spin_unlock_irqrestore(&vcm_phys_list_lock, flags);
+	return name;
 }
 
 /**
@@ -204,7 +215,8 @@ static const char *vcm_phys_owner_name(const struct vcm_phys *phys)
  */
 int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt)
 {
-	const char *owner = vcm_phys_owner_name(phys);
+	char name[VCM_MT_WHO_LEN];
+	const char *owner;
 	unsigned int i;
 	int ret;
 
@@ -213,6 +225,7 @@ int vcm_phys_set_type(struct vcm_phys *phys, enum vcm_mt mt)
 		return 0;
 	if (!vcm_memtype_can_type())
 		return -EOPNOTSUPP;
+	owner = vcm_phys_owner_name(phys, name);
 	phys->mt = mt;
 	for (i = 0; i < phys->nr_chunks; i++) {
 		ret = vcm_chunk_type(&phys->chunks[i], mt, owner);
@@ -250,6 +263,7 @@ static void vcm_phys_first_range(const struct vcm_phys *phys,
 int vcm_phys_memtype_ask(struct vcm_phys *phys, enum vcm_mt want,
 			 const struct vcm_mapper *who, enum vcm_mt *got)
 {
+	char name[VCM_MT_WHO_LEN];
 	phys_addr_t start, last;
 	int ret;
 
@@ -260,8 +274,8 @@ int vcm_phys_memtype_ask(struct vcm_phys *phys, enum vcm_mt want,
 	ret = vcm_mt_decide(vcm_memtype.mode, phys->mt, want, got);
 	if (ret || (want != VCM_MT_ANY && want != phys->mt)) {
 		vcm_phys_first_range(phys, &start, &last);
-		vcm_mt_report(start, last, vcm_phys_owner_name(phys), phys->mt,
-			      who, want, ret);
+		vcm_mt_report(start, last, vcm_phys_owner_name(phys, name),
+			      phys->mt, who, want, ret);
 	}
 	return ret;
 }

@@ -23,13 +23,14 @@
  *       against the teardown of their device.  Never taken on a DMA API
  *       mapping path.
  *   vcm->lock (spinlock, irqsave): the vcm's tree of reservations.
+ *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
+ *       vcm_phys, read by debugfs (which takes each phys->lock inside it),
+ *       and each one's @owner against vcm_phys_quarantine().
  *   phys->lock (spinlock, irqsave): the list of reservations bound to phys,
  *       and the users and device edges of each of them.  Nests inside
  *       vcm->lock.
  *   vcm_index_lock (spinlock, irqsave, vcm-index.c): writers of the index
  *       from page frames to buffers; its readers take no lock.
- *   vcm_phys_list_lock (spinlock, irqsave, vcm-phys.c): the list of all live
- *       vcm_phys, read by debugfs.
  *   vcm_memtype.lock (spinlock, irqsave, vcm-memtype.c): the memtype index
  *       and its mapper counts; nests inside phys->lock.  Leaf lock.
  *   bucket->lock (spinlock, irqsave): one bucket of an assoc's table of
