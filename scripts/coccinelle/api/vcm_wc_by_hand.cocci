@@ -12,7 +12,11 @@
 /// buffer once its pool is warm.
 ///
 /// Converted only where the three steps follow each other in one function
-/// with the same buffer and size.  Report mode lists every other
+/// with the same buffer and size, or where a helper that types the pages
+/// it allocates when its flag argument is true (ALSA's do_alloc_pages())
+/// is called so and its result mapped with dma_map_single() right after;
+/// and not where the file syncs that mapping (the same handle, in the
+/// direction it was mapped): a buffer of dma_alloc_wc() takes no syncs.  Report mode lists every other
 /// set_memory_wc() and set_memory_uc(), and the user mappings made
 /// write-combining by hand, with the reason they were left alone.
 ///
@@ -29,18 +33,107 @@ virtual org
 virtual report
 
 //----------------------------------------------------------
-// The buffer typed and mapped by hand, in one function
+// The candidates, in every mode
 //----------------------------------------------------------
 
-// A coherent buffer takes no sync calls: a file that syncs its streaming
-// mappings is left alone (report mode says so).
-@syncs@
+// The buffer allocated, typed and mapped by hand in one function.
+@cand@
+expression p, size, gfp, dev, addr, dir;
+statement S, S2;
 position pos;
 @@
 
-\(dma_sync_single_for_cpu@pos\|dma_sync_single_for_device@pos\|dma_sync_single_range_for_cpu@pos\|dma_sync_single_range_for_device@pos\)(...)
+\(p = alloc_pages_exact(size, gfp);\|p = (void *)__get_free_pages(gfp, get_order(size));\)
+if (!p) S
+set_memory_wc@pos((unsigned long)p, \(size >> PAGE_SHIFT\|PFN_UP(size)\|size / PAGE_SIZE\));
+addr = dma_map_single(dev, p, size, dir);
+if (dma_mapping_error(dev, addr)) S2
 
-@alloc depends on patch && !syncs@
+// A helper that types the pages it allocates when its flag says so, and
+// one that makes them write-back again before it frees them; the first
+// one's gfp_t variable gives the allocation flags.
+@wchelper exists@
+identifier F, wc, g;
+expression E, N, G;
+@@
+
+F(...)
+{
+  ... when any
+  gfp_t g = G;
+  ... when any
+  if (wc)
+    set_memory_wc(E, N);
+  ... when any
+}
+
+@wcfree exists@
+identifier F2, wc;
+expression E, N;
+@@
+
+F2(...)
+{
+  ... when any
+  if (wc)
+    set_memory_wb(E, N);
+  ... when any
+}
+
+// The helper called with its flag set, its result mapped right after.
+@hcand@
+identifier wchelper.F;
+expression p, dev, size, addr, dir;
+identifier ip;
+type T;
+statement S, S2;
+position pos;
+@@
+
+(
+p = F@pos(..., true);
+if (!p) S
+addr = dma_map_single(dev, p, size, dir);
+if (dma_mapping_error(dev, addr)) S2
+|
+T ip = F@pos(..., true);
+if (!ip) S
+addr = dma_map_single(dev, ip, size, dir);
+if (dma_mapping_error(dev, addr)) S2
+)
+
+// A sync of such a mapping: the same handle, in the direction it was
+// mapped in (DMA-API debug holds syncs to it).  A coherent buffer takes
+// none, so the file is left alone.
+@syncs@
+expression cand.addr, cand.dir;
+expression d, o, n;
+position pos;
+@@
+
+(
+\(dma_sync_single_for_cpu@pos\|dma_sync_single_for_device@pos\)(d, addr, n, dir)
+|
+\(dma_sync_single_range_for_cpu@pos\|dma_sync_single_range_for_device@pos\)(d, addr, o, n, dir)
+)
+
+@hsyncs@
+expression hcand.addr, hcand.dir;
+expression d, o, n;
+position pos;
+@@
+
+(
+\(dma_sync_single_for_cpu@pos\|dma_sync_single_for_device@pos\)(d, addr, n, dir)
+|
+\(dma_sync_single_range_for_cpu@pos\|dma_sync_single_range_for_device@pos\)(d, addr, o, n, dir)
+)
+
+//----------------------------------------------------------
+// Patch mode
+//----------------------------------------------------------
+
+@alloc depends on patch && cand && !syncs@
 expression p, size, gfp, dev, addr, dir;
 statement S, S2;
 @@
@@ -57,6 +150,29 @@ statement S, S2;
 - addr = dma_map_single(dev, p, size, dir);
 - if (dma_mapping_error(dev, addr)) S2
 
+@helper_alloc depends on patch && hcand && !hsyncs@
+identifier wchelper.F;
+expression wchelper.G;
+expression p, dev, size, addr, dir;
+identifier ip;
+type T;
+statement S, S2;
+@@
+
+(
+- p = F(..., true);
++ p = dma_alloc_wc(dev, size, &addr, G);
+  if (!p) S
+- addr = dma_map_single(dev, p, size, dir);
+- if (dma_mapping_error(dev, addr)) S2
+|
+- T ip = F(..., true);
++ T ip = dma_alloc_wc(dev, size, &addr, G);
+  if (!ip) S
+- addr = dma_map_single(dev, ip, size, dir);
+- if (dma_mapping_error(dev, addr)) S2
+)
+
 @free depends on patch && alloc@
 expression p, size, dev, addr, dir;
 @@
@@ -71,7 +187,16 @@ expression p, size, dev, addr, dir;
 + dma_free_wc(dev, size, p, addr);
 )
 
-@mmap depends on patch && alloc@
+@helper_free depends on patch && helper_alloc@
+identifier wcfree.F2;
+expression p, size, size2, dev, addr, dir;
+@@
+
+- dma_unmap_single(dev, addr, size, dir);
+- F2(p, size2, true);
++ dma_free_wc(dev, size, p, addr);
+
+@mmap depends on patch && (alloc || helper_alloc)@
 expression dev, vma, cpu, addr, size;
 @@
 
@@ -100,20 +225,8 @@ expression E, N;
 // Report and org modes: what patch mode converts, and what it leaves
 //----------------------------------------------------------
 
-@r_alloc depends on report || org@
-expression p, size, gfp, dev, addr, dir;
-statement S, S2;
-position pos;
-@@
-
-\(p = alloc_pages_exact(size, gfp);\|p = (void *)__get_free_pages(gfp, get_order(size));\)
-if (!p) S
-set_memory_wc@pos((unsigned long)p, \(size >> PAGE_SHIFT\|PFN_UP(size)\|size / PAGE_SIZE\));
-addr = dma_map_single(dev, p, size, dir);
-if (dma_mapping_error(dev, addr)) S2
-
 @r_wc depends on report || org@
-position pos != r_alloc.pos;
+position pos != cand.pos;
 expression E, N;
 @@
 
@@ -135,31 +248,59 @@ vma->vm_page_prot = pgprot_writecombine@pos(vma->vm_page_prot);
 ...
 dma_mmap_coherent(dev, vma, cpu, addr, size)
 
-@script:python depends on report && r_alloc && !syncs@
-pos << r_alloc.pos;
+@script:python depends on report && cand && !syncs@
+pos << cand.pos;
 @@
 
 coccilib.report.print_report(pos[0], "WARNING: write-combining DMA buffer made by hand: use dma_alloc_wc() (patch mode converts it)")
 
-@script:python depends on org && r_alloc && !syncs@
-pos << r_alloc.pos;
+@script:python depends on org && cand && !syncs@
+pos << cand.pos;
 @@
 
 coccilib.org.print_todo(pos[0], "write-combining DMA buffer made by hand: use dma_alloc_wc()")
 
-@script:python depends on report && r_alloc@
-pos << r_alloc.pos;
+@script:python depends on report && hcand && !hsyncs@
+pos << hcand.pos;
+F << wchelper.F;
+@@
+
+coccilib.report.print_report(pos[0], "WARNING: write-combining DMA buffer made by hand through %s(): use dma_alloc_wc() (patch mode converts it)" % F)
+
+@script:python depends on org && hcand && !hsyncs@
+pos << hcand.pos;
+F << wchelper.F;
+@@
+
+coccilib.org.print_todo(pos[0], "write-combining DMA buffer made by hand through %s(): use dma_alloc_wc()" % F)
+
+@script:python depends on report && cand@
+pos << cand.pos;
 sp << syncs.pos;
 @@
 
-coccilib.report.print_report(pos[0], "INFO: write-combining DMA buffer made by hand left alone: this file syncs streaming mappings (line %s), which a buffer of dma_alloc_wc() must not be; convert by hand" % sp[0].line)
+coccilib.report.print_report(pos[0], "INFO: write-combining DMA buffer made by hand left alone: its mapping is synced (line %s), which a buffer of dma_alloc_wc() must not be; convert by hand" % sp[0].line)
 
-@script:python depends on org && r_alloc@
-pos << r_alloc.pos;
+@script:python depends on org && cand@
+pos << cand.pos;
 sp << syncs.pos;
 @@
 
-coccilib.org.print_todo(pos[0], "write-combining DMA buffer made by hand left alone: this file syncs streaming mappings")
+coccilib.org.print_todo(pos[0], "write-combining DMA buffer made by hand left alone: its mapping is synced (line %s)" % sp[0].line)
+
+@script:python depends on report && hcand@
+pos << hcand.pos;
+sp << hsyncs.pos;
+@@
+
+coccilib.report.print_report(pos[0], "INFO: write-combining DMA buffer made by hand left alone: its mapping is synced (line %s), which a buffer of dma_alloc_wc() must not be; convert by hand" % sp[0].line)
+
+@script:python depends on org && hcand@
+pos << hcand.pos;
+sp << hsyncs.pos;
+@@
+
+coccilib.org.print_todo(pos[0], "write-combining DMA buffer made by hand left alone: its mapping is synced (line %s)" % sp[0].line)
 
 @script:python depends on report@
 pos << r_wc.pos;
@@ -185,13 +326,13 @@ pos << r_uc.pos;
 
 coccilib.org.print_todo(pos[0], "set_memory_uc() left alone: no DMA attribute asks for uncached memory")
 
-@script:python depends on report && !r_alloc@
+@script:python depends on report && !cand && !hcand@
 pos << r_mmap.pos;
 @@
 
 coccilib.report.print_report(pos[0], "INFO: user mapping made write-combining by hand left alone: this file allocates no write-combining buffer by hand; if the buffer comes from dma_alloc_wc(), use dma_mmap_wc()")
 
-@script:python depends on org && !r_alloc@
+@script:python depends on org && !cand && !hcand@
 pos << r_mmap.pos;
 @@
 
