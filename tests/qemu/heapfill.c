@@ -13,8 +13,12 @@
  * to a cgroup's memory.current, its value before the allocation and while
  * the buffer is held are printed too (memcg_before=, memcg_held=); with
  * HEAPFILL_PTE set, the cache type the page tables give the first mapping
- * (pte=, cache=: ptdump.h).  Prints one line; exit status 0 if every word
- * was right.
+ * (pte=, cache=: ptdump.h); with HEAPFILL_MEMTYPE set to VCM's memtype
+ * list, the user mappers it counts on the heap's ranges (owner=vcm) while
+ * the first mapping lives, in a child forked meanwhile (the mapping
+ * copied), and after its munmap (users=<mapped>/<forked>/<unmapped>,
+ * each the lowest and highest count over the ranges, "lo-hi" if they
+ * differ).  Prints one line; exit status 0 if every word was right.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
@@ -43,6 +48,61 @@ static int cpu_access(int fd, unsigned long long flags)
 	struct dma_buf_sync sync = { .flags = flags };
 
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/*
+ * The user mapper counts of the heap's ranges in VCM's memtype list, as
+ * "lo" or "lo-hi" into @out; "none" if no range is listed.
+ */
+static void memtype_users(const char *list, char *out, size_t len)
+{
+	unsigned int u, lo = ~0u, hi = 0;
+	char line[256], *q;
+	FILE *f = fopen(list, "r");
+
+	snprintf(out, len, "none");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		q = strstr(line, " user=");
+		if (!q || !strstr(line, " owner=vcm\n") ||
+		    sscanf(q, " user=%u", &u) != 1)
+			continue;
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+	}
+	fclose(f);
+	if (lo == ~0u)
+		return;
+	if (lo == hi)
+		snprintf(out, len, "%u", lo);
+	else
+		snprintf(out, len, "%u-%u", lo, hi);
+}
+
+/* Counted while mapped, in a forked child, and after the munmap. */
+static char users[3][16];
+
+static void memtype_users_forked(const char *list)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		memtype_users(list, users[1], sizeof(users[1]));
+		if (write(fds[1], users[1], sizeof(users[1])) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], users[1], sizeof(users[1])) < 0)
+		users[1][0] = 0;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 /*
@@ -70,6 +130,11 @@ static long long pass(int fd, size_t len, int check, size_t skip)
 		ptdump_cache(PTDUMP "current_kernel", (unsigned long)p, pte,
 			     sizeof(pte));
 	}
+	if (!check && !users[0][0] && getenv("HEAPFILL_MEMTYPE")) {
+		memtype_users(getenv("HEAPFILL_MEMTYPE"), users[0],
+			      sizeof(users[0]));
+		memtype_users_forked(getenv("HEAPFILL_MEMTYPE"));
+	}
 	if (cpu_access(fd, DMA_BUF_SYNC_START | rw)) {
 		printf("sync start: %s\n", strerror(errno));
 		munmap(p, mlen);
@@ -88,6 +153,9 @@ static long long pass(int fd, size_t len, int check, size_t skip)
 	if (cpu_access(fd, DMA_BUF_SYNC_END | rw))
 		bad = -1;
 	munmap(p, mlen);
+	if (!check && users[0][0] && !users[2][0])
+		memtype_users(getenv("HEAPFILL_MEMTYPE"), users[2],
+			      sizeof(users[2]));
 	return bad;
 }
 
@@ -164,6 +232,9 @@ int main(int argc, char **argv)
 		printf(" memcg_before=%lld memcg_held=%lld", before, held);
 	if (pte[0])
 		printf(" %s", pte);
+	if (users[0][0])
+		printf(" users=%s/%s/%s", users[0], users[1][0] ? users[1] : "?",
+		       users[2]);
 	printf(" ok=%d\n", !bad && !bad_off);
 	close(data.fd);
 	close(heap);
