@@ -35,7 +35,6 @@
 
 #include <linux/cma.h>
 #include <linux/dma-buf.h>
-#include <linux/dma-direct.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
@@ -44,7 +43,6 @@
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
 #include "vcm.h"
 
@@ -598,9 +596,10 @@ static unsigned int vcm_heap_reaches(struct vcm_heap_reach *r)
  * @r: where the heap's buffers lie
  * @contiguous: and does it see each as one range of DMA addresses?
  *
- * Behind an IOMMU: always.  One-to-one: if nothing forces it to bounce,
- * its mask and bus limit reach all of the heap's memory at its bus
- * address, and (for @contiguous) the buffers are physically contiguous.
+ * Behind an IOMMU: always.  One-to-one: if (for @contiguous) the buffers
+ * are physically contiguous and the share path would map all of the
+ * heap's memory directly, which is the test it applies to each chunk of an
+ * imported buffer (vcm_share_map_phys_sgt()).
  *
  * Return: true if so.
  */
@@ -609,10 +608,9 @@ bool vcm_heap_maps_directly(struct device *dev, bool iommu,
 {
 	if (iommu)
 		return true;
-	return (!contiguous || r->contiguous) &&
-	       !is_swiotlb_force_bounce(dev) &&
-	       dma_capable(dev, phys_to_dma(dev, r->lo), 1, true) &&
-	       dma_capable(dev, phys_to_dma(dev, r->hi), 1, true);
+	if (contiguous && !r->contiguous)
+		return false;
+	return vcm_share_direct_ok(dev, r->lo, r->hi - r->lo + 1);
 }
 
 /**

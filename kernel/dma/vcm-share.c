@@ -612,12 +612,19 @@ static struct vcm_res *vcm_share_get(struct vcm_assoc *assoc,
 	return res;
 }
 
-/*
- * Can a one-to-one vcm's device reach [paddr, paddr + size) directly?  If
- * not, the mapping takes the ordinary path, which bounces it.
+/**
+ * vcm_share_direct_ok() - can a one-to-one device reach memory directly?
+ * @dev: the device, in a one-to-one vcm
+ * @paddr: start of the range
+ * @size: its length
+ *
+ * If not, a mapping of the range takes the ordinary path, which bounces
+ * it; heap discovery asks the same of a heap's memory.
+ *
+ * Return: true if nothing forces @dev to bounce and its mask and bus limit
+ * reach all of [@paddr, @paddr + @size) at its bus address.
  */
-static bool vcm_share_direct_ok(struct device *dev, phys_addr_t paddr,
-				size_t size)
+bool vcm_share_direct_ok(struct device *dev, phys_addr_t paddr, size_t size)
 {
 	return !is_swiotlb_force_bounce(dev) &&
 	       dma_capable(dev, phys_to_dma(dev, paddr), size, true);

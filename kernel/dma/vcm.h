@@ -1006,6 +1006,7 @@ bool vcm_share_unmap(struct vcm_assoc *assoc, dma_addr_t addr, size_t size,
 bool vcm_share_sg_was_shared(struct vcm_assoc *assoc, struct scatterlist *sgl,
 			     int nents);
 struct vcm_phys *vcm_share_phys_get(struct vcm_assoc *assoc, dma_addr_t addr);
+bool vcm_share_direct_ok(struct device *dev, phys_addr_t paddr, size_t size);
 int vcm_share_map_phys_sgt(struct device *dev, struct vcm_phys *phys,
 			   enum dma_data_direction dir, struct sg_table *sgt);
 void vcm_share_unmap_phys_sgt(struct device *dev, struct vcm_phys *phys,
