@@ -702,7 +702,7 @@ heap_share_test() {	# heap_share_test <check> <bytes> <min> [<heap>]
 # checked.  The files go with a driver's unbind and come back with its
 # bind.
 heap_discovery_test() {
-	local all="" h d want wantc got gotc r=0 bad="" cma low g l1 l2 first top end
+	local all="" h d lst lstc got gotc r=0 bad="" cma low g l1 l2 first top end
 	for h in vcm vcm-wc vcm-uncached vcm-dma32 vcm-dma system reserved; do
 		[ -e /dev/dma_heap/$h ] && all="$all${all:+ }$h"
 	done
@@ -715,16 +715,16 @@ heap_discovery_test() {
 	fi
 	for d in $edu $gedu $nvme $eth; do
 		if [ -e /sys/bus/pci/devices/$d/iommu_group ]; then
-			want=$all; wantc=$all
+			lst=$all; lstc=$all
 		elif [ -e /sys/bus/pci/drivers/vcm-edu/$d ]; then
-			want=$low; wantc=$(echo "$low" | grep -o reserved)
+			lst=$low; lstc=$(echo "$low" | grep -o reserved)
 		else
-			want=$all; wantc=$(echo "$all" | grep -o reserved)
+			lst=$all; lstc=$(echo "$all" | grep -o reserved)
 		fi
 		got=$(cat /sys/bus/pci/devices/$d/dma_heaps 2>&1)
 		gotc=$(cat /sys/bus/pci/devices/$d/dma_heaps_contiguous 2>&1)
-		[ "$got" = "$want" ] && [ "$gotc" = "$wantc" ] ||
-			bad="$bad $d: \"$got\"/\"$gotc\" want \"$want\"/\"$wantc\";"
+		[ "$got" = "$lst" ] && [ "$gotc" = "$lstc" ] ||
+			bad="$bad $d: \"$got\"/\"$gotc\" want \"$lst\"/\"$lstc\";"
 	done
 	[ -n "$all" ] && [ -z "$bad" ]
 	check heap-discovery-lists $? "heaps: $all; CMA area: ${cma:-not in the log}; wrong:${bad:- none}; e.g. $edu: $(cat /sys/bus/pci/devices/$edu/dma_heaps 2>&1)"
@@ -743,6 +743,8 @@ heap_discovery_test() {
 	vcm-dma32) top=$((0x100000)) ;;
 	*) top= ;;
 	esac
+	# heap_share_test sets $tries, $line and $want (the importers that
+	# map the buffer directly).
 	case "$first" in
 	vcm*) heap_share_test heap-discovery-share 65536 1 "$first"
 		end=$(echo "$line" | grep -o " chunk=[^ ]*" |
@@ -778,8 +780,11 @@ heap_discovery_none_test() {	# heap_discovery_none_test <absent|bounced> [<devic
 			[ ! -e /sys/bus/pci/devices/$2/dma_heaps ] && [ "$files" -gt 0 ]
 		check heap-discovery-absent-off-vcm $? "$2 (vcm.exclude=, bound): $(cat /sys/bus/pci/devices/$2/dma_heaps 2>&1); files of others: $files" ;;
 	bounced)
+		# A device must have the file, and it must list nothing.
 		for d in $edu $nvme $eth; do
-			[ -z "$(cat /sys/bus/pci/devices/$d/dma_heaps)" ] && n=$((n + 1))
+			[ -e /sys/bus/pci/devices/$d/dma_heaps ] &&
+				[ -z "$(cat /sys/bus/pci/devices/$d/dma_heaps)" ] &&
+				n=$((n + 1))
 		done
 		[ "$n" = 3 ]
 		check heap-discovery-forced-bounce-none $? "devices listing no heap: $n of 3 ($edu $nvme $eth): $(cat /sys/bus/pci/devices/$nvme/dma_heaps)" ;;
